@@ -1,0 +1,9 @@
+DROP TABLE instance_secrets;
+DROP TABLE flags;
+DROP TRIGGER moderation_log_no_delete;
+DROP TRIGGER moderation_log_no_update;
+DROP TABLE moderation_log;
+DROP TABLE sessions;
+DROP TABLE comments;
+DROP TABLE moderators;
+DROP TABLE posts;

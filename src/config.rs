@@ -1,0 +1,301 @@
+//! Settings: defaults, then a TOML file, then `COLLOQUY_*` environment
+//! variables (nested keys joined by `__`).
+
+use crate::domain::moderation::{Reason, default_reasons};
+use crate::domain::spam::SpamRules;
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use ipnet::IpNet;
+use serde::{Deserialize, Deserializer, Serialize};
+use std::fmt;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// Everything the server can be told; see the configuration table in the
+/// README for what each key means.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Settings {
+    /// Address and port to listen on.
+    pub bind: String,
+    /// Path of the SQLite database file.
+    pub database: PathBuf,
+    /// Rate limits on what readers and sign-in attempts can send.
+    pub rate_limit: RateLimitSettings,
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub trusted_proxies: Vec<IpNet>,
+    /// Origins (scheme://host[:port]) whose pages may call the public API.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub allowed_origins: Vec<String>,
+    /// The name official replies are shown under.
+    pub official_name: String,
+    /// Key for hashing readers' IP addresses; generated and kept in the
+    /// database when not set.
+    pub ip_hash_key: Option<Secret>,
+    /// Moderator sessions.
+    pub session: SessionSettings,
+    /// Spam signals.
+    pub spam: SpamSettings,
+    /// The rejection reasons moderators choose from.
+    pub reasons: Vec<Reason>,
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Database connections kept open.
+    pub pool_size: u32,
+    /// HTTP worker threads; the number of CPU cores when unset.
+    pub workers: Option<usize>,
+    /// `Secure` on the session cookie: `true`, `false`, or unset to decide
+    /// per request (https directly, or via a trusted proxy).
+    pub secure_cookies: Option<bool>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            database: PathBuf::from("colloquy.db"),
+            rate_limit: RateLimitSettings::default(),
+            trusted_proxies: Vec::new(),
+            allowed_origins: Vec::new(),
+            official_name: "DipNote Bloggers".to_owned(),
+            ip_hash_key: None,
+            session: SessionSettings::default(),
+            spam: SpamSettings::default(),
+            reasons: default_reasons(),
+            max_body_bytes: 64 * 1024,
+            pool_size: 8,
+            workers: None,
+            secure_cookies: None,
+        }
+    }
+}
+
+/// Rate limits, each per client IP address.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimitSettings {
+    /// Turns every limit on or off (benchmarks turn them off).
+    pub enabled: bool,
+    /// Comment submissions a minute, sustained.
+    pub comments_per_minute: u32,
+    /// Comment submissions allowed in a quick burst.
+    pub burst: u32,
+    /// Reader flags a minute (also the burst).
+    pub flags_per_minute: u32,
+    /// Failed sign-ins a minute (also the burst).
+    pub failed_logins_per_minute: u32,
+}
+
+impl Default for RateLimitSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            comments_per_minute: 3,
+            burst: 3,
+            flags_per_minute: 10,
+            failed_logins_per_minute: 5,
+        }
+    }
+}
+
+/// Moderator session lifetimes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionSettings {
+    /// A session ends this many hours after sign-in, however active.
+    pub lifetime_hours: u32,
+    /// A session ends after this many idle minutes.
+    pub idle_minutes: u32,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        Self {
+            lifetime_hours: 12,
+            idle_minutes: 120,
+        }
+    }
+}
+
+/// Spam-signal settings.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SpamSettings {
+    /// More links than this is a signal.
+    pub max_links: usize,
+    /// Words or phrases that are a signal.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub banned_terms: Vec<String>,
+    /// A score at or above this sends a comment to the spam bin.
+    pub threshold: i32,
+}
+
+impl Default for SpamSettings {
+    fn default() -> Self {
+        let rules = SpamRules::default();
+        Self {
+            max_links: rules.max_links,
+            banned_terms: rules.banned_terms,
+            threshold: rules.spam_threshold,
+        }
+    }
+}
+
+impl SpamSettings {
+    /// The rules the spam check applies.
+    pub fn rules(&self) -> SpamRules {
+        SpamRules {
+            max_links: self.max_links,
+            banned_terms: self.banned_terms.clone(),
+            spam_threshold: self.threshold,
+        }
+    }
+}
+
+/// A value that must not appear in logs or `Debug` output.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: String) -> Self {
+        Self(value)
+    }
+
+    /// The secret itself; call only where it is used.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(…)")
+    }
+}
+
+/// Accepts a list either as a TOML/JSON array or as one comma-separated
+/// string, which is what an environment variable can carry.
+fn list_or_csv<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        List(Vec<String>),
+        One(String),
+    }
+    let items = match Raw::deserialize(deserializer)? {
+        Raw::List(items) => items,
+        Raw::One(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_item(s).map_err(serde::de::Error::custom))
+        .collect()
+}
+
+/// Parses one list item; a bare IP address is accepted where a network is
+/// expected.
+fn parse_item<T>(s: &str) -> Result<T, String>
+where
+    T: std::str::FromStr,
+    T::Err: fmt::Display,
+{
+    s.parse::<T>().or_else(|first| {
+        s.parse::<IpAddr>()
+            .ok()
+            .and_then(|ip| IpNet::from(ip).to_string().parse::<T>().ok())
+            .ok_or_else(|| format!("{s:?}: {first}"))
+    })
+}
+
+impl Settings {
+    /// Loads settings from the defaults, the optional TOML file and the
+    /// environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(figment::Error::from(format!(
+                    "the configuration file {} does not exist",
+                    path.display()
+                )));
+            }
+            figment = figment.merge(Toml::file(path));
+        }
+        figment
+            .merge(Env::prefixed("COLLOQUY_").split("__"))
+            .extract()
+    }
+
+    /// Whether `ip` is one of the trusted proxies.
+    pub fn is_trusted_proxy(&self, ip: IpAddr) -> bool {
+        self.trusted_proxies.iter().any(|net| net.contains(&ip))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    #[test]
+    fn defaults_match_the_contract() {
+        let s = Settings::default();
+        assert_eq!(s.bind, "127.0.0.1:8080");
+        assert_eq!(s.database, PathBuf::from("colloquy.db"));
+        assert!(s.rate_limit.enabled);
+        assert_eq!(
+            (s.rate_limit.comments_per_minute, s.rate_limit.burst),
+            (3, 3)
+        );
+        assert_eq!(s.official_name, "DipNote Bloggers");
+        assert!(s.trusted_proxies.is_empty() && s.allowed_origins.is_empty());
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_defaults() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "c.toml",
+                "bind = \"0.0.0.0:9000\"\nofficial_name = \"Staff\"\n[rate_limit]\nburst = 5\n",
+            )?;
+            jail.set_env("COLLOQUY_OFFICIAL_NAME", "DipNote Bloggers");
+            jail.set_env("COLLOQUY_RATE_LIMIT__ENABLED", "false");
+            jail.set_env("COLLOQUY_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16");
+            jail.set_env("COLLOQUY_ALLOWED_ORIGINS", "https://blog.example");
+            let s = Settings::load(Some(Path::new("c.toml")))?;
+            assert_eq!(s.bind, "0.0.0.0:9000");
+            assert_eq!(s.official_name, "DipNote Bloggers");
+            assert_eq!(s.rate_limit.burst, 5);
+            assert!(!s.rate_limit.enabled);
+            assert!(s.is_trusted_proxy("10.0.0.1".parse().unwrap()));
+            assert!(s.is_trusted_proxy("192.168.4.2".parse().unwrap()));
+            assert!(!s.is_trusted_proxy("10.0.0.2".parse().unwrap()));
+            assert_eq!(s.allowed_origins, ["https://blog.example"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        assert!(Settings::load(Some(Path::new("/nonexistent/colloquy.toml"))).is_err());
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let s = Settings {
+            ip_hash_key: Some(Secret::new("hunter2".into())),
+            ..Settings::default()
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,203 @@
+//! Moderator accounts, their sessions, and instance secrets.
+
+use super::moderation::{LogEntry, append_log};
+use super::schema::{instance_secrets, moderators, sessions};
+use diesel::prelude::*;
+
+/// A stored moderator account.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = moderators, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Moderator {
+    /// Row id.
+    pub id: i32,
+    /// Sign-in name.
+    pub username: String,
+    /// Name shown in the workspace.
+    pub display_name: String,
+    /// `moderator`, `editor` or `admin`.
+    pub role: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// A disabled account cannot sign in.
+    pub disabled: bool,
+    /// Creation time.
+    pub created_at: i64,
+}
+
+/// A stored session.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Session {
+    /// SHA-256 of the cookie's token, hex.
+    pub token_hash: String,
+    /// Whose session.
+    pub moderator_id: i32,
+    /// The token state-changing requests must echo in `X-CSRF-Token`.
+    pub csrf_token: String,
+    /// Sign-in time.
+    pub created_at: i64,
+    /// Last request.
+    pub last_seen_at: i64,
+    /// Absolute end.
+    pub expires_at: i64,
+}
+
+/// Why creating an account failed.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The user name is taken.
+    #[error("the user name is taken")]
+    NameTaken,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Creates a moderator account and logs it.
+pub fn create_moderator(
+    conn: &mut SqliteConnection,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<Moderator, AccountError> {
+    conn.immediate_transaction(|conn| {
+        let moderator = diesel::insert_into(moderators::table)
+            .values((
+                moderators::username.eq(username),
+                moderators::display_name.eq(display_name),
+                moderators::role.eq(role),
+                moderators::password_hash.eq(password_hash),
+                moderators::created_at.eq(now),
+            ))
+            .returning(Moderator::as_returning())
+            .get_result(conn)
+            .map_err(|e| {
+                if super::is_unique_violation(&e) {
+                    AccountError::NameTaken
+                } else {
+                    AccountError::Db(e)
+                }
+            })?;
+        append_log(
+            conn,
+            &LogEntry::account(now, None, "account_create", format!("{username} as {role}")),
+        )?;
+        Ok(moderator)
+    })
+}
+
+/// How many moderator accounts exist.
+pub fn moderator_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    moderators::table.count().get_result(conn)
+}
+
+/// Looks an account up by user name.
+pub fn by_username(conn: &mut SqliteConnection, username: &str) -> QueryResult<Option<Moderator>> {
+    moderators::table
+        .filter(moderators::username.eq(username))
+        .select(Moderator::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Stores a new session.
+pub fn create_session(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+    moderator_id: i32,
+    csrf_token: &str,
+    now: i64,
+    expires_at: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::token_hash.eq(token_hash),
+            sessions::moderator_id.eq(moderator_id),
+            sessions::csrf_token.eq(csrf_token),
+            sessions::created_at.eq(now),
+            sessions::last_seen_at.eq(now),
+            sessions::expires_at.eq(expires_at),
+        ))
+        .execute(conn)
+        .map(drop)
+}
+
+/// The session with this token hash and its account, if both are live:
+/// not past `expires_at`, seen since `idle_since`, account not disabled.
+/// A live session's `last_seen_at` is moved to `now` (at most once a minute,
+/// to keep reads from becoming writes).
+pub fn live_session(
+    conn: &mut SqliteConnection,
+    token_hash: &str,
+    now: i64,
+    idle_since: i64,
+) -> QueryResult<Option<(Session, Moderator)>> {
+    let found: Option<(Session, Moderator)> = sessions::table
+        .inner_join(moderators::table)
+        .filter(sessions::token_hash.eq(token_hash))
+        .filter(sessions::expires_at.gt(now))
+        .filter(sessions::last_seen_at.gt(idle_since))
+        .filter(moderators::disabled.eq(false))
+        .select((Session::as_select(), Moderator::as_select()))
+        .first(conn)
+        .optional()?;
+    if let Some((session, _)) = &found {
+        if now - session.last_seen_at >= 60 {
+            diesel::update(sessions::table.find(token_hash))
+                .set(sessions::last_seen_at.eq(now))
+                .execute(conn)?;
+        }
+    }
+    Ok(found)
+}
+
+/// Ends a session.
+pub fn delete_session(conn: &mut SqliteConnection, token_hash: &str) -> QueryResult<()> {
+    diesel::delete(sessions::table.find(token_hash))
+        .execute(conn)
+        .map(drop)
+}
+
+/// Deletes sessions that can no longer be used.
+pub fn purge_sessions(
+    conn: &mut SqliteConnection,
+    now: i64,
+    idle_since: i64,
+) -> QueryResult<usize> {
+    diesel::delete(
+        sessions::table.filter(
+            sessions::expires_at
+                .le(now)
+                .or(sessions::last_seen_at.le(idle_since)),
+        ),
+    )
+    .execute(conn)
+}
+
+/// The instance secret `name`, created with `make` on first use.
+pub fn instance_secret(
+    conn: &mut SqliteConnection,
+    name: &str,
+    make: impl FnOnce() -> String,
+) -> QueryResult<String> {
+    conn.immediate_transaction(|conn| {
+        let existing = instance_secrets::table
+            .find(name)
+            .select(instance_secrets::value)
+            .first::<String>(conn)
+            .optional()?;
+        if let Some(value) = existing {
+            return Ok(value);
+        }
+        let value = make();
+        diesel::insert_into(instance_secrets::table)
+            .values((
+                instance_secrets::name.eq(name),
+                instance_secrets::value.eq(&value),
+            ))
+            .execute(conn)?;
+        Ok(value)
+    })
+}

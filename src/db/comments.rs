@@ -1,0 +1,280 @@
+//! Comments and official replies: submission, thread reads, the queue.
+
+use super::moderation::{LogEntry, append_log};
+use super::schema::{comments, moderators, posts};
+use crate::domain::moderation::{Kind, QueueFilter, Status};
+use crate::domain::render::SafeHtml;
+use diesel::prelude::*;
+
+/// A stored comment, every column.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Comment {
+    /// Row id.
+    pub id: i32,
+    /// The post it belongs to.
+    pub post_id: i32,
+    /// The comment it answers.
+    pub parent_id: Option<i32>,
+    /// `reader` or `official`.
+    pub kind: String,
+    /// `pending`, `approved`, `rejected` or `spam`.
+    pub status: String,
+    /// Signed name.
+    pub author_name: String,
+    /// Optional location.
+    pub author_location: Option<String>,
+    /// Optional e-mail; moderators only.
+    pub email: Option<String>,
+    /// Keyed hash of the sender's IP address.
+    pub ip_hash: Option<String>,
+    /// Markdown source.
+    pub body_source: String,
+    /// Sanitised HTML.
+    pub body_html: String,
+    /// Sum of spam-signal weights.
+    pub spam_score: i32,
+    /// JSON array of signal descriptions.
+    pub signals: String,
+    /// Rejection reason id.
+    pub reason: Option<String>,
+    /// Open reader flags.
+    pub flag_count: i32,
+    /// Who decided it, or who wrote an official reply.
+    pub moderator_id: Option<i32>,
+    /// Submission time.
+    pub created_at: i64,
+    /// Time of the last decision.
+    pub moderated_at: Option<i64>,
+}
+
+/// The columns a public thread needs, nothing private.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct ThreadRow {
+    /// Row id.
+    pub id: i32,
+    /// The comment it answers.
+    pub parent_id: Option<i32>,
+    /// `reader` or `official`.
+    pub kind: String,
+    /// Signed name.
+    pub author_name: String,
+    /// Optional location.
+    pub author_location: Option<String>,
+    /// Sanitised HTML.
+    pub body_html: String,
+    /// Submission time.
+    pub created_at: i64,
+}
+
+/// A comment to insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = comments)]
+pub struct NewCommentRow<'a> {
+    /// The post.
+    pub post_id: i32,
+    /// The comment answered.
+    pub parent_id: Option<i32>,
+    /// `reader` or `official`.
+    pub kind: &'static str,
+    /// Initial status.
+    pub status: &'static str,
+    /// Signed name.
+    pub author_name: &'a str,
+    /// Location.
+    pub author_location: Option<&'a str>,
+    /// E-mail.
+    pub email: Option<&'a str>,
+    /// Keyed IP hash.
+    pub ip_hash: Option<&'a str>,
+    /// Markdown source.
+    pub body_source: &'a str,
+    /// Sanitised HTML; only ever from a [`SafeHtml`].
+    pub body_html: &'a str,
+    /// Spam score.
+    pub spam_score: i32,
+    /// JSON array of signals.
+    pub signals: String,
+    /// Writer of an official reply.
+    pub moderator_id: Option<i32>,
+    /// Submission time.
+    pub created_at: i64,
+    /// Decision time (set for official replies, published at once).
+    pub moderated_at: Option<i64>,
+}
+
+impl<'a> NewCommentRow<'a> {
+    /// A reader's comment; `html` can only come from the renderer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn reader(
+        post_id: i32,
+        parent_id: Option<i32>,
+        status: Status,
+        author_name: &'a str,
+        author_location: Option<&'a str>,
+        email: Option<&'a str>,
+        ip_hash: Option<&'a str>,
+        body_source: &'a str,
+        html: &'a SafeHtml,
+        now: i64,
+    ) -> Self {
+        Self {
+            post_id,
+            parent_id,
+            kind: Kind::Reader.as_str(),
+            status: status.as_str(),
+            author_name,
+            author_location,
+            email,
+            ip_hash,
+            body_source,
+            body_html: html.as_str(),
+            spam_score: 0,
+            signals: "[]".to_owned(),
+            moderator_id: None,
+            created_at: now,
+            moderated_at: None,
+        }
+    }
+}
+
+/// Inserts a reader's comment and returns its id. With WAL and
+/// `synchronous=NORMAL`, the row is on disk once this returns.
+pub fn insert(conn: &mut SqliteConnection, row: &NewCommentRow<'_>) -> QueryResult<i32> {
+    diesel::insert_into(comments::table)
+        .values(row)
+        .returning(comments::id)
+        .get_result(conn)
+}
+
+/// Inserts an official reply, published at once, and logs it.
+pub fn insert_official(
+    conn: &mut SqliteConnection,
+    row: &NewCommentRow<'_>,
+    moderator_id: i32,
+) -> QueryResult<Comment> {
+    conn.immediate_transaction(|conn| {
+        let comment: Comment = diesel::insert_into(comments::table)
+            .values(row)
+            .returning(Comment::as_returning())
+            .get_result(conn)?;
+        append_log(
+            conn,
+            &LogEntry::comment(row.created_at, moderator_id, "reply", &comment, None),
+        )?;
+        Ok(comment)
+    })
+}
+
+/// One comment by id.
+pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Comment>> {
+    comments::table
+        .find(id)
+        .select(Comment::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every approved item of a post, oldest first, from the thread index.
+pub fn approved_for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<ThreadRow>> {
+    comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::status.eq(Status::Approved.as_str()))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(ThreadRow::as_select())
+        .load(conn)
+}
+
+/// Whether the same text was already submitted to this post, or by this
+/// sender in the last `window` seconds.
+pub fn is_repeat(
+    conn: &mut SqliteConnection,
+    post_id: i32,
+    ip_hash: &str,
+    body_source: &str,
+    since: i64,
+) -> QueryResult<bool> {
+    let on_post = diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(comments::post_id.eq(post_id))
+            .filter(comments::body_source.eq(body_source)),
+    ))
+    .get_result(conn)?;
+    if on_post {
+        return Ok(true);
+    }
+    diesel::select(diesel::dsl::exists(
+        comments::table
+            .filter(comments::ip_hash.eq(ip_hash))
+            .filter(comments::created_at.ge(since))
+            .filter(comments::body_source.eq(body_source)),
+    ))
+    .get_result(conn)
+}
+
+/// A queue item: the comment with its post and decider.
+pub type QueueRow = (Comment, String, String, Option<String>);
+
+/// A page of the moderation queue, oldest first, after the keyset
+/// `(created_at, id)`, optionally for one post. Returns the rows and the
+/// total in that part of the queue.
+pub fn queue(
+    conn: &mut SqliteConnection,
+    filter: QueueFilter,
+    post_id: Option<i32>,
+    after: Option<(i64, i32)>,
+    limit: i64,
+) -> QueryResult<(Vec<QueueRow>, i64)> {
+    let mut rows = comments::table
+        .inner_join(posts::table)
+        .left_join(moderators::table)
+        .select((
+            Comment::as_select(),
+            posts::slug,
+            posts::title,
+            moderators::username.nullable(),
+        ))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .limit(limit)
+        .into_boxed();
+    let mut total = comments::table.count().into_boxed();
+    match filter {
+        QueueFilter::Status(status) => {
+            rows = rows.filter(comments::status.eq(status.as_str()));
+            total = total.filter(comments::status.eq(status.as_str()));
+        }
+        QueueFilter::Flagged => {
+            rows = rows.filter(comments::flag_count.gt(0));
+            total = total.filter(comments::flag_count.gt(0));
+        }
+    }
+    if let Some(post) = post_id {
+        rows = rows.filter(comments::post_id.eq(post));
+        total = total.filter(comments::post_id.eq(post));
+    }
+    if let Some((created, id)) = after {
+        rows = rows.filter(
+            comments::created_at
+                .gt(created)
+                .or(comments::created_at.eq(created).and(comments::id.gt(id))),
+        );
+    }
+    Ok((rows.load(conn)?, total.get_result(conn)?))
+}
+
+/// One queue item by comment id.
+pub fn queue_item(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<QueueRow>> {
+    comments::table
+        .inner_join(posts::table)
+        .left_join(moderators::table)
+        .filter(comments::id.eq(id))
+        .select((
+            Comment::as_select(),
+            posts::slug,
+            posts::title,
+            moderators::username.nullable(),
+        ))
+        .first(conn)
+        .optional()
+}

@@ -1,0 +1,234 @@
+//! Decisions, reader flags and the append-only moderation log.
+
+use super::comments::Comment;
+use super::schema::{comments, flags, moderation_log, moderators, posts};
+use crate::domain::moderation::Decision;
+use diesel::prelude::*;
+
+/// A log entry to append. One constructor per kind of action; never copy
+/// removed text into it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = moderation_log)]
+pub struct LogEntry {
+    /// When.
+    pub at: i64,
+    /// Who (none for actions of the system itself, e.g. the demo seed).
+    pub moderator_id: Option<i32>,
+    /// What: `approve`, `reject`, `spam`, `reply`, `post_create`, …
+    pub action: String,
+    /// The comment concerned.
+    pub comment_id: Option<i32>,
+    /// The post concerned.
+    pub post_id: Option<i32>,
+    /// The rejection reason id.
+    pub reason: Option<String>,
+    /// Extra facts (fields changed, previous status).
+    pub detail: Option<String>,
+}
+
+impl LogEntry {
+    /// An action on a comment.
+    pub fn comment(
+        at: i64,
+        moderator_id: i32,
+        action: &str,
+        comment: &Comment,
+        reason: Option<&str>,
+    ) -> Self {
+        Self {
+            at,
+            moderator_id: Some(moderator_id),
+            action: action.to_owned(),
+            comment_id: Some(comment.id),
+            post_id: Some(comment.post_id),
+            reason: reason.map(str::to_owned),
+            detail: None,
+        }
+    }
+
+    /// An action on a post.
+    pub fn post(
+        at: i64,
+        moderator_id: Option<i32>,
+        action: &str,
+        post_id: i32,
+        detail: Option<String>,
+    ) -> Self {
+        Self {
+            at,
+            moderator_id,
+            action: action.to_owned(),
+            comment_id: None,
+            post_id: Some(post_id),
+            reason: None,
+            detail,
+        }
+    }
+
+    /// An action on a moderator account.
+    pub fn account(at: i64, moderator_id: Option<i32>, action: &str, detail: String) -> Self {
+        Self {
+            at,
+            moderator_id,
+            action: action.to_owned(),
+            comment_id: None,
+            post_id: None,
+            reason: None,
+            detail: Some(detail),
+        }
+    }
+}
+
+/// Appends one entry; call inside the transaction of the change it records.
+pub fn append_log(conn: &mut SqliteConnection, entry: &LogEntry) -> QueryResult<()> {
+    diesel::insert_into(moderation_log::table)
+        .values(entry)
+        .execute(conn)
+        .map(drop)
+}
+
+/// Applies one decision to each of `ids` that exists, logging each, in one
+/// transaction; reader flags on them are resolved. Returns the comments as
+/// they were before (callers need their posts and old statuses).
+pub fn decide(
+    conn: &mut SqliteConnection,
+    ids: &[i32],
+    decision: &Decision,
+    moderator_id: i32,
+    now: i64,
+) -> QueryResult<Vec<Comment>> {
+    conn.immediate_transaction(|conn| {
+        let before: Vec<Comment> = comments::table
+            .filter(comments::id.eq_any(ids))
+            .select(Comment::as_select())
+            .load(conn)?;
+        let found: Vec<i32> = before.iter().map(|c| c.id).collect();
+        diesel::update(comments::table.filter(comments::id.eq_any(&found)))
+            .set((
+                comments::status.eq(decision.status().as_str()),
+                comments::reason.eq(decision.reason()),
+                comments::moderator_id.eq(moderator_id),
+                comments::moderated_at.eq(now),
+                comments::flag_count.eq(0),
+            ))
+            .execute(conn)?;
+        diesel::update(flags::table.filter(flags::comment_id.eq_any(&found)))
+            .set(flags::resolved.eq(true))
+            .execute(conn)?;
+        for comment in &before {
+            let mut entry = LogEntry::comment(
+                now,
+                moderator_id,
+                decision.action(),
+                comment,
+                decision.reason(),
+            );
+            entry.detail = Some(format!("was {}", comment.status));
+            append_log(conn, &entry)?;
+        }
+        Ok(before)
+    })
+}
+
+/// Records a reader's flag; one counted flag per comment and IP hash.
+/// Returns whether it was counted.
+pub fn flag(
+    conn: &mut SqliteConnection,
+    comment_id: i32,
+    reason: &str,
+    ip_hash: &str,
+    now: i64,
+) -> QueryResult<bool> {
+    conn.immediate_transaction(|conn| {
+        let inserted = diesel::insert_or_ignore_into(flags::table)
+            .values((
+                flags::comment_id.eq(comment_id),
+                flags::reason.eq(reason),
+                flags::ip_hash.eq(ip_hash),
+                flags::created_at.eq(now),
+            ))
+            .execute(conn)?;
+        if inserted > 0 {
+            diesel::update(comments::table.find(comment_id))
+                .set(comments::flag_count.eq(comments::flag_count + 1))
+                .execute(conn)?;
+        }
+        Ok(inserted > 0)
+    })
+}
+
+/// The open flag reasons on a comment, newest first.
+pub fn flag_reasons(conn: &mut SqliteConnection, comment_id: i32) -> QueryResult<Vec<String>> {
+    flags::table
+        .filter(flags::comment_id.eq(comment_id))
+        .filter(flags::resolved.eq(false))
+        .order(flags::id.desc())
+        .select(flags::reason)
+        .load(conn)
+}
+
+/// A log entry as listed: the entry with the moderator's name and the
+/// post's slug.
+pub type LogRow = (
+    (
+        i32,
+        i64,
+        String,
+        Option<i32>,
+        Option<String>,
+        Option<String>,
+    ),
+    Option<String>,
+    Option<String>,
+);
+
+/// Filters on the log listing.
+#[derive(Debug, Clone, Default)]
+pub struct LogFilter {
+    /// Only this moderator's entries (user name).
+    pub moderator: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this post (slug).
+    pub post: Option<String>,
+}
+
+/// A page of the log, newest first, before the id `before`.
+pub fn list_log(
+    conn: &mut SqliteConnection,
+    filter: &LogFilter,
+    before: Option<i32>,
+    limit: i64,
+) -> QueryResult<Vec<LogRow>> {
+    let mut query = moderation_log::table
+        .left_join(moderators::table)
+        .left_join(posts::table)
+        .select((
+            (
+                moderation_log::id,
+                moderation_log::at,
+                moderation_log::action,
+                moderation_log::comment_id,
+                moderation_log::reason,
+                moderation_log::detail,
+            ),
+            moderators::username.nullable(),
+            posts::slug.nullable(),
+        ))
+        .order(moderation_log::id.desc())
+        .limit(limit)
+        .into_boxed();
+    if let Some(id) = before {
+        query = query.filter(moderation_log::id.lt(id));
+    }
+    if let Some(m) = &filter.moderator {
+        query = query.filter(moderators::username.eq(m.clone()));
+    }
+    if let Some(a) = &filter.action {
+        query = query.filter(moderation_log::action.eq(a.clone()));
+    }
+    if let Some(p) = &filter.post {
+        query = query.filter(posts::slug.eq(p.clone()));
+    }
+    query.load(conn)
+}

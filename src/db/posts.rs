@@ -1,0 +1,276 @@
+//! Posts: listing, lookup, creation and change.
+
+use super::moderation::{LogEntry, append_log};
+use super::schema::{comments, posts};
+use crate::domain::moderation::Status;
+use crate::domain::post::PostChange;
+use crate::domain::render::render_post;
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+/// A stored post.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = posts, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Post {
+    /// Row id.
+    pub id: i32,
+    /// Unique address.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Who wrote it.
+    pub author: String,
+    /// Publication time, Unix seconds.
+    pub published_at: i64,
+    /// Where the blog shows it.
+    pub url: Option<String>,
+    /// A sentence or two for lists.
+    pub summary: String,
+    /// Markdown source of the body.
+    pub body_source: String,
+    /// Sanitised body.
+    pub body_html: String,
+    /// Whether readers may comment.
+    pub comments_open: bool,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+/// A post to insert; built from a [`PostChange`] by [`NewPost::from_change`].
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = posts)]
+pub struct NewPost {
+    /// Unique address.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Author.
+    pub author: String,
+    /// Publication time.
+    pub published_at: i64,
+    /// Blog URL.
+    pub url: Option<String>,
+    /// Summary.
+    pub summary: String,
+    /// Markdown source.
+    pub body_source: String,
+    /// Sanitised body.
+    pub body_html: String,
+    /// Open for comments.
+    pub comments_open: bool,
+    /// Creation time.
+    pub created_at: i64,
+    /// Last change.
+    pub updated_at: i64,
+}
+
+impl NewPost {
+    /// Builds a post from a checked create request; `None` when a required
+    /// field is missing (the parser refuses that before this is called).
+    pub fn from_change(change: PostChange, now: i64) -> Option<Self> {
+        let body_source = change.body.unwrap_or_default();
+        Some(Self {
+            slug: change.slug?.as_str().to_owned(),
+            title: change.title?,
+            author: change.author?,
+            published_at: change.published_at.unwrap_or(now),
+            url: change.url.flatten(),
+            summary: change.summary.unwrap_or_default(),
+            body_html: render_post(&body_source).into_string(),
+            body_source,
+            comments_open: change.comments_open.unwrap_or(true),
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+/// The columns a patch may change.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = posts)]
+struct PostUpdate {
+    slug: Option<String>,
+    title: Option<String>,
+    author: Option<String>,
+    published_at: Option<i64>,
+    url: Option<Option<String>>,
+    summary: Option<String>,
+    body_source: Option<String>,
+    body_html: Option<String>,
+    comments_open: Option<bool>,
+    updated_at: i64,
+}
+
+/// Looks a post up by slug.
+pub fn by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Post>> {
+    posts::table
+        .filter(posts::slug.eq(slug))
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// A page of posts, newest first, after the keyset `(published_at, id)`.
+pub fn list(
+    conn: &mut SqliteConnection,
+    after: Option<(i64, i32)>,
+    limit: i64,
+) -> QueryResult<Vec<Post>> {
+    let mut query = posts::table
+        .select(Post::as_select())
+        .order((posts::published_at.desc(), posts::id.desc()))
+        .limit(limit)
+        .into_boxed();
+    if let Some((published, id)) = after {
+        query = query.filter(
+            posts::published_at
+                .lt(published)
+                .or(posts::published_at.eq(published).and(posts::id.lt(id))),
+        );
+    }
+    query.load(conn)
+}
+
+/// Approved items (reader comments and official replies) per post id.
+pub fn approved_counts_by_id(
+    conn: &mut SqliteConnection,
+    post_ids: &[i32],
+) -> QueryResult<HashMap<i32, i64>> {
+    let rows: Vec<(i32, i64)> = comments::table
+        .filter(comments::post_id.eq_any(post_ids))
+        .filter(comments::status.eq(Status::Approved.as_str()))
+        .group_by(comments::post_id)
+        .select((comments::post_id, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Approved items per slug; unknown slugs are absent.
+pub fn approved_counts_by_slug(
+    conn: &mut SqliteConnection,
+    slugs: &[String],
+) -> QueryResult<HashMap<String, i64>> {
+    let rows: Vec<(String, i64)> = posts::table
+        .inner_join(comments::table)
+        .filter(posts::slug.eq_any(slugs))
+        .filter(comments::status.eq(Status::Approved.as_str()))
+        .group_by(posts::slug)
+        .select((posts::slug, diesel::dsl::count_star()))
+        .load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Why creating or changing a post failed.
+#[derive(Debug, thiserror::Error)]
+pub enum PostWriteError {
+    /// Another post has that slug.
+    #[error("the slug is taken")]
+    SlugTaken,
+    /// No post has the slug being patched.
+    #[error("no such post")]
+    NotFound,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+fn map_unique(error: diesel::result::Error) -> PostWriteError {
+    if super::is_unique_violation(&error) {
+        PostWriteError::SlugTaken
+    } else {
+        PostWriteError::Db(error)
+    }
+}
+
+/// Creates a post and logs it, in one transaction.
+pub fn create(
+    conn: &mut SqliteConnection,
+    new: &NewPost,
+    moderator_id: Option<i32>,
+) -> Result<Post, PostWriteError> {
+    conn.immediate_transaction(|conn| {
+        let post: Post = diesel::insert_into(posts::table)
+            .values(new)
+            .returning(Post::as_returning())
+            .get_result(conn)
+            .map_err(map_unique)?;
+        append_log(
+            conn,
+            &LogEntry::post(new.created_at, moderator_id, "post_create", post.id, None),
+        )?;
+        Ok(post)
+    })
+}
+
+/// Applies a checked patch to the post `slug` and logs it, in one
+/// transaction. Returns the post as it was and as it now is.
+pub fn update(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    change: PostChange,
+    moderator_id: i32,
+    now: i64,
+) -> Result<(Post, Post), PostWriteError> {
+    conn.immediate_transaction(|conn| {
+        let before = by_slug(conn, slug)?.ok_or(PostWriteError::NotFound)?;
+        let body_html = change.body.as_deref().map(|b| render_post(b).into_string());
+        let fields = describe_change(&change);
+        let update = PostUpdate {
+            slug: change.slug.map(|s| s.as_str().to_owned()),
+            title: change.title,
+            author: change.author,
+            published_at: change.published_at,
+            url: change.url,
+            summary: change.summary,
+            body_source: change.body,
+            body_html,
+            comments_open: change.comments_open,
+            updated_at: now,
+        };
+        let after: Post = diesel::update(posts::table.find(before.id))
+            .set(&update)
+            .returning(Post::as_returning())
+            .get_result(conn)
+            .map_err(map_unique)?;
+        append_log(
+            conn,
+            &LogEntry::post(
+                now,
+                Some(moderator_id),
+                "post_update",
+                after.id,
+                Some(fields),
+            ),
+        )?;
+        Ok((before, after))
+    })
+}
+
+/// Names the fields a patch touches, for the log (never their content).
+fn describe_change(change: &PostChange) -> String {
+    let mut fields = Vec::new();
+    for (name, present) in [
+        ("slug", change.slug.is_some()),
+        ("title", change.title.is_some()),
+        ("author", change.author.is_some()),
+        ("published_at", change.published_at.is_some()),
+        ("url", change.url.is_some()),
+        ("summary", change.summary.is_some()),
+        ("body", change.body.is_some()),
+    ] {
+        if present {
+            fields.push(name.to_owned());
+        }
+    }
+    if let Some(open) = change.comments_open {
+        fields.push(format!("comments_open={open}"));
+    }
+    fields.join(", ")
+}
+
+/// How many posts exist.
+pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+    posts::table.count().get_result(conn)
+}

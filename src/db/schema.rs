@@ -1,0 +1,113 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    comments (id) {
+        id -> Integer,
+        post_id -> Integer,
+        parent_id -> Nullable<Integer>,
+        kind -> Text,
+        status -> Text,
+        author_name -> Text,
+        author_location -> Nullable<Text>,
+        email -> Nullable<Text>,
+        ip_hash -> Nullable<Text>,
+        body_source -> Text,
+        body_html -> Text,
+        spam_score -> Integer,
+        signals -> Text,
+        reason -> Nullable<Text>,
+        flag_count -> Integer,
+        moderator_id -> Nullable<Integer>,
+        created_at -> BigInt,
+        moderated_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    flags (id) {
+        id -> Integer,
+        comment_id -> Integer,
+        reason -> Text,
+        ip_hash -> Text,
+        resolved -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    instance_secrets (name) {
+        name -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    moderation_log (id) {
+        id -> Integer,
+        at -> BigInt,
+        moderator_id -> Nullable<Integer>,
+        action -> Text,
+        comment_id -> Nullable<Integer>,
+        post_id -> Nullable<Integer>,
+        reason -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    moderators (id) {
+        id -> Integer,
+        username -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        disabled -> Bool,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Integer,
+        slug -> Text,
+        title -> Text,
+        author -> Text,
+        published_at -> BigInt,
+        url -> Nullable<Text>,
+        summary -> Text,
+        body_source -> Text,
+        body_html -> Text,
+        comments_open -> Bool,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        moderator_id -> Integer,
+        csrf_token -> Text,
+        created_at -> BigInt,
+        last_seen_at -> BigInt,
+        expires_at -> BigInt,
+    }
+}
+
+diesel::joinable!(comments -> moderators (moderator_id));
+diesel::joinable!(comments -> posts (post_id));
+diesel::joinable!(flags -> comments (comment_id));
+diesel::joinable!(moderation_log -> comments (comment_id));
+diesel::joinable!(moderation_log -> moderators (moderator_id));
+diesel::joinable!(moderation_log -> posts (post_id));
+diesel::joinable!(sessions -> moderators (moderator_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    comments,
+    flags,
+    instance_secrets,
+    moderation_log,
+    moderators,
+    posts,
+    sessions,
+);

@@ -1,0 +1,260 @@
+//! A reader's comment as it arrives, parsed once into checked types.
+
+use super::text::{multi_line, single_line};
+use super::{Errors, FieldError};
+use serde::Deserialize;
+
+/// Longest author name, in characters.
+pub const MAX_NAME: usize = 80;
+/// Longest location, in characters.
+pub const MAX_LOCATION: usize = 80;
+/// Longest e-mail address (RFC 5321's path limit).
+pub const MAX_EMAIL: usize = 254;
+/// Longest comment body, in characters.
+pub const MAX_BODY: usize = 10_000;
+
+/// The id of a comment or official reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[serde(transparent)]
+pub struct CommentId(pub i32);
+
+/// The name a reader signs with ("Dedric", "Angel in the U.S.A.").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthorName(String);
+
+impl AuthorName {
+    /// Trims and checks a name; see [`super::text::single_line`].
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        single_line("author_name", value, MAX_NAME, true)?
+            .map(Self)
+            .ok_or_else(|| FieldError::new("author_name", "must not be empty"))
+    }
+
+    /// The checked name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Where a reader says they write from ("United States"); optional.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location(String);
+
+impl Location {
+    /// Trims and checks a location; an empty one is `None`.
+    pub fn parse(value: &str) -> Result<Option<Self>, FieldError> {
+        Ok(single_line("author_location", value, MAX_LOCATION, false)?.map(Self))
+    }
+
+    /// The checked location.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A reader's e-mail address: seen by moderators only, never public.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    /// Trims and checks an address; an empty one is `None`.
+    pub fn parse(value: &str) -> Result<Option<Self>, FieldError> {
+        let Some(trimmed) = single_line("email", value, MAX_EMAIL, false)? else {
+            return Ok(None);
+        };
+        if !email_address::EmailAddress::is_valid(&trimmed) {
+            return Err(FieldError::new("email", "is not a valid e-mail address"));
+        }
+        Ok(Some(Self(trimmed)))
+    }
+
+    /// The address, as the reader typed it (trimmed).
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The text of a comment: Markdown-subset source, not yet rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommentBody(String);
+
+impl CommentBody {
+    /// Trims and checks a body of at most [`MAX_BODY`] characters.
+    pub fn parse(value: &str) -> Result<Self, FieldError> {
+        multi_line("body", value, MAX_BODY).map(Self)
+    }
+
+    /// The checked source text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A number sent either as a JSON number or as a form field's text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum LooseId {
+    /// A JSON number.
+    Number(i64),
+    /// A form field (or a JSON string).
+    Text(String),
+}
+
+impl LooseId {
+    /// Reads the id of field `field`; an empty form field is `None`.
+    pub fn parse(&self, field: &str) -> Result<Option<i32>, FieldError> {
+        let number = match self {
+            Self::Number(n) => *n,
+            Self::Text(t) if t.trim().is_empty() => return Ok(None),
+            Self::Text(t) => t
+                .trim()
+                .parse::<i64>()
+                .map_err(|_| FieldError::new(field, "must be a comment id"))?,
+        };
+        i32::try_from(number)
+            .ok()
+            .filter(|n| *n > 0)
+            .map(Some)
+            .ok_or_else(|| FieldError::new(field, "must be a comment id"))
+    }
+}
+
+/// What a reader's submission looks like on the wire (JSON or form).
+/// Every field is optional here so that a missing field is a 422 naming it,
+/// not an opaque 400.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CommentForm {
+    /// The reader's name.
+    pub author_name: Option<String>,
+    /// The reader's location.
+    pub author_location: Option<String>,
+    /// The reader's e-mail address.
+    pub email: Option<String>,
+    /// The comment text.
+    pub body: Option<String>,
+    /// The approved comment this one answers.
+    pub parent_id: Option<LooseId>,
+    /// The honeypot: hidden from people, filled in by bots.
+    pub website: Option<String>,
+}
+
+/// A submission whose every field has been checked.
+#[derive(Debug, Clone)]
+pub struct NewComment {
+    /// Checked name.
+    pub author_name: AuthorName,
+    /// Checked location, if any.
+    pub author_location: Option<Location>,
+    /// Checked e-mail, if any.
+    pub email: Option<Email>,
+    /// Checked body source.
+    pub body: CommentBody,
+    /// The comment answered, not yet checked against the database.
+    pub parent_id: Option<CommentId>,
+    /// Whether the honeypot field was filled in.
+    pub honeypot_filled: bool,
+}
+
+impl NewComment {
+    /// Parses a submission, reporting every bad field at once.
+    pub fn parse(form: &CommentForm) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Errors::default();
+        let author_name = errors.take(AuthorName::parse(
+            form.author_name.as_deref().unwrap_or_default(),
+        ));
+        let author_location = errors.take(Location::parse(
+            form.author_location.as_deref().unwrap_or_default(),
+        ));
+        let email = errors.take(Email::parse(form.email.as_deref().unwrap_or_default()));
+        let body = errors.take(CommentBody::parse(form.body.as_deref().unwrap_or_default()));
+        let parent_id = match &form.parent_id {
+            Some(raw) => errors.take(raw.parse("parent_id")),
+            None => Some(None),
+        };
+        errors.finish()?;
+        match (author_name, author_location, email, body, parent_id) {
+            (Some(author_name), Some(author_location), Some(email), Some(body), Some(parent)) => {
+                Ok(Self {
+                    author_name,
+                    author_location,
+                    email,
+                    body,
+                    parent_id: parent.map(CommentId),
+                    honeypot_filled: form
+                        .website
+                        .as_deref()
+                        .is_some_and(|w| !w.trim().is_empty()),
+                })
+            }
+            _ => Err(vec![FieldError::new("body", "could not be read")]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(name: &str, body: &str) -> CommentForm {
+        CommentForm {
+            author_name: Some(name.into()),
+            body: Some(body.into()),
+            ..CommentForm::default()
+        }
+    }
+
+    #[test]
+    fn a_plain_comment_parses() {
+        let mut f = form(" Mari ", "Is there a reciprocal arrangement?");
+        f.author_location = Some("United States".into());
+        let c = NewComment::parse(&f).unwrap();
+        assert_eq!(c.author_name.as_str(), "Mari");
+        assert_eq!(c.author_location.unwrap().as_str(), "United States");
+        assert!(c.email.is_none());
+        assert!(!c.honeypot_filled);
+    }
+
+    #[test]
+    fn every_bad_field_is_reported_at_once() {
+        let mut f = form("", "");
+        f.email = Some("not-an-address".into());
+        let errors = NewComment::parse(&f).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["author_name", "email", "body"]);
+    }
+
+    #[test]
+    fn missing_fields_are_validation_errors() {
+        let errors = NewComment::parse(&CommentForm::default()).unwrap_err();
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn parent_id_accepts_numbers_and_form_text_and_refuses_junk() {
+        let mut f = form("A", "b");
+        f.parent_id = Some(LooseId::Text("12".into()));
+        assert_eq!(
+            NewComment::parse(&f).unwrap().parent_id,
+            Some(CommentId(12))
+        );
+        f.parent_id = Some(LooseId::Text(String::new()));
+        assert_eq!(NewComment::parse(&f).unwrap().parent_id, None);
+        f.parent_id = Some(LooseId::Number(-3));
+        assert!(NewComment::parse(&f).is_err());
+        f.parent_id = Some(LooseId::Text("12abc".into()));
+        assert!(NewComment::parse(&f).is_err());
+    }
+
+    #[test]
+    fn a_filled_honeypot_is_noticed() {
+        let mut f = form("Bot", "Buy now");
+        f.website = Some("http://spam.example".into());
+        assert!(NewComment::parse(&f).unwrap().honeypot_filled);
+    }
+
+    #[test]
+    fn an_over_long_body_is_refused() {
+        let f = form("A", &"x".repeat(MAX_BODY + 1));
+        assert_eq!(NewComment::parse(&f).unwrap_err()[0].field, "body");
+    }
+}

@@ -1,0 +1,61 @@
+//! The rules of Colloquy, free of I/O, actix and diesel: checked input types,
+//! rendering, moderation states and spam signals.
+
+pub mod comment;
+pub mod moderation;
+pub mod post;
+pub mod render;
+pub mod spam;
+pub mod text;
+pub mod time;
+
+/// A problem with one input field, reported to the client in a 422.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FieldError {
+    /// The name of the field as the client sent it (`author_name`, `body`, …).
+    pub field: String,
+    /// A sentence a reader can act on.
+    pub message: String,
+}
+
+impl FieldError {
+    /// Builds a field error from a field name and a message.
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Collects the field errors of a whole input so that the client hears of
+/// every problem at once rather than one per round trip.
+#[derive(Debug, Default)]
+pub struct Errors(Vec<FieldError>);
+
+impl Errors {
+    /// Keeps the value of a successful parse, remembers the error of a failed one.
+    pub fn take<T>(&mut self, result: Result<T, FieldError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0.push(error);
+                None
+            }
+        }
+    }
+
+    /// Adds one error.
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    /// Ends the collection: `Err` with every error if there was any.
+    pub fn finish(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}

@@ -1,0 +1,208 @@
+//! Markdown subset → sanitised HTML. This is the only place that turns
+//! reader (or editor) input into HTML, and [`SafeHtml`] is the only type
+//! stored in an HTML column.
+
+use ammonia::{Builder, UrlRelative};
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+/// HTML that has been through the allow-list sanitiser. It has no public
+/// constructor besides the render functions of this module.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SafeHtml(String);
+
+impl SafeHtml {
+    /// The sanitised markup.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The sanitised markup, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+}
+
+/// Tags a reader's comment may contain.
+const COMMENT_TAGS: &[&str] = &[
+    "p",
+    "br",
+    "em",
+    "strong",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+];
+/// Editors' post bodies may also have sub-headings.
+const POST_EXTRA_TAGS: &[&str] = &["h2", "h3", "h4"];
+
+fn sanitiser(extra_tags: &[&'static str]) -> Builder<'static> {
+    let tags: HashSet<&str> = COMMENT_TAGS.iter().chain(extra_tags).copied().collect();
+    let mut builder = Builder::empty();
+    builder
+        .tags(tags)
+        .add_tag_attributes("a", ["href"])
+        .add_tag_attributes("ol", ["start"])
+        .url_schemes(["http", "https", "mailto"].into_iter().collect())
+        .url_relative(UrlRelative::Deny)
+        .link_rel(Some("nofollow ugc noopener"))
+        .strip_comments(true);
+    builder
+}
+
+static COMMENT_SANITISER: LazyLock<Builder<'static>> = LazyLock::new(|| sanitiser(&[]));
+static POST_SANITISER: LazyLock<Builder<'static>> = LazyLock::new(|| sanitiser(POST_EXTRA_TAGS));
+
+/// Rewrites the parser's events so that only the subset survives: raw HTML
+/// becomes visible text, images become links to the image (an `<img>` would
+/// leak the reader's IP address to whoever hosts it), and single line
+/// breaks are kept as the reader typed them. Headings become paragraphs
+/// unless `headings` is set.
+fn subset(event: Event<'_>, headings: bool) -> Event<'_> {
+    match event {
+        Event::Html(html) | Event::InlineHtml(html) => Event::Text(html),
+        Event::SoftBreak => Event::HardBreak,
+        Event::Start(Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }) => Event::Start(Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        }),
+        Event::End(TagEnd::Image) => Event::End(TagEnd::Link),
+        Event::Start(Tag::Heading { .. }) if !headings => Event::Start(Tag::Paragraph),
+        Event::End(TagEnd::Heading(_)) if !headings => Event::End(TagEnd::Paragraph),
+        Event::Start(Tag::Heading { level, .. }) => Event::Start(Tag::Heading {
+            // An editor's `#` must not compete with the page's own title.
+            level: level.max(pulldown_cmark::HeadingLevel::H2),
+            id: None::<CowStr<'_>>,
+            classes: Vec::new(),
+            attrs: Vec::new(),
+        }),
+        Event::End(TagEnd::Heading(level)) => {
+            Event::End(TagEnd::Heading(level.max(pulldown_cmark::HeadingLevel::H2)))
+        }
+        other => other,
+    }
+}
+
+fn render(source: &str, headings: bool, sanitiser: &Builder<'static>) -> SafeHtml {
+    let parser = Parser::new_ext(source, Options::empty()).map(|e| subset(e, headings));
+    let mut html = String::with_capacity(source.len() + source.len() / 4 + 16);
+    pulldown_cmark::html::push_html(&mut html, parser);
+    SafeHtml(sanitiser.clean(&html).to_string())
+}
+
+/// Renders a reader's comment: paragraphs, line breaks, emphasis, strong,
+/// links, inline code, code blocks, block quotes and lists; nothing else.
+pub fn render_comment(source: &str) -> SafeHtml {
+    render(source, false, &COMMENT_SANITISER)
+}
+
+/// Renders a post body written by an editor: the comment subset plus
+/// sub-headings.
+pub fn render_post(source: &str) -> SafeHtml {
+    render(source, true, &POST_SANITISER)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn html(source: &str) -> String {
+        render_comment(source).into_string()
+    }
+
+    #[test]
+    fn the_markdown_subset_renders() {
+        assert_eq!(
+            html("*a* **b** `c`"),
+            "<p><em>a</em> <strong>b</strong> <code>c</code></p>\n"
+        );
+        assert!(html("> quoted").contains("<blockquote>"));
+        assert!(html("- one\n- two").contains("<ul>\n<li>one</li>"));
+        assert!(html("3. three").contains("<ol start=\"3\">"));
+        assert!(html("```\nlet x;\n```").contains("<pre><code>let x;\n</code></pre>"));
+    }
+
+    #[test]
+    fn single_line_breaks_are_kept() {
+        assert_eq!(html("first\nsecond"), "<p>first<br>\nsecond</p>\n");
+    }
+
+    #[test]
+    fn links_get_rel_and_only_safe_schemes() {
+        let out = html("[state](https://www.state.gov)");
+        assert!(
+            out.contains(
+                r#"<a href="https://www.state.gov" rel="nofollow ugc noopener">state</a>"#
+            ),
+            "{out}"
+        );
+        for bad in [
+            "[x](javascript:alert(1))",
+            "[x](JaVaScRiPt:alert(1))",
+            "[x](data:text/html;base64,PHNjcmlwdD4=)",
+            "[x](vbscript:msgbox)",
+            "[x](/admin/)",
+            "<javascript:alert(1)>",
+        ] {
+            let out = html(bad);
+            assert!(!out.contains("href"), "{bad} gave {out}");
+        }
+    }
+
+    #[test]
+    fn raw_html_is_shown_as_text_never_as_markup() {
+        for hostile in [
+            "<script>alert(1)</script>",
+            "<img src=x onerror=alert(1)>",
+            "<a href=\"javascript:alert(1)\">x</a>",
+            "<iframe src=\"https://evil.example\"></iframe>",
+            "<svg onload=alert(1)>",
+            "<p style=\"color:red\">x</p>",
+            "&lt;script&gt;alert(1)&lt;/script&gt;",
+        ] {
+            let out = html(hostile);
+            assert!(!out.contains("<script"), "{hostile} gave {out}");
+            assert!(!out.contains("<img"), "{hostile} gave {out}");
+            assert!(!out.contains("<iframe"), "{hostile} gave {out}");
+            assert!(!out.contains("<svg"), "{hostile} gave {out}");
+            assert!(!out.contains("style="), "{hostile} gave {out}");
+            assert!(!out.contains("href=\"javascript"), "{hostile} gave {out}");
+        }
+        assert_eq!(html("<b>hi</b>"), "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n");
+    }
+
+    #[test]
+    fn images_become_links_and_headings_become_paragraphs() {
+        let out = html("![chart](https://example.org/c.png)");
+        assert!(!out.contains("<img"));
+        assert!(
+            out.contains(r#"<a href="https://example.org/c.png""#),
+            "{out}"
+        );
+        assert_eq!(html("# Big"), "<p>Big</p>\n");
+        assert_eq!(html("a | b\n--|--\n1 | 2").matches("<table").count(), 0);
+    }
+
+    #[test]
+    fn post_bodies_keep_sub_headings_but_never_h1() {
+        assert_eq!(render_post("# Title").into_string(), "<h2>Title</h2>\n");
+        assert_eq!(render_post("### Part").into_string(), "<h3>Part</h3>\n");
+        assert!(
+            !render_post("<script>x</script>")
+                .as_str()
+                .contains("<script")
+        );
+    }
+}

@@ -1,0 +1,123 @@
+//! Plain-text fields: trimmed, length-capped, free of control and bidi
+//! override characters, which can hide or reorder what moderators read.
+
+use super::FieldError;
+
+/// Bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069): they can make a name or a link read differently from
+/// what it is.
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Checks a one-line text field: trims it, refuses an empty value (when
+/// `required`), control and bidi characters, and more than `max` characters.
+/// Returns `None` for an empty optional field.
+pub fn single_line(
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> Result<Option<String>, FieldError> {
+    let trimmed = value.trim();
+    if trimmed.is_empty() {
+        return if required {
+            Err(FieldError::new(field, "must not be empty"))
+        } else {
+            Ok(None)
+        };
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters or line breaks",
+        ));
+    }
+    if trimmed.chars().any(is_bidi_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain text-direction override characters",
+        ));
+    }
+    let length = trimmed.chars().count();
+    if length > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters (it has {length})"),
+        ));
+    }
+    Ok(Some(trimmed.to_owned()))
+}
+
+/// Checks a multi-line text field: like [`single_line`] but line breaks and
+/// tabs are allowed, and Windows line endings become `\n`.
+pub fn multi_line(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let normalised = value.replace("\r\n", "\n").replace('\r', "\n");
+    let trimmed = normalised.trim();
+    if trimmed.is_empty() {
+        return Err(FieldError::new(field, "must not be empty"));
+    }
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
+    }
+    if trimmed.chars().any(is_bidi_control) {
+        return Err(FieldError::new(
+            field,
+            "must not contain text-direction override characters",
+        ));
+    }
+    let length = trimmed.chars().count();
+    if length > max {
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max} characters (it has {length})"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_is_trimmed() {
+        assert_eq!(
+            single_line("n", "  Mari ", 80, true).unwrap(),
+            Some("Mari".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_blank_required_field_is_refused_and_a_blank_optional_one_is_none() {
+        assert!(single_line("n", "   ", 80, true).is_err());
+        assert_eq!(single_line("n", "  ", 80, false).unwrap(), None);
+    }
+
+    #[test]
+    fn control_and_bidi_characters_are_refused() {
+        assert!(single_line("n", "Ma\u{0007}ri", 80, true).is_err());
+        assert!(single_line("n", "Mari\nEvil", 80, true).is_err());
+        assert!(single_line("n", "evil\u{202E}gpj.exe", 80, true).is_err());
+        assert!(multi_line("b", "text \u{2066}x", 80).is_err());
+        assert!(multi_line("b", "nul\u{0000}", 80).is_err());
+    }
+
+    #[test]
+    fn length_is_counted_in_characters_not_bytes() {
+        let russian = "Мария".repeat(16); // 80 characters, 160 bytes
+        assert!(single_line("n", &russian, 80, true).is_ok());
+        assert!(single_line("n", &format!("{russian}я"), 80, true).is_err());
+    }
+
+    #[test]
+    fn multi_line_keeps_line_breaks_and_normalises_crlf() {
+        assert_eq!(multi_line("b", "a\r\nb\rc", 80).unwrap(), "a\nb\nc");
+    }
+}

@@ -1,0 +1,247 @@
+//! `ApiError`: every refusal the API makes, rendered as RFC 9457
+//! problem+json. A 500 logs its whole cause chain and tells the client
+//! only that something failed.
+
+use crate::domain::FieldError;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// Everything a handler can refuse with.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// 400: the request could not be read (bad JSON, query, path, cursor).
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    /// 401: no valid session.
+    #[error("not signed in")]
+    Unauthorized,
+    /// 403: signed in but not allowed, comments closed, banned, bad CSRF.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// 404: unknown post, comment or route.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// 405: the path exists, the method does not.
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// 409: a conflict such as a slug or user name taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// 413: the body is over the limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 415: a content type the endpoint does not read.
+    #[error("unsupported content type: {0}")]
+    UnsupportedMediaType(String),
+    /// 422: fields that failed validation.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 429: rate limited; try again after this many seconds.
+    #[error("rate limited")]
+    RateLimited {
+        /// Seconds until a retry can succeed.
+        retry_after: u64,
+    },
+    /// 503: the server is temporarily unable to answer (pool exhausted).
+    #[error("service unavailable")]
+    Unavailable(#[source] anyhow::Error),
+    /// 500: a real fault; the cause is logged, never sent.
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+impl ApiError {
+    /// A 422 for one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        Self::Validation(vec![FieldError::new(field, message)])
+    }
+
+    /// A 500 from any error.
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    fn kind(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::BadRequest(_) => ("malformed-request", "The request could not be read"),
+            Self::Unauthorized => ("not-signed-in", "Sign-in required"),
+            Self::Forbidden(_) => ("forbidden", "Not allowed"),
+            Self::NotFound(_) => ("not-found", "Not found"),
+            Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::PayloadTooLarge => ("payload-too-large", "Request body too large"),
+            Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported content type"),
+            Self::Validation(_) => ("validation", "Some fields are not valid"),
+            Self::RateLimited { .. } => ("rate-limited", "Too many requests"),
+            Self::Unavailable(_) => ("unavailable", "Temporarily unavailable"),
+            Self::Internal(_) => ("internal", "Something went wrong on our side"),
+        }
+    }
+
+    fn detail(&self) -> String {
+        match self {
+            Self::BadRequest(d)
+            | Self::Forbidden(d)
+            | Self::NotFound(d)
+            | Self::Conflict(d)
+            | Self::UnsupportedMediaType(d) => d.clone(),
+            Self::Unauthorized => "Sign in to use this endpoint.".to_owned(),
+            Self::MethodNotAllowed => "This path does not accept that method.".to_owned(),
+            Self::PayloadTooLarge => {
+                "The request body is larger than this server accepts.".to_owned()
+            }
+            Self::Validation(errors) => format!("{} field(s) need attention.", errors.len()),
+            Self::RateLimited { retry_after } => {
+                format!("Too many requests from this address; try again in {retry_after} s.")
+            }
+            Self::Unavailable(_) => "The server is busy; try again shortly.".to_owned(),
+            Self::Internal(_) => "The error has been logged.".to_owned(),
+        }
+    }
+}
+
+/// The RFC 9457 body.
+#[derive(Debug, Serialize)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind.
+    pub title: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong this time.
+    pub detail: String,
+    /// The fields at fault, for a 422.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldError>>,
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        if let Self::Internal(cause) | Self::Unavailable(cause) = self {
+            tracing::error!(error = ?cause, "request failed");
+        }
+        let status = self.status_code();
+        let (slug, title) = self.kind();
+        let problem = Problem {
+            kind: format!("/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                Self::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        };
+        let mut response = problem_response(status, &problem);
+        if let Self::RateLimited { retry_after } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        if let Self::MethodNotAllowed = self {
+            response.headers_mut().insert(
+                header::ALLOW,
+                HeaderValue::from_static("GET, HEAD, POST, PATCH, OPTIONS"),
+            );
+        }
+        response
+    }
+}
+
+/// Writes a problem as an `application/problem+json` response.
+pub fn problem_response(status: StatusCode, problem: &Problem) -> HttpResponse {
+    let body = serde_json::to_string(problem).unwrap_or_else(|_| {
+        format!(
+            r#"{{"type":"about:blank","title":"Error","status":{}}}"#,
+            status.as_u16()
+        )
+    });
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .body(body)
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(error: diesel::result::Error) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for ApiError {
+    fn from(error: actix_web::error::BlockingError) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for ApiError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        Self::Unavailable(error.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::body::MessageBody;
+
+    fn body(error: ApiError) -> (u16, serde_json::Value, HttpResponse) {
+        let response = error.error_response();
+        let status = response.status().as_u16();
+        let head = response.head().clone();
+        let bytes = response.into_body().try_into_bytes().unwrap();
+        let mut rebuilt = HttpResponse::new(head.status);
+        *rebuilt.headers_mut() = head.headers.clone();
+        (status, serde_json::from_slice(&bytes).unwrap(), rebuilt)
+    }
+
+    #[test]
+    fn validation_errors_list_their_fields() {
+        let (status, json, response) = body(ApiError::field("body", "must not be empty"));
+        assert_eq!(status, 422);
+        assert_eq!(json["errors"][0]["field"], "body");
+        assert_eq!(json["status"], 422);
+        assert_eq!(
+            response.headers().get("content-type").unwrap(),
+            PROBLEM_JSON
+        );
+    }
+
+    #[test]
+    fn rate_limits_say_when_to_retry() {
+        let (status, json, response) = body(ApiError::RateLimited { retry_after: 17 });
+        assert_eq!(status, 429);
+        assert!(json.get("errors").is_none());
+        assert_eq!(response.headers().get("retry-after").unwrap(), "17");
+    }
+
+    #[test]
+    fn internal_errors_do_not_leak_their_cause() {
+        let (status, json, _) = body(ApiError::internal(anyhow::anyhow!("secret path /etc/x")));
+        assert_eq!(status, 500);
+        assert!(!json.to_string().contains("/etc/x"));
+    }
+}
