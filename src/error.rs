@@ -26,9 +26,9 @@ pub enum ApiError {
     /// 404: unknown post, comment or route.
     #[error("not found: {0}")]
     NotFound(String),
-    /// 405: the path exists, the method does not.
+    /// 405: the path exists, the method does not; the methods it takes.
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed(&'static str),
     /// 409: a conflict such as a slug or user name taken.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -72,7 +72,7 @@ impl ApiError {
             Self::Unauthorized => ("not-signed-in", "Sign-in required"),
             Self::Forbidden(_) => ("forbidden", "Not allowed"),
             Self::NotFound(_) => ("not-found", "Not found"),
-            Self::MethodNotAllowed => ("method-not-allowed", "Method not allowed"),
+            Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::PayloadTooLarge => ("payload-too-large", "Request body too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported content type"),
@@ -91,7 +91,7 @@ impl ApiError {
             | Self::Conflict(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
             Self::Unauthorized => "Sign in to use this endpoint.".to_owned(),
-            Self::MethodNotAllowed => "This path does not accept that method.".to_owned(),
+            Self::MethodNotAllowed(_) => "This path does not accept that method.".to_owned(),
             Self::PayloadTooLarge => {
                 "The request body is larger than this server accepts.".to_owned()
             }
@@ -129,7 +129,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -162,11 +162,12 @@ impl ResponseError for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
-        if let Self::MethodNotAllowed = self {
-            response.headers_mut().insert(
-                header::ALLOW,
-                HeaderValue::from_static("GET, HEAD, POST, PATCH, OPTIONS"),
-            );
+        if let Self::MethodNotAllowed(allowed) = self {
+            if !allowed.is_empty() {
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static(allowed));
+            }
         }
         response
     }

@@ -1,6 +1,10 @@
 //! Colloquy: a moderated comment system for policy and diplomacy blogs.
 
+pub mod app;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod http;
+pub mod limits;

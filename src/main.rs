@@ -1,1 +1,201 @@
-fn main() {}
+//! The `colloquy` command line: serve, migrate, moderator add.
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand};
+use colloquy::config::Settings;
+use colloquy::db::{self, Pool};
+use colloquy::domain::moderation::Role;
+use colloquy::domain::password::{self, MIN_PASSWORD};
+use colloquy::domain::text::single_line;
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "colloquy",
+    version,
+    about = "A moderated comment system for policy and diplomacy blogs"
+)]
+struct Cli {
+    /// A TOML configuration file (environment variables COLLOQUY_* override it).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server (creating the database and applying migrations first).
+    Serve {
+        /// Fill an empty database with sample posts, comments and a `demo` moderator.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage moderator accounts.
+    Moderator {
+        #[command(subcommand)]
+        command: ModeratorCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ModeratorCommand {
+    /// Create a moderator account; the password is read from standard input.
+    Add {
+        /// The sign-in name.
+        username: String,
+        /// moderator, editor or admin.
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// The name shown in the workspace (defaults to the user name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(value).ok_or_else(|| "must be moderator, editor or admin".to_owned())
+}
+
+fn main() {
+    if let Err(error) = run() {
+        eprintln!("colloquy: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref()).context("reading the configuration")?;
+    match cli.command {
+        Command::Serve { demo } => serve(settings, demo),
+        Command::Migrate => {
+            let pool = open(&settings)?;
+            let mut conn = pool.get()?;
+            let applied = db::migrate(&mut conn)?;
+            println!("{}: database is up to date", settings.database.display());
+            drop(applied);
+            Ok(())
+        }
+        Command::Moderator {
+            command:
+                ModeratorCommand::Add {
+                    username,
+                    role,
+                    display_name,
+                    ..
+                },
+        } => add_moderator(&settings, &username, role, display_name.as_deref()),
+    }
+}
+
+/// Opens the database, creating it and applying migrations.
+fn open(settings: &Settings) -> anyhow::Result<Pool> {
+    db::connect(&settings.database, settings.pool_size)
+}
+
+fn add_moderator(
+    settings: &Settings,
+    username: &str,
+    role: Role,
+    display_name: Option<&str>,
+) -> anyhow::Result<()> {
+    let username = single_line("username", username, 64, true)
+        .map_err(|e| anyhow::anyhow!("the user name {}", e.message))?
+        .unwrap_or_default();
+    let display_name = single_line("display_name", display_name.unwrap_or(&username), 80, true)
+        .map_err(|e| anyhow::anyhow!("the display name {}", e.message))?
+        .unwrap_or_default();
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
+    let password = input.trim_end_matches(['\n', '\r']);
+    if password.chars().count() < MIN_PASSWORD {
+        bail!("the password must have at least {MIN_PASSWORD} characters");
+    }
+    let hash =
+        password::hash(password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let pool = open(settings)?;
+    let mut conn = pool.get()?;
+    match db::accounts::create_moderator(
+        &mut conn,
+        &username,
+        &display_name,
+        role.as_str(),
+        &hash,
+        colloquy::domain::time::now(),
+    ) {
+        Ok(_) => {
+            println!("created {} {username:?}", role.as_str());
+            Ok(())
+        }
+        Err(db::accounts::AccountError::NameTaken) => bail!("the user name {username:?} is taken"),
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn init_tracing() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("COLLOQUY_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+}
+
+fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+    init_tracing();
+    let pool = open(&settings)?;
+    {
+        let mut conn = pool.get()?;
+        if demo {
+            if colloquy::demo::seed(&mut conn, &settings.official_name, &settings.spam.rules())? {
+                tracing::info!("demo: sample posts and comments added");
+            } else {
+                tracing::info!("demo: the database already has posts; left as it is");
+            }
+        }
+        if db::accounts::moderator_count(&mut conn)? == 0 {
+            if demo {
+                let secret: String = base64_password();
+                let hash = password::hash(&secret).map_err(|e| anyhow::anyhow!("hashing: {e}"))?;
+                db::accounts::create_moderator(
+                    &mut conn,
+                    "demo",
+                    "Demo Moderator",
+                    Role::Admin.as_str(),
+                    &hash,
+                    colloquy::domain::time::now(),
+                )?;
+                println!(
+                    "\n  Demo moderator created. Sign in as  demo  with password  {secret}\n  (shown once; create real accounts with `colloquy moderator add`)\n"
+                );
+            } else {
+                println!(
+                    "\n  No moderator account exists yet. Create the first one with:\n    colloquy moderator add NAME --role admin --password-stdin\n  (type the password, then Ctrl-D)\n"
+                );
+            }
+        }
+    }
+    let listener = TcpListener::bind(&settings.bind)
+        .with_context(|| format!("listening on {}", settings.bind))?;
+    let address = listener.local_addr()?;
+    println!("Colloquy is listening on http://{address}  (posts: http://{address}/api/v1/posts)");
+    actix_web::rt::System::new().block_on(async move {
+        let server = colloquy::app::run(listener, pool, settings)?;
+        server.await.context("serving")
+    })
+}
+
+fn base64_password() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>())
+}

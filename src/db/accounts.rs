@@ -62,7 +62,7 @@ pub fn create_moderator(
     password_hash: &str,
     now: i64,
 ) -> Result<Moderator, AccountError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let moderator = diesel::insert_into(moderators::table)
             .values((
                 moderators::username.eq(username),
@@ -182,7 +182,7 @@ pub fn instance_secret(
     name: &str,
     make: impl FnOnce() -> String,
 ) -> QueryResult<String> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let existing = instance_secrets::table
             .find(name)
             .select(instance_secrets::value)

@@ -154,7 +154,7 @@ pub fn insert_official(
     row: &NewCommentRow<'_>,
     moderator_id: i32,
 ) -> QueryResult<Comment> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let comment: Comment = diesel::insert_into(comments::table)
             .values(row)
             .returning(Comment::as_returning())

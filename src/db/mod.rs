@@ -19,3 +19,21 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
         diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
     )
 }
+
+/// Runs `work` in a write transaction: `BEGIN IMMEDIATE` at the outermost
+/// level (so the write lock is taken up front and a busy database is
+/// waited for, not failed on upgrade), a savepoint when already inside one.
+pub fn write<T, E, F>(conn: &mut diesel::SqliteConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut diesel::SqliteConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::Connection;
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()?;
+    if depth.is_some() {
+        conn.transaction(work)
+    } else {
+        conn.immediate_transaction(work)
+    }
+}

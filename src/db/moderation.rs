@@ -97,7 +97,7 @@ pub fn decide(
     moderator_id: i32,
     now: i64,
 ) -> QueryResult<Vec<Comment>> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let before: Vec<Comment> = comments::table
             .filter(comments::id.eq_any(ids))
             .select(Comment::as_select())
@@ -139,7 +139,7 @@ pub fn flag(
     ip_hash: &str,
     now: i64,
 ) -> QueryResult<bool> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let inserted = diesel::insert_or_ignore_into(flags::table)
             .values((
                 flags::comment_id.eq(comment_id),

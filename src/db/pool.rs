@@ -1,6 +1,7 @@
 //! The r2d2 pool, per-connection pragmas and the embedded migrations.
 
 use anyhow::Context;
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -48,14 +49,23 @@ pub fn connect(path: &Path, size: u32) -> anyhow::Result<Pool> {
     let url = path
         .to_str()
         .with_context(|| format!("the database path {} is not UTF-8", path.display()))?;
+    // Switch the file to WAL and migrate it over one connection before the
+    // pool opens several at once: changing the journal mode needs the file
+    // to itself.
+    {
+        let mut first = SqliteConnection::establish(url)
+            .with_context(|| format!("opening the database {}", path.display()))?;
+        Pragmas
+            .on_acquire(&mut first)
+            .with_context(|| format!("preparing the database {}", path.display()))?;
+        migrate(&mut first)?;
+    }
     let pool = Pool::builder()
         .max_size(size.max(1))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Pragmas))
         .build(ConnectionManager::<SqliteConnection>::new(url))
         .with_context(|| format!("opening the database {}", path.display()))?;
-    let mut conn = pool.get().context("taking a database connection")?;
-    migrate(&mut conn)?;
     Ok(pool)
 }
 

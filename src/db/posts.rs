@@ -190,7 +190,7 @@ pub fn create(
     new: &NewPost,
     moderator_id: Option<i32>,
 ) -> Result<Post, PostWriteError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let post: Post = diesel::insert_into(posts::table)
             .values(new)
             .returning(Post::as_returning())
@@ -213,7 +213,7 @@ pub fn update(
     moderator_id: i32,
     now: i64,
 ) -> Result<(Post, Post), PostWriteError> {
-    conn.immediate_transaction(|conn| {
+    crate::db::write(conn, |conn| {
         let before = by_slug(conn, slug)?.ok_or(PostWriteError::NotFound)?;
         let body_html = change.body.as_deref().map(|b| render_post(b).into_string());
         let fields = describe_change(&change);

@@ -3,7 +3,9 @@
 
 pub mod comment;
 pub mod moderation;
+pub mod password;
 pub mod post;
+pub mod privacy;
 pub mod render;
 pub mod spam;
 pub mod text;

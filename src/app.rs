@@ -1,0 +1,308 @@
+//! Builds the actix application and server; the one place routes are wired.
+
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::domain::privacy::IpHasher;
+use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
+use crate::http::{auth, moderation, public};
+use crate::limits::Limits;
+use actix_cors::Cors;
+use actix_web::dev::{RequestHead, Server, ServiceResponse};
+use actix_web::error::{JsonPayloadError, PayloadError};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, ErrorHandlerResponse, ErrorHandlers};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
+use anyhow::Context;
+use base64::Engine;
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What every handler can reach.
+#[derive(Debug)]
+pub struct AppState {
+    /// Database connections.
+    pub pool: Pool,
+    /// The settings the server started with.
+    pub settings: Arc<Settings>,
+    /// Rate limiters.
+    pub limits: Limits,
+    /// Hashes readers' IP addresses.
+    pub ip_hasher: IpHasher,
+}
+
+impl AppState {
+    /// Prepares the state: the IP-hashing key comes from the settings, or
+    /// is generated once and kept in the database.
+    pub fn new(pool: Pool, settings: Settings) -> anyhow::Result<Self> {
+        let key = match &settings.ip_hash_key {
+            Some(secret) => secret.expose().to_owned(),
+            None => {
+                let mut conn = pool.get().context("taking a database connection")?;
+                db::accounts::instance_secret(&mut conn, "ip_hash_key", || {
+                    base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+                })?
+            }
+        };
+        Ok(Self {
+            ip_hasher: IpHasher::new(key.as_bytes())
+                .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
+            limits: Limits::new(&settings.rate_limit),
+            settings: Arc::new(settings),
+            pool,
+        })
+    }
+}
+
+/// Starts serving on `listener` (any port, including 0 for tests).
+pub fn run(listener: TcpListener, pool: Pool, settings: Settings) -> anyhow::Result<Server> {
+    let workers = settings.workers;
+    let state = web::Data::new(AppState::new(pool, settings)?);
+    spawn_housekeeping(&state);
+    let mut server = HttpServer::new(move || {
+        let settings = state.settings.clone();
+        App::new()
+            .app_data(state.clone())
+            .app_data(json_config(settings.max_body_bytes))
+            .app_data(web::PayloadConfig::new(settings.max_body_bytes))
+            .app_data(
+                web::QueryConfig::default()
+                    .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+            )
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| ApiError::BadRequest(e.to_string()).into()),
+            )
+            .app_data(web::FormConfig::default().limit(settings.max_body_bytes))
+            .configure(routes)
+            .default_service(web::to(not_found))
+            .wrap(ErrorHandlers::new().default_handler(problem_fallback))
+            .wrap(cors(&settings))
+            .wrap(security_headers())
+            .wrap(tracing_actix_web::TracingLogger::default())
+    })
+    .shutdown_timeout(30)
+    .listen(listener)?;
+    if let Some(n) = workers {
+        server = server.workers(n.max(1));
+    }
+    Ok(server.run())
+}
+
+/// Every route of the API, each path answering 405 to a method it lacks.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    /// A path whose other methods get a 405 naming the `allowed` ones.
+    fn resource(path: &str, allowed: &'static str) -> actix_web::Resource {
+        web::resource(path).default_service(web::to(move || async move {
+            Err::<HttpResponse, _>(ApiError::MethodNotAllowed(allowed))
+        }))
+    }
+    cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/posts", "GET").route(web::get().to(public::list_posts)))
+                .service(resource("/posts/{slug}", "GET").route(web::get().to(public::get_post)))
+                .service(
+                    resource("/posts/{slug}/comments", "GET, POST")
+                        .route(web::get().to(public::thread))
+                        .route(web::post().to(public::submit)),
+                )
+                .service(resource("/counts", "GET").route(web::get().to(public::counts)))
+                .service(
+                    resource("/comments/{id}/flag", "POST").route(web::post().to(public::flag)),
+                )
+                .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
+                .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+                .service(resource("/auth/me", "GET").route(web::get().to(auth::me)))
+                .service(
+                    resource("/moderation/comments", "GET").route(web::get().to(moderation::queue)),
+                )
+                .service(
+                    resource("/moderation/comments/bulk", "POST")
+                        .route(web::post().to(moderation::bulk)),
+                )
+                .service(
+                    resource("/moderation/comments/{id}/approve", "POST")
+                        .route(web::post().to(moderation::approve)),
+                )
+                .service(
+                    resource("/moderation/comments/{id}/reject", "POST")
+                        .route(web::post().to(moderation::reject)),
+                )
+                .service(
+                    resource("/moderation/comments/{id}/spam", "POST")
+                        .route(web::post().to(moderation::spam)),
+                )
+                .service(
+                    resource("/moderation/posts", "POST")
+                        .route(web::post().to(moderation::create_post)),
+                )
+                .service(
+                    resource("/moderation/posts/{slug}", "PATCH")
+                        .route(web::patch().to(moderation::update_post)),
+                )
+                .service(
+                    resource("/moderation/posts/{slug}/replies", "POST")
+                        .route(web::post().to(moderation::reply)),
+                )
+                .service(resource("/moderation/log", "GET").route(web::get().to(moderation::log)))
+                .service(
+                    resource("/moderation/reasons", "GET")
+                        .route(web::get().to(moderation::reasons)),
+                ),
+        );
+}
+
+fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(limit)
+        .error_handler(|error, _| {
+            match error {
+                JsonPayloadError::ContentType => {
+                    ApiError::UnsupportedMediaType("send the body as application/json".into())
+                }
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. }
+                | JsonPayloadError::Payload(PayloadError::Overflow) => ApiError::PayloadTooLarge,
+                other => ApiError::BadRequest(format!("the JSON body could not be read: {other}")),
+            }
+            .into()
+        })
+}
+
+/// Headers every response carries.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// CORS for the configured origins (and the server's own), on the public
+/// API only; moderator routes are same-origin.
+fn cors(settings: &Settings) -> Cors {
+    let allowed: Vec<String> = settings
+        .allowed_origins
+        .iter()
+        .map(|o| o.trim_end_matches('/').to_owned())
+        .collect();
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let origin = origin.to_str().unwrap_or("");
+            is_same_origin(origin, head)
+                || (!is_private_path(head.uri.path()) && allowed.iter().any(|a| a == origin))
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
+}
+
+fn is_private_path(path: &str) -> bool {
+    path.starts_with("/api/v1/moderation") || path.starts_with("/api/v1/auth")
+}
+
+fn is_same_origin(origin: &str, head: &RequestHead) -> bool {
+    let host = head
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let authority = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((host, authority), (Some(h), Some(a)) if h.eq_ignore_ascii_case(a))
+}
+
+async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    crate::http::db(&state, |conn| Ok(db::posts::count(conn)?)).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!(
+        "Nothing is served at {}.",
+        req.path()
+    )))
+}
+
+/// Turns any error response that is not yet problem+json (from actix's own
+/// extractors, CORS, or anything else) into one, keeping its status.
+fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
+    if is_problem {
+        return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
+    }
+    let status = res.status();
+    let known = match status {
+        StatusCode::BAD_REQUEST => Some(ApiError::BadRequest(
+            "The request could not be read.".into(),
+        )),
+        StatusCode::NOT_FOUND => Some(ApiError::NotFound("Nothing is served here.".into())),
+        StatusCode::METHOD_NOT_ALLOWED => Some(ApiError::MethodNotAllowed("")),
+        StatusCode::PAYLOAD_TOO_LARGE => Some(ApiError::PayloadTooLarge),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => Some(ApiError::UnsupportedMediaType(
+            "This content type is not read here.".into(),
+        )),
+        _ => None,
+    };
+    let mut response = match known {
+        Some(error) => error.error_response(),
+        None => problem_response(
+            status,
+            &Problem {
+                kind: "about:blank".to_owned(),
+                title: status.canonical_reason().unwrap_or("Error"),
+                status: status.as_u16(),
+                detail: status.canonical_reason().unwrap_or("Error").to_owned(),
+                errors: None,
+            },
+        ),
+    };
+    // Keep what the original response said about CORS and retries.
+    for name in [
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        header::VARY,
+        header::RETRY_AFTER,
+        header::ALLOW,
+    ] {
+        if let Some(value) = res.headers().get(&name).cloned() {
+            response.headers_mut().insert(name, value);
+        }
+    }
+    let (req, _) = res.into_parts();
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, response).map_into_right_body(),
+    ))
+}
+
+/// Forgets idle rate-limit state and dead sessions every few minutes, on
+/// a plain thread that ends once the server (the last owner of the state)
+/// is gone.
+fn spawn_housekeeping(state: &web::Data<AppState>) {
+    let weak = Arc::downgrade(&state.clone().into_inner());
+    let spawned = std::thread::Builder::new()
+        .name("colloquy-housekeeping".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(Duration::from_secs(300));
+                let Some(state) = weak.upgrade() else { return };
+                state.limits.forget_idle();
+                let now = crate::domain::time::now();
+                let idle = now - i64::from(state.settings.session.idle_minutes) * 60;
+                let purged = state
+                    .pool
+                    .get()
+                    .map_err(anyhow::Error::from)
+                    .and_then(|mut conn| Ok(db::accounts::purge_sessions(&mut conn, now, idle)?));
+                if let Err(error) = purged {
+                    tracing::warn!(%error, "purging expired sessions failed");
+                }
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "could not start the housekeeping thread");
+    }
+}

@@ -1,0 +1,239 @@
+//! Moderators' sign-in: server-side sessions behind an HttpOnly cookie,
+//! a CSRF token for every state-changing request, and role checks.
+
+use super::db;
+use crate::app::AppState;
+use crate::db::accounts::{self, Moderator};
+use crate::domain::moderation::Role;
+use crate::domain::password::{self, DUMMY_HASH};
+use crate::domain::time::now;
+use crate::error::ApiError;
+use crate::limits::{ClientIp, is_https};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::future::Future;
+use std::pin::Pin;
+use subtle::ConstantTimeEq;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "colloquy_session";
+/// The header that must echo the CSRF token.
+pub const CSRF_HEADER: &str = "X-CSRF-Token";
+
+fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A signed-in moderator, checked on every request: a live session, an
+/// enabled account and, for anything but GET/HEAD/OPTIONS, the CSRF header.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    /// The account.
+    pub moderator: Moderator,
+    /// Its role.
+    pub role: Role,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// Hash of the session token.
+    token_hash: String,
+}
+
+impl SignedIn {
+    /// A 403 unless the account has at least `role`.
+    pub fn require(&self, role: Role) -> Result<(), ApiError> {
+        if self.role >= role {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "This needs the {} role; you are signed in as {}.",
+                role.as_str(),
+                self.role.as_str()
+            )))
+        }
+    }
+}
+
+fn session_window(state: &AppState) -> (i64, i64) {
+    let now = now();
+    let idle = i64::from(state.settings.session.idle_minutes) * 60;
+    (now, now - idle)
+}
+
+impl FromRequest for SignedIn {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
+            let token = req.cookie(SESSION_COOKIE).ok_or(ApiError::Unauthorized)?;
+            let hash = token_hash(token.value());
+            let (now, idle_since) = session_window(&state);
+            let lookup = hash.clone();
+            let (session, moderator) = db(&state, move |conn| {
+                Ok(accounts::live_session(conn, &lookup, now, idle_since)?)
+            })
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+            let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+            if !safe {
+                let sent = req
+                    .headers()
+                    .get(CSRF_HEADER)
+                    .map(|v| v.as_bytes())
+                    .unwrap_or_default();
+                if !bool::from(sent.ct_eq(session.csrf_token.as_bytes())) {
+                    return Err(ApiError::Forbidden(format!(
+                        "Send the session's CSRF token in the {CSRF_HEADER} header."
+                    )));
+                }
+            }
+            let role = Role::parse(&moderator.role).ok_or_else(|| {
+                ApiError::internal(anyhow::anyhow!("stored role {:?}", moderator.role))
+            })?;
+            Ok(SignedIn {
+                moderator,
+                role,
+                csrf_token: session.csrf_token,
+                token_hash: hash,
+            })
+        })
+    }
+}
+
+/// Body of a sign-in.
+#[derive(Debug, Deserialize)]
+pub struct LoginBody {
+    /// User name.
+    pub username: String,
+    /// Password.
+    pub password: String,
+}
+
+/// Who is signed in, and the token their page must send back.
+#[derive(Debug, Serialize)]
+pub struct Me {
+    /// User name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Role.
+    pub role: Role,
+    /// CSRF token for `X-CSRF-Token`.
+    pub csrf_token: String,
+}
+
+/// `POST /api/v1/auth/login`.
+#[tracing::instrument(skip(state, req, client, body), fields(username = %body.username))]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    client: ClientIp,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, ApiError> {
+    state.limits.check_login_allowed(client.0)?;
+    let LoginBody { username, password } = body.into_inner();
+    let lifetime = i64::from(state.settings.session.lifetime_hours) * 3600;
+    let found = db(&state, move |conn| {
+        let account = accounts::by_username(conn, username.trim())?;
+        let hash = account
+            .as_ref()
+            .map_or(DUMMY_HASH.as_str(), |a| a.password_hash.as_str());
+        let verified = password::verify(&password, hash);
+        let Some(account) = account.filter(|a| verified && !a.disabled) else {
+            return Ok(None);
+        };
+        let token = random_token();
+        let csrf = random_token();
+        let now = now();
+        accounts::create_session(
+            conn,
+            &token_hash(&token),
+            account.id,
+            &csrf,
+            now,
+            now + lifetime,
+        )?;
+        Ok(Some((account, token, csrf)))
+    })
+    .await?;
+    let Some((account, token, csrf)) = found else {
+        state.limits.record_failed_login(client.0)?;
+        return Err(ApiError::Unauthorized);
+    };
+    let role = Role::parse(&account.role)
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored role {:?}", account.role)))?;
+    let cookie = Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(is_https(&req, &state.settings))
+        .max_age(CookieDuration::seconds(lifetime))
+        .finish();
+    Ok(HttpResponse::Ok().cookie(cookie).json(Me {
+        username: account.username,
+        display_name: account.display_name,
+        role,
+        csrf_token: csrf,
+    }))
+}
+
+fn removal_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
+    let mut cookie = Cookie::build(SESSION_COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(is_https(req, &state.settings))
+        .finish();
+    cookie.make_removal();
+    cookie
+}
+
+/// `POST /api/v1/auth/logout`: ends the session (CSRF-checked) and clears
+/// the cookie. Without a session it only clears the cookie.
+pub async fn logout(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    match SignedIn::extract(&req).await {
+        Ok(signed_in) => {
+            let hash = signed_in.token_hash.clone();
+            db(&state, move |conn| {
+                Ok(accounts::delete_session(conn, &hash)?)
+            })
+            .await?;
+        }
+        Err(ApiError::Unauthorized) => {}
+        Err(other) => return Err(other),
+    }
+    Ok(HttpResponse::NoContent()
+        .cookie(removal_cookie(&req, &state))
+        .finish())
+}
+
+/// `GET /api/v1/auth/me`.
+pub async fn me(signed_in: SignedIn) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        username: signed_in.moderator.username,
+        display_name: signed_in.moderator.display_name,
+        role: signed_in.role,
+        csrf_token: signed_in.csrf_token,
+    })
+}

@@ -1,0 +1,144 @@
+//! HTTP handlers, one module per audience. Handlers are thin:
+//! extract → parse → database (in `web::block`) → respond.
+
+pub mod auth;
+pub mod moderation;
+pub mod public;
+pub mod views;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use diesel::SqliteConnection;
+use serde::Deserialize;
+
+/// Runs blocking database work on actix's thread pool with a pooled
+/// connection.
+pub async fn db<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    let pool = state.pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        work(&mut conn)
+    })
+    .await?
+}
+
+/// Largest page any list returns.
+pub const MAX_LIMIT: i64 = 200;
+
+/// `limit` and `cursor` as sent; read by [`PageQuery::page`].
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct PageQuery {
+    /// Items wanted; at most [`MAX_LIMIT`].
+    pub limit: Option<String>,
+    /// The `next` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// A checked page request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Items wanted, 1 to [`MAX_LIMIT`].
+    pub limit: i64,
+    /// Where the previous page ended.
+    pub after: Option<(i64, i32)>,
+}
+
+impl PageQuery {
+    /// Reads `limit` (default `default`, clamped to 1..=200; negative or
+    /// non-numeric is a 400) and `cursor` (opaque; a garbled one is a 400).
+    pub fn page(&self, default: i64) -> Result<Page, ApiError> {
+        let limit = match self.limit.as_deref().map(str::trim) {
+            None | Some("") => default,
+            Some(text) => match text.parse::<i64>() {
+                Ok(n) if n >= 0 => n.clamp(1, MAX_LIMIT),
+                _ => {
+                    return Err(ApiError::BadRequest(format!(
+                        "limit must be a whole number from 1 to {MAX_LIMIT}"
+                    )));
+                }
+            },
+        };
+        let after = match self.cursor.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(cursor) => Some(decode_cursor(cursor)?),
+        };
+        Ok(Page { limit, after })
+    }
+}
+
+/// Encodes a keyset position as an opaque cursor.
+pub fn encode_cursor(key: (i64, i32)) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}.{}", key.0, key.1))
+}
+
+/// Decodes a cursor made by [`encode_cursor`].
+pub fn decode_cursor(cursor: &str) -> Result<(i64, i32), ApiError> {
+    let bad = || ApiError::BadRequest("the cursor is not one this server gave out".to_owned());
+    let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad())?;
+    let (a, b) = text.split_once('.').ok_or_else(bad)?;
+    Ok((a.parse().map_err(|_| bad())?, b.parse().map_err(|_| bad())?))
+}
+
+/// The `next` cursor of a page: the key of its last item, when the query
+/// found more items than the page holds.
+pub fn next_cursor<T>(
+    items: &mut Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (i64, i32),
+) -> Option<String> {
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    if items.len() > limit {
+        items.truncate(limit);
+        items.last().map(|item| encode_cursor(key(item)))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(limit: Option<&str>, cursor: Option<&str>) -> PageQuery {
+        PageQuery {
+            limit: limit.map(str::to_owned),
+            cursor: cursor.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn limits_are_clamped_and_junk_is_refused() {
+        assert_eq!(q(None, None).page(50).unwrap().limit, 50);
+        assert_eq!(q(Some("1000"), None).page(50).unwrap().limit, MAX_LIMIT);
+        assert_eq!(q(Some("0"), None).page(50).unwrap().limit, 1);
+        assert!(q(Some("-1"), None).page(50).is_err());
+        assert!(q(Some("ten"), None).page(50).is_err());
+    }
+
+    #[test]
+    fn cursors_round_trip_and_garbage_is_refused() {
+        let c = encode_cursor((1_335_448_800, 12));
+        assert_eq!(
+            q(None, Some(&c)).page(5).unwrap().after,
+            Some((1_335_448_800, 12))
+        );
+        assert!(q(None, Some("!!")).page(5).is_err());
+        assert!(q(None, Some("bm9wZQ")).page(5).is_err());
+    }
+
+    #[test]
+    fn next_is_set_only_when_there_is_more() {
+        let mut v = vec![(1, 1), (2, 2), (3, 3)];
+        assert_eq!(next_cursor(&mut v, 2, |x| *x), Some(encode_cursor((2, 2))));
+        assert_eq!(v.len(), 2);
+        let mut w = vec![(1, 1)];
+        assert_eq!(next_cursor(&mut w, 2, |x| *x), None);
+    }
+}

@@ -1,0 +1,405 @@
+//! The moderators' API: the queue, decisions, official replies, the log
+//! and posts.
+
+use super::auth::SignedIn;
+use super::views::{
+    LogPage, LogView, ModComment, PostDetail, PostView, QueueView, ThreadComment, log_cursor,
+};
+use super::{PageQuery, db, decode_cursor, next_cursor};
+use crate::app::AppState;
+use crate::db::comments::{self as comments_db, NewCommentRow};
+use crate::db::moderation::{self as moderation_db, LogFilter};
+use crate::db::posts::{self as posts_db, NewPost, PostWriteError};
+use crate::domain::comment::{CommentBody, LooseId};
+use crate::domain::moderation::{Decision, Kind, QueueFilter, Role, Status};
+use crate::domain::post::{PostChange, PostForm};
+use crate::domain::render::render_comment;
+use crate::domain::time::now;
+use crate::domain::{Errors, FieldError};
+use crate::error::ApiError;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+/// Query of the queue.
+#[derive(Debug, Deserialize)]
+pub struct QueueQuery {
+    /// `pending` (default), `approved`, `rejected`, `spam` or `flagged`.
+    pub status: Option<String>,
+    /// Only this post's comments.
+    pub post: Option<String>,
+    /// Paging.
+    #[serde(flatten)]
+    pub page: PageQuery,
+}
+
+/// `GET /api/v1/moderation/comments`: the queue, oldest first.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn queue(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let filter = match query.status.as_deref() {
+        None | Some("") => QueueFilter::Status(Status::Pending),
+        Some(s) => QueueFilter::parse(s).ok_or_else(|| {
+            ApiError::BadRequest(
+                "status must be pending, approved, rejected, spam or flagged".into(),
+            )
+        })?,
+    };
+    let page = query.page.page(50)?;
+    let post = query.post.clone().filter(|p| !p.is_empty());
+    let view = db(&state, move |conn| {
+        let post_id = match post {
+            Some(slug) => Some(
+                posts_db::by_slug(conn, &slug)?
+                    .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?
+                    .id,
+            ),
+            None => None,
+        };
+        let (mut rows, total) =
+            comments_db::queue(conn, filter, post_id, page.after, page.limit + 1)?;
+        let next = next_cursor(&mut rows, page.limit, |(c, ..)| (c.created_at, c.id));
+        Ok(QueueView {
+            comments: rows.into_iter().map(ModComment::new).collect(),
+            next,
+            total,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}
+
+/// Body of a rejection.
+#[derive(Debug, Deserialize)]
+pub struct RejectBody {
+    /// The id of a configured reason.
+    pub reason: Option<String>,
+}
+
+fn checked_reason(state: &AppState, reason: Option<&str>) -> Result<String, ApiError> {
+    let reason = reason.map(str::trim).unwrap_or("");
+    if reason.is_empty() {
+        return Err(ApiError::field("reason", "a rejection needs a reason"));
+    }
+    if state.settings.reasons.iter().any(|r| r.id == reason) {
+        Ok(reason.to_owned())
+    } else {
+        let ids: Vec<&str> = state
+            .settings
+            .reasons
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect();
+        Err(ApiError::field(
+            "reason",
+            format!("must be one of: {}", ids.join(", ")),
+        ))
+    }
+}
+
+async fn decide_one(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: i32,
+    decision: Decision,
+) -> Result<HttpResponse, ApiError> {
+    let moderator = signed_in.moderator.id;
+    let item = db(&state, move |conn| {
+        let changed = moderation_db::decide(conn, &[id], &decision, moderator, now())?;
+        if changed.is_empty() {
+            return Err(ApiError::NotFound(format!("There is no comment {id}.")));
+        }
+        comments_db::queue_item(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(ModComment::new(item)))
+}
+
+/// `POST /api/v1/moderation/comments/{id}/approve`.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn approve(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    decide_one(state, signed_in, id.into_inner(), Decision::Approve).await
+}
+
+/// `POST /api/v1/moderation/comments/{id}/reject` with `{"reason"}`.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn reject(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+    body: web::Json<RejectBody>,
+) -> Result<HttpResponse, ApiError> {
+    let reason = checked_reason(&state, body.reason.as_deref())?;
+    decide_one(
+        state,
+        signed_in,
+        id.into_inner(),
+        Decision::Reject { reason },
+    )
+    .await
+}
+
+/// `POST /api/v1/moderation/comments/{id}/spam`.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn spam(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    decide_one(state, signed_in, id.into_inner(), Decision::Spam).await
+}
+
+/// Most comments one bulk decision may name.
+pub const MAX_BULK: usize = 200;
+
+/// Body of a bulk decision.
+#[derive(Debug, Deserialize)]
+pub struct BulkBody {
+    /// The comments.
+    pub ids: Vec<i32>,
+    /// `approve`, `reject` or `spam`.
+    pub action: String,
+    /// The reason, for `reject`.
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/moderation/comments/bulk`: one decision for many
+/// comments, in one transaction; unknown ids are skipped.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn bulk(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    body: web::Json<BulkBody>,
+) -> Result<HttpResponse, ApiError> {
+    let BulkBody {
+        mut ids,
+        action,
+        reason,
+    } = body.into_inner();
+    if ids.is_empty() || ids.len() > MAX_BULK {
+        return Err(ApiError::field(
+            "ids",
+            format!("name from 1 to {MAX_BULK} comments"),
+        ));
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    let decision = match action.as_str() {
+        "approve" => Decision::Approve,
+        "spam" => Decision::Spam,
+        "reject" => Decision::Reject {
+            reason: checked_reason(&state, reason.as_deref())?,
+        },
+        _ => return Err(ApiError::field("action", "must be approve, reject or spam")),
+    };
+    let moderator = signed_in.moderator.id;
+    let updated = db(&state, move |conn| {
+        Ok(moderation_db::decide(conn, &ids, &decision, moderator, now())?.len())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "updated": updated })))
+}
+
+/// Body of an official reply.
+#[derive(Debug, Deserialize)]
+pub struct ReplyBody {
+    /// Markdown text.
+    pub body: Option<String>,
+    /// The comment answered (any status, same post).
+    pub parent_id: Option<LooseId>,
+}
+
+/// `POST /api/v1/moderation/posts/{slug}/replies`: an official reply,
+/// published at once under the configured official name.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn reply(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    slug: web::Path<String>,
+    body: web::Json<ReplyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let mut errors = Errors::default();
+    let text = errors.take(CommentBody::parse(body.body.as_deref().unwrap_or("")));
+    let parent = match &body.parent_id {
+        Some(raw) => errors.take(raw.parse("parent_id")).flatten(),
+        None => None,
+    };
+    errors.finish().map_err(ApiError::Validation)?;
+    let text = text.ok_or_else(|| ApiError::field("body", "must not be empty"))?;
+    let html = render_comment(text.as_str());
+    let official_name = state.settings.official_name.clone();
+    let moderator = signed_in.moderator.id;
+    let slug = slug.into_inner();
+    let comment = db(&state, move |conn| {
+        let post = posts_db::by_slug(conn, &slug)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
+        if let Some(parent) = parent {
+            let same_post = comments_db::get(conn, parent)?.is_some_and(|p| p.post_id == post.id);
+            if !same_post {
+                return Err(ApiError::field(
+                    "parent_id",
+                    "must be a comment on this post",
+                ));
+            }
+        }
+        let now = now();
+        let row = NewCommentRow {
+            kind: Kind::Official.as_str(),
+            moderator_id: Some(moderator),
+            moderated_at: Some(now),
+            ..NewCommentRow::reader(
+                post.id,
+                parent,
+                Status::Approved,
+                &official_name,
+                None,
+                None,
+                None,
+                text.as_str(),
+                &html,
+                now,
+            )
+        };
+        Ok(comments_db::insert_official(conn, &row, moderator)?)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(ThreadComment::from_comment(&comment)))
+}
+
+/// Query of the log.
+#[derive(Debug, Deserialize)]
+pub struct LogQuery {
+    /// Only this moderator (user name).
+    pub moderator: Option<String>,
+    /// Only this action.
+    pub action: Option<String>,
+    /// Only this post (slug).
+    pub post: Option<String>,
+    /// Paging.
+    #[serde(flatten)]
+    pub page: PageQuery,
+}
+
+/// `GET /api/v1/moderation/log`: newest first.
+#[tracing::instrument(skip(state, _signed_in))]
+pub async fn log(
+    state: web::Data<AppState>,
+    _signed_in: SignedIn,
+    query: web::Query<LogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let limit = PageQuery {
+        limit: query.page.limit.clone(),
+        cursor: None,
+    }
+    .page(50)?
+    .limit;
+    let before = match query.page.cursor.as_deref().filter(|c| !c.is_empty()) {
+        Some(c) => Some(decode_cursor(c)?.1),
+        None => None,
+    };
+    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+    let filter = LogFilter {
+        moderator: nonempty(&query.moderator),
+        action: nonempty(&query.action),
+        post: nonempty(&query.post),
+    };
+    let page = db(&state, move |conn| {
+        let mut rows = moderation_db::list_log(conn, &filter, before, limit + 1)?;
+        let next = next_cursor(&mut rows, limit, |((id, ..), ..)| (0, *id)).map(|_| ());
+        let last = rows.last().map(|((id, ..), ..)| *id);
+        let entries = rows
+            .into_iter()
+            .map(
+                |((id, at, action, comment_id, reason, detail), moderator, post_slug)| LogView {
+                    id,
+                    at: crate::domain::time::rfc3339(at),
+                    moderator,
+                    action,
+                    comment_id,
+                    reason,
+                    post_slug,
+                    detail,
+                },
+            )
+            .collect();
+        Ok(LogPage {
+            entries,
+            next: next.and(last).map(log_cursor),
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
+
+/// `GET /api/v1/moderation/reasons`: the rejection reasons to choose from.
+pub async fn reasons(state: web::Data<AppState>, _signed_in: SignedIn) -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "reasons": state.settings.reasons }))
+}
+
+fn post_error(error: PostWriteError, slug: &str) -> ApiError {
+    match error {
+        PostWriteError::SlugTaken => {
+            ApiError::Conflict("Another post already has that slug.".into())
+        }
+        PostWriteError::NotFound => ApiError::NotFound(format!("There is no post {slug:?}.")),
+        PostWriteError::Db(e) => ApiError::internal(e),
+    }
+}
+
+/// `POST /api/v1/moderation/posts` (editor): creates a post.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn create_post(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    body: web::Json<PostForm>,
+) -> Result<HttpResponse, ApiError> {
+    signed_in.require(Role::Editor)?;
+    let change = PostChange::parse(&body, true).map_err(ApiError::Validation)?;
+    let new = NewPost::from_change(change, now())
+        .ok_or_else(|| ApiError::Validation(vec![FieldError::new("slug", "is required")]))?;
+    let moderator = signed_in.moderator.id;
+    let slug = new.slug.clone();
+    let post = db(&state, move |conn| {
+        posts_db::create(conn, &new, Some(moderator)).map_err(|e| post_error(e, &slug))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(PostDetail {
+        body_html: post.body_html.clone(),
+        post: PostView::new(&post, 0),
+    }))
+}
+
+/// `PATCH /api/v1/moderation/posts/{slug}` (editor): changes a post.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn update_post(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    slug: web::Path<String>,
+    body: web::Json<PostForm>,
+) -> Result<HttpResponse, ApiError> {
+    signed_in.require(Role::Editor)?;
+    let change = PostChange::parse(&body, false).map_err(ApiError::Validation)?;
+    let moderator = signed_in.moderator.id;
+    let slug = slug.into_inner();
+    let detail = db(&state, move |conn| {
+        let (_, post) = posts_db::update(conn, &slug, change, moderator, now())
+            .map_err(|e| post_error(e, &slug))?;
+        let count = posts_db::approved_counts_by_id(conn, &[post.id])?
+            .get(&post.id)
+            .copied()
+            .unwrap_or(0);
+        Ok(PostDetail {
+            post: PostView::new(&post, count),
+            body_html: post.body_html,
+        })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(detail))
+}

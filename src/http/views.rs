@@ -1,0 +1,361 @@
+//! The JSON shapes of API.md and their construction from stored rows.
+//! Public shapes carry no e-mail, no IP hash, no moderation detail.
+
+use super::{encode_cursor, next_cursor};
+use crate::db::comments::{Comment, QueueRow, ThreadRow};
+use crate::db::posts::Post;
+use crate::domain::time::rfc3339;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A post in lists.
+#[derive(Debug, Serialize)]
+pub struct PostView {
+    /// Unique address.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Author.
+    pub author: String,
+    /// Publication time.
+    pub published_at: String,
+    /// Where the blog shows it.
+    pub url: Option<String>,
+    /// Summary.
+    pub summary: String,
+    /// Whether readers may comment.
+    pub comments_open: bool,
+    /// Approved comments and official replies.
+    pub comment_count: i64,
+}
+
+impl PostView {
+    /// The list shape of a post.
+    pub fn new(post: &Post, comment_count: i64) -> Self {
+        Self {
+            slug: post.slug.clone(),
+            title: post.title.clone(),
+            author: post.author.clone(),
+            published_at: rfc3339(post.published_at),
+            url: post.url.clone(),
+            summary: post.summary.clone(),
+            comments_open: post.comments_open,
+            comment_count,
+        }
+    }
+}
+
+/// One post with its body.
+#[derive(Debug, Serialize)]
+pub struct PostDetail {
+    /// The list fields.
+    #[serde(flatten)]
+    pub post: PostView,
+    /// The sanitised body.
+    pub body_html: String,
+}
+
+/// A post as the thread response names it.
+#[derive(Debug, Serialize)]
+pub struct ThreadPost {
+    /// Unique address.
+    pub slug: String,
+    /// Title.
+    pub title: String,
+    /// Whether readers may comment.
+    pub comments_open: bool,
+}
+
+/// A public comment or official reply, with its replies nested.
+#[derive(Debug, Serialize)]
+pub struct ThreadComment {
+    /// Id.
+    pub id: i32,
+    /// The comment it answers.
+    pub parent_id: Option<i32>,
+    /// `reader` or `official`.
+    pub kind: String,
+    /// Signed name (the official name for official replies).
+    pub author_name: String,
+    /// Location.
+    pub author_location: Option<String>,
+    /// Sanitised HTML.
+    pub body_html: String,
+    /// Submission time.
+    pub created_at: String,
+    /// Approved replies, oldest first.
+    pub replies: Vec<ThreadComment>,
+}
+
+impl ThreadComment {
+    fn leaf(row: ThreadRow) -> Self {
+        Self {
+            id: row.id,
+            parent_id: row.parent_id,
+            kind: row.kind,
+            author_name: row.author_name,
+            author_location: row.author_location,
+            body_html: row.body_html,
+            created_at: rfc3339(row.created_at),
+            replies: Vec::new(),
+        }
+    }
+
+    /// The public shape of one stored comment, without replies.
+    pub fn from_comment(c: &Comment) -> Self {
+        Self {
+            id: c.id,
+            parent_id: c.parent_id,
+            kind: c.kind.clone(),
+            author_name: c.author_name.clone(),
+            author_location: c.author_location.clone(),
+            body_html: c.body_html.clone(),
+            created_at: rfc3339(c.created_at),
+            replies: Vec::new(),
+        }
+    }
+}
+
+/// The response of `GET /api/v1/posts/{slug}/comments`.
+#[derive(Debug, Serialize)]
+pub struct ThreadView {
+    /// The post.
+    pub post: ThreadPost,
+    /// Every visible item on the post.
+    pub total: usize,
+    /// Top-level items of this page.
+    pub comments: Vec<ThreadComment>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+}
+
+/// Thread order of top-level comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// Oldest first.
+    Oldest,
+    /// Newest first.
+    Newest,
+}
+
+/// Nests a post's approved items (oldest first) and cuts one page of
+/// top-level items. An item whose parent is not public is not shown: a
+/// reply makes no sense without what it answers.
+pub fn build_thread(
+    rows: Vec<ThreadRow>,
+    order: Order,
+    after: Option<(i64, i32)>,
+    limit: i64,
+) -> (usize, Vec<ThreadComment>, Option<String>) {
+    let mut children: HashMap<i32, Vec<ThreadRow>> = HashMap::new();
+    let mut roots = Vec::new();
+    for row in rows {
+        match row.parent_id {
+            None => roots.push(row),
+            Some(parent) => children.entry(parent).or_default().push(row),
+        }
+    }
+    let mut total = 0;
+    let mut trees: Vec<(i64, ThreadComment)> = roots
+        .into_iter()
+        .map(|row| (row.created_at, nest(row, &mut children, &mut total)))
+        .collect();
+    if order == Order::Newest {
+        trees.reverse();
+    }
+    if let Some(key) = after {
+        trees.retain(|(created, c)| match order {
+            Order::Oldest => (*created, c.id) > key,
+            Order::Newest => (*created, c.id) < key,
+        });
+    }
+    trees.truncate(
+        usize::try_from(limit)
+            .unwrap_or(usize::MAX)
+            .saturating_add(1),
+    );
+    let next = next_cursor(&mut trees, limit, |(created, c)| (*created, c.id));
+    (total, trees.into_iter().map(|(_, c)| c).collect(), next)
+}
+
+fn nest(
+    row: ThreadRow,
+    children: &mut HashMap<i32, Vec<ThreadRow>>,
+    total: &mut usize,
+) -> ThreadComment {
+    *total += 1;
+    let id = row.id;
+    let mut comment = ThreadComment::leaf(row);
+    // Iterative over siblings, recursive over depth; depth is bounded by
+    // the chain of replies readers can build one approval at a time.
+    if let Some(kids) = children.remove(&id) {
+        comment.replies = kids.into_iter().map(|k| nest(k, children, total)).collect();
+    }
+    comment
+}
+
+/// A comment as moderators see it.
+#[derive(Debug, Serialize)]
+pub struct ModComment {
+    /// Id.
+    pub id: i32,
+    /// The post's slug.
+    pub post_slug: String,
+    /// The post's title.
+    pub post_title: String,
+    /// The comment it answers.
+    pub parent_id: Option<i32>,
+    /// `reader` or `official`.
+    pub kind: String,
+    /// Signed name.
+    pub author_name: String,
+    /// Location.
+    pub author_location: Option<String>,
+    /// E-mail (moderators only).
+    pub email: Option<String>,
+    /// Sanitised HTML.
+    pub body_html: String,
+    /// Markdown source, as the reader wrote it.
+    pub body_source: String,
+    /// `pending`, `approved`, `rejected` or `spam`.
+    pub status: String,
+    /// Sum of spam-signal weights.
+    pub spam_score: i32,
+    /// Why it looks suspicious.
+    pub signals: Vec<String>,
+    /// Open reader flags.
+    pub flag_count: i32,
+    /// Submission time.
+    pub created_at: String,
+    /// Last decision time.
+    pub moderated_at: Option<String>,
+    /// Who decided last (user name).
+    pub moderated_by: Option<String>,
+    /// Rejection reason id.
+    pub reason: Option<String>,
+}
+
+impl ModComment {
+    /// The moderator shape of a queue row.
+    pub fn new((c, post_slug, post_title, moderated_by): QueueRow) -> Self {
+        Self {
+            signals: serde_json::from_str(&c.signals).unwrap_or_default(),
+            id: c.id,
+            post_slug,
+            post_title,
+            parent_id: c.parent_id,
+            kind: c.kind,
+            author_name: c.author_name,
+            author_location: c.author_location,
+            email: c.email,
+            body_html: c.body_html,
+            body_source: c.body_source,
+            status: c.status,
+            spam_score: c.spam_score,
+            flag_count: c.flag_count,
+            created_at: rfc3339(c.created_at),
+            moderated_at: c.moderated_at.map(rfc3339),
+            moderated_by,
+            reason: c.reason,
+        }
+    }
+}
+
+/// A page of the queue.
+#[derive(Debug, Serialize)]
+pub struct QueueView {
+    /// The items.
+    pub comments: Vec<ModComment>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+    /// Items in this part of the queue.
+    pub total: i64,
+}
+
+/// One moderation log entry.
+#[derive(Debug, Serialize)]
+pub struct LogView {
+    /// Id.
+    pub id: i32,
+    /// When.
+    pub at: String,
+    /// Who (user name); none for the system.
+    pub moderator: Option<String>,
+    /// What.
+    pub action: String,
+    /// The comment concerned.
+    pub comment_id: Option<i32>,
+    /// The rejection reason.
+    pub reason: Option<String>,
+    /// The post concerned.
+    pub post_slug: Option<String>,
+    /// Extra facts.
+    pub detail: Option<String>,
+}
+
+/// A page of the log.
+#[derive(Debug, Serialize)]
+pub struct LogPage {
+    /// Newest first.
+    pub entries: Vec<LogView>,
+    /// Cursor of the next (older) page.
+    pub next: Option<String>,
+}
+
+/// The cursor for log pages: entries are keyed by id alone.
+pub fn log_cursor(id: i32) -> String {
+    encode_cursor((0, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i32, parent: Option<i32>, at: i64) -> ThreadRow {
+        ThreadRow {
+            id,
+            parent_id: parent,
+            kind: "reader".into(),
+            author_name: format!("r{id}"),
+            author_location: None,
+            body_html: String::new(),
+            created_at: at,
+        }
+    }
+
+    #[test]
+    fn replies_nest_under_their_parents_and_orphans_are_dropped() {
+        let rows = vec![
+            row(1, None, 10),
+            row(2, Some(1), 11),
+            row(3, Some(2), 12),
+            row(4, None, 13),
+            row(5, Some(99), 14),
+        ];
+        let (total, comments, next) = build_thread(rows, Order::Oldest, None, 50);
+        assert_eq!(total, 4);
+        assert_eq!(next, None);
+        assert_eq!(comments.len(), 2);
+        assert_eq!(comments[0].replies[0].id, 2);
+        assert_eq!(comments[0].replies[0].replies[0].id, 3);
+    }
+
+    #[test]
+    fn pages_follow_the_cursor_in_either_order() {
+        let rows = || {
+            (1..=5)
+                .map(|i| row(i, None, 100 + i64::from(i)))
+                .collect::<Vec<_>>()
+        };
+        let (_, first, next) = build_thread(rows(), Order::Oldest, None, 2);
+        assert_eq!(first.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 2]);
+        let after = super::super::decode_cursor(&next.unwrap()).unwrap();
+        let (_, second, _) = build_thread(rows(), Order::Oldest, Some(after), 2);
+        assert_eq!(second.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 4]);
+        let (_, newest, next) = build_thread(rows(), Order::Newest, None, 2);
+        assert_eq!(newest.iter().map(|c| c.id).collect::<Vec<_>>(), [5, 4]);
+        let after = super::super::decode_cursor(&next.unwrap()).unwrap();
+        let (_, older, _) = build_thread(rows(), Order::Newest, Some(after), 10);
+        assert_eq!(older.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 2, 1]);
+    }
+}

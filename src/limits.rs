@@ -1,0 +1,258 @@
+//! Who the client is (trusted-proxy aware) and how often it may act:
+//! governor's keyed rate limiters, one per kind of action.
+
+use crate::config::{RateLimitSettings, Settings};
+use crate::domain::privacy::network_key;
+use crate::error::ApiError;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use governor::clock::{Clock, DefaultClock};
+use governor::state::keyed::DefaultKeyedStateStore;
+use governor::{Quota, RateLimiter};
+use std::collections::HashMap;
+use std::future::{Ready, ready};
+use std::net::{IpAddr, Ipv4Addr};
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The client's address: the TCP peer, unless the peer is a trusted proxy,
+/// in which case the nearest untrusted address of `X-Forwarded-For`. A
+/// client cannot change it by forging headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientIp(pub IpAddr);
+
+impl ClientIp {
+    /// Works out the client address of a request.
+    pub fn of(req: &HttpRequest, settings: &Settings) -> Self {
+        let peer = req
+            .peer_addr()
+            .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());
+        if !settings.is_trusted_proxy(peer) {
+            return Self(peer);
+        }
+        // Walk the chain from the nearest hop outwards; the first address
+        // not one of our proxies is the client. Hops further out could be
+        // forged by the client, so they are never read past that point.
+        let hops: Vec<&str> = req
+            .headers()
+            .get_all("x-forwarded-for")
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for hop in hops.iter().rev() {
+            match hop.parse::<IpAddr>() {
+                Ok(ip) if settings.is_trusted_proxy(ip) => client = ip,
+                Ok(ip) => {
+                    client = ip;
+                    break;
+                }
+                // A garbled hop ends what we can believe.
+                Err(_) => break,
+            }
+        }
+        Self(client)
+    }
+}
+
+impl FromRequest for ClientIp {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.app_data::<web::Data<crate::app::AppState>>() {
+            Some(state) => Ok(Self::of(req, &state.settings)),
+            None => Err(ApiError::internal(anyhow::anyhow!(
+                "application state missing"
+            ))),
+        })
+    }
+}
+
+/// Whether a request reached us over https: only a trusted proxy's
+/// `X-Forwarded-Proto` is believed, unless `secure_cookies` settles it.
+pub fn is_https(req: &HttpRequest, settings: &Settings) -> bool {
+    if let Some(forced) = settings.secure_cookies {
+        return forced;
+    }
+    let peer_trusted = req
+        .peer_addr()
+        .is_some_and(|a| settings.is_trusted_proxy(a.ip()));
+    peer_trusted
+        && req
+            .headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+type Keyed = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>;
+
+/// What a limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Submitting a comment.
+    Comment,
+    /// Flagging a comment.
+    Flag,
+}
+
+/// The server's rate limiters.
+#[derive(Debug)]
+pub struct Limits {
+    enabled: bool,
+    comments: Keyed,
+    flags: Keyed,
+    failed_logins: Keyed,
+    /// Addresses barred from signing in until the instant given, because
+    /// their failures ran over the limit.
+    locked_out: Mutex<HashMap<IpAddr, Instant>>,
+    clock: DefaultClock,
+}
+
+fn nonzero(n: u32) -> NonZeroU32 {
+    NonZeroU32::new(n).unwrap_or(NonZeroU32::MIN)
+}
+
+fn per_minute(rate: u32, burst: u32) -> Keyed {
+    RateLimiter::keyed(Quota::per_minute(nonzero(rate)).allow_burst(nonzero(burst)))
+}
+
+fn seconds_ceil(wait: Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
+}
+
+impl Limits {
+    /// Limiters with the configured quotas.
+    pub fn new(settings: &RateLimitSettings) -> Self {
+        Self {
+            enabled: settings.enabled,
+            comments: per_minute(settings.comments_per_minute, settings.burst),
+            flags: per_minute(settings.flags_per_minute, settings.flags_per_minute),
+            failed_logins: per_minute(
+                settings.failed_logins_per_minute,
+                settings.failed_logins_per_minute,
+            ),
+            locked_out: Mutex::new(HashMap::new()),
+            clock: DefaultClock::default(),
+        }
+    }
+
+    fn take(&self, limiter: &Keyed, ip: IpAddr) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        limiter
+            .check_key(&network_key(ip))
+            .map_err(|not_until| ApiError::RateLimited {
+                retry_after: seconds_ceil(not_until.wait_time_from(self.clock.now())).max(1),
+            })
+    }
+
+    /// Counts one `action` by `ip`; a 429 when it is over the limit.
+    pub fn check(&self, action: Action, ip: IpAddr) -> Result<(), ApiError> {
+        match action {
+            Action::Comment => self.take(&self.comments, ip),
+            Action::Flag => self.take(&self.flags, ip),
+        }
+    }
+
+    /// A 429 while `ip` is locked out of signing in.
+    pub fn check_login_allowed(&self, ip: IpAddr) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let key = network_key(ip);
+        let now = Instant::now();
+        let mut locked = self.locked_out.lock().unwrap_or_else(|e| e.into_inner());
+        match locked.get(&key) {
+            Some(until) if *until > now => Err(ApiError::RateLimited {
+                retry_after: seconds_ceil(*until - now).max(1),
+            }),
+            Some(_) => {
+                locked.remove(&key);
+                Ok(())
+            }
+            None => Ok(()),
+        }
+    }
+
+    /// Records a failed sign-in by `ip`; past the limit the address is
+    /// locked out until the limiter would let it try again.
+    pub fn record_failed_login(&self, ip: IpAddr) -> Result<(), ApiError> {
+        let result = self.take(&self.failed_logins, ip);
+        if let Err(ApiError::RateLimited { retry_after }) = &result {
+            let now = Instant::now();
+            let mut locked = self.locked_out.lock().unwrap_or_else(|e| e.into_inner());
+            locked.retain(|_, until| *until > now);
+            locked.insert(network_key(ip), now + Duration::from_secs(*retry_after));
+        }
+        result
+    }
+
+    /// Forgets limiter state that no longer limits anyone; call now and then
+    /// so that memory does not grow with the number of addresses seen.
+    pub fn forget_idle(&self) {
+        for limiter in [&self.comments, &self.flags, &self.failed_logins] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
+        let now = Instant::now();
+        self.locked_out
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|_, until| *until > now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits(enabled: bool) -> Limits {
+        Limits::new(&RateLimitSettings {
+            enabled,
+            ..RateLimitSettings::default()
+        })
+    }
+
+    #[test]
+    fn the_fourth_rapid_comment_is_refused_with_a_retry_time() {
+        let l = limits(true);
+        let ip: IpAddr = "198.51.100.1".parse().unwrap();
+        for _ in 0..3 {
+            l.check(Action::Comment, ip).unwrap();
+        }
+        match l.check(Action::Comment, ip) {
+            Err(ApiError::RateLimited { retry_after }) => assert!((1..=20).contains(&retry_after)),
+            other => panic!("expected 429, got {other:?}"),
+        }
+        l.check(Action::Comment, "198.51.100.2".parse().unwrap())
+            .unwrap();
+    }
+
+    #[test]
+    fn disabled_limits_never_refuse() {
+        let l = limits(false);
+        let ip: IpAddr = "198.51.100.1".parse().unwrap();
+        for _ in 0..100 {
+            l.check(Action::Comment, ip).unwrap();
+        }
+    }
+
+    #[test]
+    fn failed_logins_lock_the_address_out() {
+        let l = limits(true);
+        let ip: IpAddr = "198.51.100.9".parse().unwrap();
+        for _ in 0..5 {
+            l.check_login_allowed(ip).unwrap();
+            l.record_failed_login(ip).unwrap();
+        }
+        assert!(l.record_failed_login(ip).is_err());
+        assert!(l.check_login_allowed(ip).is_err());
+        l.check_login_allowed("198.51.100.10".parse().unwrap())
+            .unwrap();
+    }
+}
