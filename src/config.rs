@@ -220,20 +220,21 @@ where
 impl Settings {
     /// Loads settings from the defaults, the optional TOML file and the
     /// environment.
-    pub fn load(file: Option<&Path>) -> Result<Self, figment::Error> {
+    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
         let mut figment = Figment::from(Serialized::defaults(Settings::default()));
         if let Some(path) = file {
             if !path.exists() {
-                return Err(figment::Error::from(format!(
+                return Err(Box::new(figment::Error::from(format!(
                     "the configuration file {} does not exist",
                     path.display()
-                )));
+                ))));
             }
             figment = figment.merge(Toml::file(path));
         }
         figment
             .merge(Env::prefixed("COLLOQUY_").split("__"))
             .extract()
+            .map_err(Box::new)
     }
 
     /// Whether `ip` is one of the trusted proxies.
@@ -262,6 +263,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
     fn the_environment_overrides_the_file_which_overrides_defaults() {
         Jail::expect_with(|jail| {
             jail.create_file(
@@ -272,7 +274,7 @@ mod tests {
             jail.set_env("COLLOQUY_RATE_LIMIT__ENABLED", "false");
             jail.set_env("COLLOQUY_TRUSTED_PROXIES", "10.0.0.1, 192.168.0.0/16");
             jail.set_env("COLLOQUY_ALLOWED_ORIGINS", "https://blog.example");
-            let s = Settings::load(Some(Path::new("c.toml")))?;
+            let s = Settings::load(Some(Path::new("c.toml"))).map_err(|e| *e)?;
             assert_eq!(s.bind, "0.0.0.0:9000");
             assert_eq!(s.official_name, "DipNote Bloggers");
             assert_eq!(s.rate_limit.burst, 5);

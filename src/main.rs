@@ -79,9 +79,11 @@ fn run() -> anyhow::Result<()> {
         Command::Migrate => {
             let pool = open(&settings)?;
             let mut conn = pool.get()?;
-            let applied = db::migrate(&mut conn)?;
-            println!("{}: database is up to date", settings.database.display());
-            drop(applied);
+            db::migrate(&mut conn)?;
+            say(&format!(
+                "{}: database is up to date",
+                settings.database.display()
+            ));
             Ok(())
         }
         Command::Moderator {
@@ -134,7 +136,7 @@ fn add_moderator(
         colloquy::domain::time::now(),
     ) {
         Ok(_) => {
-            println!("created {} {username:?}", role.as_str());
+            say(&format!("created {} {username:?}", role.as_str()));
             Ok(())
         }
         Err(db::accounts::AccountError::NameTaken) => bail!("the user name {username:?} is taken"),
@@ -175,27 +177,38 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                     &hash,
                     colloquy::domain::time::now(),
                 )?;
-                println!(
+                say(&format!(
                     "\n  Demo moderator created. Sign in as  demo  with password  {secret}\n  (shown once; create real accounts with `colloquy moderator add`)\n"
-                );
+                ));
             } else {
-                println!(
+                say(&format!(
                     "\n  No moderator account exists yet. Create the first one with:\n    colloquy moderator add NAME --role admin --password-stdin\n  (type the password, then Ctrl-D)\n"
-                );
+                ));
             }
         }
     }
     let listener = TcpListener::bind(&settings.bind)
         .with_context(|| format!("listening on {}", settings.bind))?;
     let address = listener.local_addr()?;
-    println!("Colloquy is listening on http://{address}  (posts: http://{address}/api/v1/posts)");
     actix_web::rt::System::new().block_on(async move {
         let server = colloquy::app::run(listener, pool, settings)?;
-        server.await.context("serving")
+        say(&format!(
+            "Colloquy is listening on http://{address}  (posts: http://{address}/api/v1/posts)"
+        ));
+        server.await.context("serving")?;
+        say("Colloquy stopped.");
+        Ok(())
     })
 }
 
 fn base64_password() -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 12]>())
+}
+
+/// Prints a line for the operator; a closed standard output (a pipe whose
+/// reader went away) is not worth crashing the server over.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }

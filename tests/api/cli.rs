@@ -1,0 +1,250 @@
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn colloquy(dir: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_colloquy"));
+    command
+        .current_dir(dir)
+        .env("COLLOQUY_DATABASE", dir.join("c.db"))
+        .env("COLLOQUY_BIND", "127.0.0.1:0")
+        .env_remove("COLLOQUY_CONFIG");
+    command
+}
+
+fn add(dir: &std::path::Path, user: &str, role: &str, password: &str) -> std::process::Output {
+    let mut child = colloquy(dir)
+        .args(["moderator", "add", user, "--role", role, "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn migrate_creates_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = colloquy(dir.path()).arg("migrate").output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(dir.path().join("c.db").exists());
+}
+
+#[test]
+fn moderator_add_reads_the_password_and_refuses_a_taken_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let ok = add(dir.path(), "alice", "admin", "a long enough password");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    let taken = add(dir.path(), "alice", "editor", "another long password");
+    assert!(!taken.status.success());
+    assert!(String::from_utf8_lossy(&taken.stderr).contains("taken"));
+    let short = add(dir.path(), "bob", "moderator", "short");
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least"));
+    let bad_role = add(dir.path(), "carol", "overlord", "a long enough password");
+    assert!(!bad_role.status.success());
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Starts `serve` and returns it with every line printed up to the
+/// listening address.
+fn serve(dir: &std::path::Path, demo: bool) -> (Server, String, Vec<String>) {
+    let mut command = colloquy(dir);
+    command.arg("serve");
+    if demo {
+        command.arg("--demo");
+    }
+    let mut child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let server = Server(child);
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        lines.push(line.clone());
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            let address = rest.split_whitespace().next().unwrap().to_owned();
+            return (server, address, lines);
+        }
+        assert!(Instant::now() < deadline, "server did not start");
+    }
+    panic!("server exited: {lines:?}");
+}
+
+#[tokio::test]
+async fn serve_demo_fills_an_empty_database_once_and_prints_a_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, address, lines) = serve(dir.path(), true);
+    let printed = lines.join("\n");
+    assert!(printed.contains("Sign in as  demo"), "{printed}");
+    let password = printed
+        .split("with password  ")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let posts: serde_json::Value = reqwest::get(format!("http://{address}/api/v1/posts"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let count = posts["posts"].as_array().unwrap().len();
+    assert!(count >= 3);
+    let thread: serde_json::Value = reqwest::get(format!(
+        "http://{address}/api/v1/posts/prison-reform-dialogue/comments"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let has_official = thread["comments"].as_array().unwrap().iter().any(|c| {
+        c["replies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["kind"] == "official")
+    });
+    assert!(has_official);
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = client
+        .post(format!("http://{address}/api/v1/auth/login"))
+        .json(&serde_json::json!({"username": "demo", "password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(login.status(), 200);
+    drop(server);
+    let (_again, address, lines) = serve(dir.path(), true);
+    assert!(!lines.join("\n").contains("Sign in as"));
+    let posts: serde_json::Value = reqwest::get(format!("http://{address}/api/v1/posts"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        posts["posts"].as_array().unwrap().len(),
+        count,
+        "a non-empty database is left alone"
+    );
+}
+
+#[test]
+fn serve_without_a_moderator_says_how_to_create_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, _, lines) = serve(dir.path(), false);
+    assert!(lines.join("\n").contains("colloquy moderator add"));
+}
+
+#[tokio::test]
+async fn sigterm_lets_in_flight_submissions_finish_and_every_202_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = colloquy(dir.path());
+    command
+        .env("COLLOQUY_RATE_LIMIT__ENABLED", "false")
+        .args(["serve", "--demo"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let mut address = String::new();
+    for line in BufReader::new(stdout).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            address = rest.split_whitespace().next().unwrap().to_owned();
+            break;
+        }
+    }
+    let url = format!("http://{address}/api/v1/posts/prison-reform-dialogue/comments");
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let (task_client, url) = (client.clone(), url.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = task_client
+                .post(&url)
+                .json(
+                    &serde_json::json!({"author_name": "Load", "body": format!("submission {i}")}),
+                )
+                .send()
+                .await
+                .ok()?;
+            if r.status() == 202 {
+                r.json::<serde_json::Value>().await.ok()?["id"].as_i64()
+            } else {
+                None
+            }
+        }));
+        if i == 100 {
+            // Make sure the server is answering before it is asked to stop.
+            let health = client
+                .get(format!("http://{address}/healthz"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(health.status(), 200);
+            let status = Command::new("kill")
+                .args(["-TERM", &child.id().to_string()])
+                .status()
+                .unwrap();
+            assert!(status.success());
+        }
+    }
+    let mut acknowledged = Vec::new();
+    for task in tasks {
+        if let Some(id) = task.await.unwrap() {
+            acknowledged.push(id);
+        }
+    }
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "graceful stop exits cleanly: {exit:?}");
+    assert!(!acknowledged.is_empty());
+    let pool = colloquy::db::connect(&dir.path().join("c.db"), 1).unwrap();
+    let mut conn = pool.get().unwrap();
+    use colloquy::db::schema::comments;
+    use diesel::prelude::*;
+    let stored: Vec<i32> = comments::table
+        .select(comments::id)
+        .load(&mut conn)
+        .unwrap();
+    for id in acknowledged {
+        assert!(
+            stored.contains(&(id as i32)),
+            "acknowledged comment {id} was lost"
+        );
+    }
+}

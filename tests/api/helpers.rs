@@ -1,0 +1,285 @@
+//! `spawn_app()` and one helper per endpoint.
+
+use colloquy::config::Settings;
+use colloquy::db::{self, Pool};
+use colloquy::domain::password;
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use tempfile::TempDir;
+
+/// The password every test account gets.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A running server and what a test needs to talk to it.
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT`.
+    pub address: String,
+    /// The database, for checks that the API cannot make.
+    pub pool: Pool,
+    /// The SQLite file.
+    pub db_path: PathBuf,
+    /// A client without cookies: a reader.
+    pub reader: Client,
+    _dir: TempDir,
+}
+
+/// A signed-in moderator's client and CSRF token.
+pub struct Moderator {
+    /// Keeps the session cookie.
+    pub client: Client,
+    /// For `X-CSRF-Token`.
+    pub csrf: String,
+    /// Base URL.
+    pub address: String,
+}
+
+/// Starts the app with rate limits off (tests that check limits turn them on).
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|s| s.rate_limit.enabled = false).await
+}
+
+/// Starts the app with settings changed by `configure`.
+pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("colloquy.db");
+    let mut settings = Settings {
+        database: db_path.clone(),
+        bind: "127.0.0.1:0".into(),
+        pool_size: 4,
+        workers: Some(2),
+        ..Settings::default()
+    };
+    configure(&mut settings);
+    let pool = db::connect(&settings.database, settings.pool_size).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let server = colloquy::app::run(listener, pool.clone(), settings).unwrap();
+    tokio::spawn(server);
+    TestApp {
+        address: format!("http://127.0.0.1:{port}"),
+        pool,
+        db_path,
+        reader: Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap(),
+        _dir: dir,
+    }
+}
+
+impl TestApp {
+    /// An API URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    /// Creates an account directly in the database.
+    pub fn create_account(&self, username: &str, role: &str) {
+        let hash = password::hash(PASSWORD).unwrap();
+        let mut conn = self.pool.get().unwrap();
+        db::accounts::create_moderator(
+            &mut conn,
+            username,
+            &format!("{username} (display)"),
+            role,
+            &hash,
+            0,
+        )
+        .unwrap();
+    }
+
+    /// Creates an account with `role` and signs it in.
+    pub async fn signed_in(&self, role: &str) -> Moderator {
+        let username = format!("{role}-{}", rand_suffix());
+        self.create_account(&username, role);
+        self.sign_in(&username, PASSWORD).await
+    }
+
+    /// Signs in; panics on failure.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Moderator {
+        let client = Client::builder().cookie_store(true).build().unwrap();
+        let response = client
+            .post(self.url("/auth/login"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "sign-in failed");
+        let me: Value = response.json().await.unwrap();
+        Moderator {
+            client,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+            address: self.address.clone(),
+        }
+    }
+
+    /// Creates a post through the editor API and returns its slug.
+    pub async fn post(&self, slug: &str) -> String {
+        let editor = self.signed_in("editor").await;
+        let response = editor
+            .post(
+                "/moderation/posts",
+                &json!({ "slug": slug, "title": format!("Title of {slug}"), "author": "Staff", "body": "Some *text*." }),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::CREATED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        slug.to_owned()
+    }
+
+    /// Submits a comment as JSON.
+    pub async fn submit(&self, slug: &str, body: &Value) -> Response {
+        self.reader
+            .post(self.url(&format!("/posts/{slug}/comments")))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Submits a comment and returns its id; panics unless 202.
+    pub async fn submit_ok(&self, slug: &str, name: &str, text: &str) -> i64 {
+        let response = self
+            .submit(slug, &json!({ "author_name": name, "body": text }))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::ACCEPTED,
+            "{}",
+            response.text().await.unwrap()
+        );
+        response.json::<Value>().await.unwrap()["id"]
+            .as_i64()
+            .unwrap()
+    }
+
+    /// GETs a public path and returns status and JSON.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.reader.get(self.url(path)).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The public thread of a post.
+    pub async fn thread(&self, slug: &str) -> Value {
+        let (status, body) = self.get(&format!("/posts/{slug}/comments")).await;
+        assert_eq!(status, StatusCode::OK);
+        body
+    }
+
+    /// The ids of every item in a public thread, depth first.
+    pub async fn public_ids(&self, slug: &str) -> Vec<i64> {
+        fn walk(items: &Value, out: &mut Vec<i64>) {
+            for item in items.as_array().unwrap() {
+                out.push(item["id"].as_i64().unwrap());
+                walk(&item["replies"], out);
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.thread(slug).await["comments"], &mut out);
+        out
+    }
+}
+
+impl Moderator {
+    /// An API URL.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+
+    /// A CSRF-carrying POST with a JSON body.
+    pub async fn post(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .post(self.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A CSRF-carrying PATCH.
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        self.client
+            .patch(self.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A GET returning status and JSON.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let response = self.client.get(self.url(path)).send().await.unwrap();
+        let status = response.status();
+        (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// Approves a comment; panics unless 200.
+    pub async fn approve(&self, id: i64) -> Value {
+        let response = self
+            .post(&format!("/moderation/comments/{id}/approve"), &json!({}))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    /// Writes an official reply; panics unless 201.
+    pub async fn reply(&self, slug: &str, parent: Option<i64>, text: &str) -> Value {
+        let response = self
+            .post(
+                &format!("/moderation/posts/{slug}/replies"),
+                &json!({ "body": text, "parent_id": parent }),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().await.unwrap()
+    }
+
+    /// The queue with a query string.
+    pub async fn queue(&self, query: &str) -> Value {
+        let (status, body) = self.get(&format!("/moderation/comments{query}")).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+}
+
+/// Asserts a problem+json response with `status`; returns its body.
+pub async fn assert_problem(response: Response, status: u16) -> Value {
+    assert_eq!(response.status().as_u16(), status, "unexpected status");
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert!(body["title"].is_string() && body["type"].is_string() && body["detail"].is_string());
+    body
+}
+
+/// The fields a 422 names.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn rand_suffix() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}

@@ -1,0 +1,15 @@
+//! Black-box tests of the HTTP contract: each test gets the real server on
+//! a random port over a fresh SQLite file.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
+
+mod auth;
+mod cli;
+mod errors;
+mod helpers;
+mod moderation;
+mod posts;
+mod privacy;
+mod rate_limits;
+mod sanitising;
+mod submit;
+mod thread;
