@@ -4,7 +4,7 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::domain::privacy::IpHasher;
 use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
-use crate::http::{auth, moderation, public};
+use crate::http::{assets, auth, moderation, public};
 use crate::limits::Limits;
 use actix_cors::Cors;
 use actix_web::dev::{RequestHead, Server, ServiceResponse};
@@ -99,6 +99,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         }))
     }
     cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
+        .service(resource("/embed.js", "GET").route(web::get().to(assets::widget)))
+        .service(resource("/embed.css", "GET").route(web::get().to(assets::widget)))
+        .service(resource("/admin", "GET").route(web::get().to(assets::admin_redirect)))
+        .service(resource("/admin/{file:.*}", "GET").route(web::get().to(assets::admin)))
+        .service(resource("/assets/{file:.*}", "GET").route(web::get().to(assets::shared)))
         .service(
             web::scope("/api/v1")
                 .service(resource("/posts", "GET").route(web::get().to(public::list_posts)))

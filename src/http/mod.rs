@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per audience. Handlers are thin:
 //! extract → parse → database (in `web::block`) → respond.
 
+pub mod assets;
 pub mod auth;
 pub mod moderation;
 pub mod public;

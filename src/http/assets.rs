@@ -1,0 +1,107 @@
+//! Static files under `static/`: the widget, the moderators' page and the
+//! demo blog's styles. Compiled into release binaries; read from disk in
+//! debug builds, so front-end work needs no rebuild.
+
+use crate::error::ApiError;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+
+#[derive(rust_embed::Embed)]
+#[folder = "static/"]
+struct Static;
+
+/// The policy for every HTML page we serve: our own scripts and styles
+/// only, no inline code, never framed.
+pub const HTML_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+fn content_type(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "js" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" => "application/json",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// Serves one file of `static/`, with an ETag and a short public cache.
+pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
+    if path
+        .split('/')
+        .any(|part| part == ".." || part.starts_with('.'))
+    {
+        return Err(ApiError::NotFound(format!("Nothing is served at /{path}.")));
+    }
+    let file = Static::get(path)
+        .ok_or_else(|| ApiError::NotFound(format!("Nothing is served at {}.", req.path())))?;
+    let etag: String = std::iter::once("\"".to_owned())
+        .chain(
+            file.metadata.sha256_hash()[..12]
+                .iter()
+                .map(|b| format!("{b:02x}")),
+        )
+        .chain(std::iter::once("\"".to_owned()))
+        .collect();
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let kind = content_type(path);
+    let mut response = if fresh {
+        HttpResponse::NotModified()
+    } else {
+        HttpResponse::Ok()
+    };
+    response
+        .insert_header((header::ETAG, etag))
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    if kind.starts_with("text/html") {
+        response.insert_header((header::CONTENT_SECURITY_POLICY, HTML_CSP));
+    }
+    if path == "embed.js" || path == "embed.css" {
+        // Blog pages on other origins load the widget.
+        response.insert_header((
+            header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        ));
+        response.insert_header(("Cross-Origin-Resource-Policy", "cross-origin"));
+    }
+    if fresh {
+        return Ok(response.finish());
+    }
+    Ok(response.content_type(kind).body(file.data.into_owned()))
+}
+
+/// `GET /embed.js` and `GET /embed.css`.
+pub async fn widget(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let name = req.path().trim_start_matches('/').to_owned();
+    serve(&req, &name)
+}
+
+/// `GET /admin/{file}`: the moderators' page; `/admin/` is its index.
+pub async fn admin(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let file = file.into_inner();
+    let file = if file.is_empty() {
+        "index.html".to_owned()
+    } else {
+        file
+    };
+    serve(&req, &format!("admin/{file}"))
+}
+
+/// `GET /assets/{file}`: shared files (the demo blog's styles, icons).
+pub async fn shared(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    serve(&req, &format!("assets/{}", file.into_inner()))
+}
+
+/// `GET /admin`: the page lives at `/admin/`.
+pub async fn admin_redirect() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/admin/"))
+        .finish()
+}
