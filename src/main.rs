@@ -181,9 +181,9 @@ fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
                     "\n  Demo moderator created. Sign in as  demo  with password  {secret}\n  (shown once; create real accounts with `colloquy moderator add`)\n"
                 ));
             } else {
-                say(&format!(
-                    "\n  No moderator account exists yet. Create the first one with:\n    colloquy moderator add NAME --role admin --password-stdin\n  (type the password, then Ctrl-D)\n"
-                ));
+                say(
+                    "\n  No moderator account exists yet. Create the first one with:\n    colloquy moderator add NAME --role admin --password-stdin\n  (type the password, then Ctrl-D)\n",
+                );
             }
         }
     }
