@@ -4,7 +4,7 @@ use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::domain::privacy::IpHasher;
 use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
-use crate::http::{assets, auth, moderation, public};
+use crate::http::{assets, auth, moderation, pages, public};
 use crate::limits::Limits;
 use actix_cors::Cors;
 use actix_web::dev::{RequestHead, Server, ServiceResponse};
@@ -99,6 +99,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         }))
     }
     cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
+        .service(resource("/", "GET").route(web::get().to(pages::index)))
+        .service(resource("/posts/{slug}", "GET").route(web::get().to(pages::post_page)))
+        .service(resource("/threads/{slug}", "GET").route(web::get().to(pages::thread_page)))
         .service(resource("/embed.js", "GET").route(web::get().to(assets::widget)))
         .service(resource("/embed.css", "GET").route(web::get().to(assets::widget)))
         .service(resource("/admin", "GET").route(web::get().to(assets::admin_redirect)))
@@ -233,11 +236,14 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 /// Turns any error response that is not yet problem+json (from actix's own
 /// extractors, CORS, or anything else) into one, keeping its status.
 fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
-    let is_problem = res
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
-    if is_problem {
+    // actix's own error bodies are plain text or have no type; our problem
+    // documents and deliberate HTML pages (form posts without JavaScript)
+    // are left as they are.
+    let ours = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.starts_with(PROBLEM_JSON.as_bytes()) || v.starts_with(b"text/html")
+    });
+    if ours {
         return Ok(ErrorHandlerResponse::Response(res.map_into_left_body()));
     }
     let status = res.status();

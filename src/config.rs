@@ -48,6 +48,8 @@ pub struct Settings {
     /// `Secure` on the session cookie: `true`, `false`, or unset to decide
     /// per request (https directly, or via a trusted proxy).
     pub secure_cookies: Option<bool>,
+    /// Show the demo blog at `/` (set by `serve --demo`).
+    pub demo: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +69,7 @@ impl Default for Settings {
             pool_size: 8,
             workers: None,
             secure_cookies: None,
+            demo: false,
         }
     }
 }

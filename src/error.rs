@@ -66,6 +66,22 @@ impl ApiError {
         Self::Internal(error.into())
     }
 
+    /// The RFC 9457 description of this error.
+    pub fn problem(&self) -> Problem {
+        let status = self.status_code();
+        let (slug, title) = self.kind();
+        Problem {
+            kind: format!("/problems/{slug}"),
+            title,
+            status: status.as_u16(),
+            detail: self.detail(),
+            errors: match self {
+                Self::Validation(errors) => Some(errors.clone()),
+                _ => None,
+            },
+        }
+    }
+
     fn kind(&self) -> (&'static str, &'static str) {
         match self {
             Self::BadRequest(_) => ("malformed-request", "The request could not be read"),
@@ -144,19 +160,7 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) | Self::Unavailable(cause) = self {
             tracing::error!(error = ?cause, "request failed");
         }
-        let status = self.status_code();
-        let (slug, title) = self.kind();
-        let problem = Problem {
-            kind: format!("/problems/{slug}"),
-            title,
-            status: status.as_u16(),
-            detail: self.detail(),
-            errors: match self {
-                Self::Validation(errors) => Some(errors.clone()),
-                _ => None,
-            },
-        };
-        let mut response = problem_response(status, &problem);
+        let mut response = problem_response(self.status_code(), &self.problem());
         if let Self::RateLimited { retry_after } = self {
             response
                 .headers_mut()

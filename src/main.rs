@@ -153,8 +153,10 @@ fn init_tracing() {
         .init();
 }
 
-fn serve(settings: Settings, demo: bool) -> anyhow::Result<()> {
+fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
     init_tracing();
+    settings.demo |= demo;
+    let demo = settings.demo;
     let pool = open(&settings)?;
     {
         let mut conn = pool.get()?;

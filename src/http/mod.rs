@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod auth;
 pub mod moderation;
+pub mod pages;
 pub mod public;
 pub mod views;
 

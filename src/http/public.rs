@@ -1,7 +1,7 @@
 //! Readers and the widget: posts, threads, submissions, counts, flags.
 
 use super::views::{Order, PostDetail, PostView, ThreadPost, ThreadView, build_thread};
-use super::{PageQuery, db, next_cursor};
+use super::{PageQuery, db, next_cursor, pages};
 use crate::app::AppState;
 use crate::db::comments::{self as comments_db, NewCommentRow};
 use crate::db::moderation as moderation_db;
@@ -196,7 +196,8 @@ pub const AWAITING_REVIEW: &str =
     "Thank you. Your comment is awaiting review and will appear once a moderator approves it.";
 
 /// `POST /api/v1/posts/{slug}/comments`: a reader's comment, held for
-/// review (202), whatever the spam check says.
+/// review (202), whatever the spam check says. A form posted by a browser
+/// without JavaScript gets the same status codes as HTML pages.
 #[tracing::instrument(skip(state, req, body, client))]
 pub async fn submit(
     state: web::Data<AppState>,
@@ -205,14 +206,35 @@ pub async fn submit(
     client: ClientIp,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
-    let form: CommentForm = read_body(&req, &body)?;
+    let slug = slug.into_inner();
+    let html = pages::wants_html(&req);
+    match accept(&state, &req, slug.clone(), client, &body).await {
+        Ok((_, back)) if html => Ok(pages::submitted(&slug, back.as_deref())),
+        Ok((id, _)) => Ok(HttpResponse::Accepted().json(Accepted {
+            id,
+            status: Status::Pending.as_str(),
+            message: AWAITING_REVIEW,
+        })),
+        Err(error) if html && error.problem().status < 500 => Ok(pages::refused(&slug, &error)),
+        Err(error) => Err(error),
+    }
+}
+
+/// Checks and stores a submission; returns its id and the post's URL.
+async fn accept(
+    state: &AppState,
+    req: &HttpRequest,
+    slug: String,
+    client: ClientIp,
+    body: &[u8],
+) -> Result<(i32, Option<String>), ApiError> {
+    let form: CommentForm = read_body(req, body)?;
     let comment = NewComment::parse(&form).map_err(ApiError::Validation)?;
     state.limits.check(Action::Comment, client.0)?;
     let ip_hash = state.ip_hasher.hash(client.0);
     let html = render_comment(comment.body.as_str());
     let rules = state.settings.spam.rules();
-    let slug = slug.into_inner();
-    let id = db(&state, move |conn| {
+    db(state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
         if !post.comments_open {
             return Err(ApiError::Forbidden(
@@ -265,14 +287,9 @@ pub async fn submit(
         );
         row.spam_score = verdict.score;
         row.signals = serde_json::to_string(&verdict.signals).map_err(ApiError::internal)?;
-        Ok(comments_db::insert(conn, &row)?)
+        Ok((comments_db::insert(conn, &row)?, post.url))
     })
-    .await?;
-    Ok(HttpResponse::Accepted().json(Accepted {
-        id,
-        status: Status::Pending.as_str(),
-        message: AWAITING_REVIEW,
-    }))
+    .await
 }
 
 /// Query of the counts endpoint.

@@ -1,0 +1,309 @@
+//! Server-rendered HTML: the demo blog (`serve --demo`), the plain-HTML
+//! thread that readers without JavaScript (and search engines) get, and
+//! the pages a form posted without JavaScript lands on. maud escapes every
+//! value; only stored `SafeHtml` is inserted unescaped.
+
+use super::views::{Order, ThreadComment, build_thread};
+use super::{PageQuery, db};
+use crate::app::AppState;
+use crate::db::comments as comments_db;
+use crate::db::posts::{self as posts_db, Post};
+use crate::domain::comment::{MAX_BODY, MAX_EMAIL, MAX_LOCATION, MAX_NAME};
+use crate::domain::time::{parse_rfc3339, rfc3339};
+use crate::error::ApiError;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+
+/// A page in the house style.
+fn layout(title: &str, main: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) }
+                link rel="stylesheet" href="/assets/site.css";
+            }
+            body {
+                header.site-header {
+                    div.wrap {
+                        a.site-name href="/" { "DipNote" span.site-tag { "Demo blog of Colloquy" } }
+                    }
+                }
+                main.wrap { (main) }
+                footer.site-footer {
+                    div.wrap {
+                        p { "Comments are moderated. Nothing a reader writes appears before a moderator approves it. "
+                            a href="/admin/" { "Moderators sign in" } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Answers an HTML page with the CSP every page of ours carries.
+fn page(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_SECURITY_POLICY, super::assets::HTML_CSP))
+        .content_type("text/html; charset=utf-8")
+        .body(markup.into_string())
+}
+
+/// "April 27, 2012" from an RFC 3339 time.
+pub fn long_date(rfc: &str) -> String {
+    let format = time::macros::format_description!("[month repr:long] [day padding:none], [year]");
+    parse_rfc3339(rfc)
+        .and_then(|unix| time::OffsetDateTime::from_unix_timestamp(unix).ok())
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| rfc.to_owned())
+}
+
+/// `GET /`: the demo blog's "Latest stories", or a short landing page when
+/// the demo is off.
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    if !state.settings.demo {
+        return Ok(page(
+            StatusCode::OK,
+            layout(
+                "Colloquy",
+                html! {
+                    h1 { "Colloquy is running" }
+                    p { "Moderators work at " a href="/admin/" { "/admin/" } ". The reader API starts at "
+                        a href="/api/v1/posts" { "/api/v1/posts" } "." }
+                    p { "Embed the comments in a blog page with:" }
+                    pre { code { "<section id=\"colloquy-thread\" data-post=\"SLUG\"></section>\n<script src=\"https://THIS-HOST/embed.js\" defer></script>" } }
+                },
+            ),
+        ));
+    }
+    let (posts, counts) = db(&state, |conn| {
+        let posts = posts_db::list(conn, None, 20)?;
+        let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
+        Ok((posts, posts_db::approved_counts_by_id(conn, &ids)?))
+    })
+    .await?;
+    let main = html! {
+        h1.section-title { "Latest stories" }
+        @for post in &posts {
+            article.story {
+                p.story-date { time datetime=(rfc3339(post.published_at)) { (long_date(&rfc3339(post.published_at))) } }
+                h2.story-title { a href={ "/posts/" (post.slug) } { (post.title) } }
+                p.story-byline { "Posted by " (post.author) }
+                p.story-summary { (post.summary) }
+                p.story-meta {
+                    a href={ "/posts/" (post.slug) "#colloquy-thread" } {
+                        span data-colloquy-count=(post.slug) { (counts.get(&post.id).copied().unwrap_or(0)) }
+                        " comments"
+                    }
+                    @if !post.comments_open { " · " span.closed-tag { "comments closed" } }
+                }
+            }
+        }
+        script src="/embed.js" defer {}
+    };
+    Ok(page(
+        StatusCode::OK,
+        layout("DipNote — Latest stories", main),
+    ))
+}
+
+/// `GET /posts/{slug}`: a demo post page with the widget embedded as an
+/// editor would paste it; the plain-HTML thread inside the section is what
+/// readers without JavaScript see.
+pub async fn post_page(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    if !state.settings.demo {
+        return Err(ApiError::NotFound("The demo blog is off.".into()));
+    }
+    let (post, comments) = load_thread(&state, slug.into_inner(), None).await?;
+    let main = html! {
+        article.post {
+            p.story-date { time datetime=(rfc3339(post.published_at)) { (long_date(&rfc3339(post.published_at))) } }
+            h1.post-title { (post.title) }
+            p.story-byline { "Posted by " (post.author) }
+            div.post-body { (PreEscaped(&post.body_html)) }
+        }
+        section #colloquy-thread data-post=(post.slug) {
+            (thread_fragment(&post, &comments, None))
+        }
+        script src="/embed.js" defer {}
+    };
+    Ok(page(StatusCode::OK, layout(&post.title, main)))
+}
+
+/// Query of the plain-HTML thread.
+#[derive(Debug, Deserialize)]
+pub struct ThreadPageQuery {
+    /// Pre-fills the form as a reply to this comment.
+    pub reply_to: Option<i32>,
+    /// Paging.
+    #[serde(flatten)]
+    pub page: PageQuery,
+}
+
+/// `GET /threads/{slug}`: the approved thread as plain HTML with a comment
+/// form that works without JavaScript.
+pub async fn thread_page(
+    state: web::Data<AppState>,
+    slug: web::Path<String>,
+    query: web::Query<ThreadPageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page_query = query.page.page(200)?;
+    let (post, comments) = load_thread(&state, slug.into_inner(), Some(page_query)).await?;
+    let main = html! {
+        p.back { @if let Some(url) = &post.url { a href=(url) { "← " (post.title) } } @else { (post.title) } }
+        (thread_fragment(&post, &comments, query.reply_to))
+    };
+    Ok(page(
+        StatusCode::OK,
+        layout(&format!("Comments on {}", post.title), main),
+    ))
+}
+
+type Thread = (usize, Vec<ThreadComment>, Option<String>);
+
+async fn load_thread(
+    state: &AppState,
+    slug: String,
+    page: Option<super::Page>,
+) -> Result<(Post, Thread), ApiError> {
+    db(state, move |conn| {
+        let post = posts_db::by_slug(conn, &slug)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
+        let rows = comments_db::approved_for_post(conn, post.id)?;
+        let page = page.unwrap_or(super::Page {
+            limit: 200,
+            after: None,
+        });
+        let thread = build_thread(rows, Order::Oldest, page.after, page.limit);
+        Ok((post, thread))
+    })
+    .await
+}
+
+fn thread_fragment(post: &Post, (total, comments, next): &Thread, reply_to: Option<i32>) -> Markup {
+    html! {
+        div.nojs-thread {
+            h2 { (total) @if *total == 1 { " comment" } @else { " comments" } }
+            @for comment in comments { (comment_item(&post.slug, comment)) }
+            @if let Some(next) = next {
+                p { a href={ "/threads/" (post.slug) "?cursor=" (next) } { "More comments →" } }
+            }
+            @if post.comments_open { (comment_form(&post.slug, reply_to)) }
+            @else { p.closed-notice { "Comments on this post are closed." } }
+        }
+    }
+}
+
+fn comment_item(slug: &str, c: &ThreadComment) -> Markup {
+    let official = c.kind == "official";
+    html! {
+        article.comment.official[official] id={ "comment-" (c.id) } {
+            p.comment-meta {
+                @if official { span.badge { "Official reply" } " " }
+                strong.comment-author { (c.author_name) }
+                @if let Some(location) = &c.author_location { " " span.comment-location { "(" (location) ")" } }
+                @if official { " reply:" } @else { " writes:" }
+                " " time datetime=(c.created_at) { (long_date(&c.created_at)) }
+            }
+            div.comment-body { (PreEscaped(&c.body_html)) }
+            p.comment-actions { a href={ "/threads/" (slug) "?reply_to=" (c.id) "#comment-form" } { "Reply" } }
+            @if !c.replies.is_empty() {
+                div.comment-replies { @for reply in &c.replies { (comment_item(slug, reply)) } }
+            }
+        }
+    }
+}
+
+fn comment_form(slug: &str, reply_to: Option<i32>) -> Markup {
+    html! {
+        form #comment-form.comment-form method="post" action={ "/api/v1/posts/" (slug) "/comments" } {
+            h3 { @if reply_to.is_some() { "Reply" } @else { "Leave a comment" } }
+            p.form-note { "Comments are reviewed by a moderator before they appear." }
+            @if let Some(parent) = reply_to { input type="hidden" name="parent_id" value=(parent); }
+            p { label for="nojs-name" { "Name" } input #nojs-name type="text" name="author_name" required maxlength=(MAX_NAME) autocomplete="name"; }
+            p { label for="nojs-location" { "Location (optional)" } input #nojs-location type="text" name="author_location" maxlength=(MAX_LOCATION); }
+            p { label for="nojs-email" { "E-mail (optional, never published)" } input #nojs-email type="email" name="email" maxlength=(MAX_EMAIL) autocomplete="email"; }
+            p { label for="nojs-body" { "Comment" } textarea #nojs-body name="body" required rows="6" maxlength=(MAX_BODY) {} }
+            p.hp aria-hidden="true" { label for="nojs-website" { "Leave this empty" } input #nojs-website type="text" name="website" tabindex="-1" autocomplete="off"; }
+            p { button type="submit" { "Submit comment" } }
+        }
+    }
+}
+
+/// Whether a submission came from a plain HTML form in a browser, which
+/// should land on a page rather than on JSON.
+pub fn wants_html(req: &HttpRequest) -> bool {
+    let header = |name| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    header(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
+        && header(header::ACCEPT).contains("text/html")
+}
+
+/// The page a form posted without JavaScript lands on after a 202.
+pub fn submitted(slug: &str, back: Option<&str>) -> HttpResponse {
+    let back = back.map_or_else(|| format!("/threads/{slug}"), str::to_owned);
+    page(
+        StatusCode::ACCEPTED,
+        layout(
+            "Comment received",
+            html! {
+                h1 { "Thank you" }
+                p.notice role="status" { (super::public::AWAITING_REVIEW) }
+                p { a href=(back) { "← Back to the discussion" } }
+            },
+        ),
+    )
+}
+
+/// The page a refused form post lands on: what went wrong, field by field.
+pub fn refused(slug: &str, error: &ApiError) -> HttpResponse {
+    let problem = error.problem();
+    let mut response = page(
+        problem_status(problem.status),
+        layout(
+            problem.title,
+            html! {
+                h1 { (problem.title) }
+                p role="alert" { (problem.detail) }
+                @if let Some(errors) = &problem.errors {
+                    ul { @for e in errors { li { strong { (field_label(&e.field)) } " " (e.message) } } }
+                }
+                p { a href={ "/threads/" (slug) "#comment-form" } { "← Back to the form" } }
+            },
+        ),
+    );
+    if let ApiError::RateLimited { retry_after } = error {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+    }
+    response
+}
+
+/// What the form calls a field.
+fn field_label(field: &str) -> &str {
+    match field {
+        "author_name" => "Name",
+        "author_location" => "Location",
+        "email" => "E-mail",
+        "body" => "Comment",
+        "parent_id" => "The comment you reply to",
+        other => other,
+    }
+}
+
+fn problem_status(status: u16) -> StatusCode {
+    StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST)
+}
