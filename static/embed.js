@@ -353,31 +353,45 @@
 
     // A comment, its replies nested up to MAX_DEPTH levels; beyond that
     // they follow at the last level, saying whom they answer.
+    // Comments are cloned from these (much faster than building each one).
+    const proto = h(
+      'article',
+      { class: 'colloquy-comment' },
+      h(
+        'div',
+        { class: 'colloquy-main' },
+        h('header', { class: 'colloquy-meta' }, h('bdi', { class: 'colloquy-author' }), h('time', { class: 'colloquy-date' })),
+        h('div', { class: 'colloquy-body', dir: 'auto' }),
+      ),
+    );
+    const protoReply = h('button', { type: 'button', class: 'colloquy-reply', text: T.reply });
+    const protoBadge = h('span', { class: 'colloquy-badge', text: T.official });
+
     const render = (into, items, depth, parentName) => {
       for (const c of items) {
-        const official = c.kind === 'official';
         const aid = `colloquy-a-${c.id}`;
-        const body = h('div', { class: 'colloquy-body', dir: 'auto' });
+        const art = proto.cloneNode(true);
+        const main = art.firstChild;
+        const meta = main.firstChild;
+        const author = meta.firstChild;
+        const date = meta.lastChild;
+        const body = main.lastChild;
+        art.dataset.id = c.id;
+        art.dataset.kind = c.kind === 'official' ? 'official' : 'reader';
+        art.setAttribute('aria-labelledby', aid);
+        author.id = aid;
+        author.textContent = c.author_name;
+        if (c.author_location) date.before(h('span', { class: 'colloquy-location' }, h('bdi', { text: c.author_location })));
+        if (c.kind === 'official') date.before(protoBadge.cloneNode(true));
+        date.dateTime = c.created_at;
+        date.textContent = when(c.created_at);
+        if (parentName) body.before(h('p', { class: 'colloquy-context' }, ...fill(T.inReplyTo, parentName)));
         body.innerHTML = c.body_html; // sanitised by the server; the only HTML we insert
-        const art = h(
-          'article',
-          { class: 'colloquy-comment', 'data-id': c.id, 'data-kind': official ? 'official' : 'reader', 'aria-labelledby': aid },
-          h(
-            'div',
-            { class: 'colloquy-main' },
-            h(
-              'header',
-              { class: 'colloquy-meta' },
-              h('bdi', { class: 'colloquy-author', id: aid, text: c.author_name }),
-              c.author_location ? h('bdi', { class: 'colloquy-location', text: c.author_location }) : null,
-              official ? h('span', { class: 'colloquy-badge', text: T.official }) : null,
-              h('time', { class: 'colloquy-date', datetime: c.created_at, text: when(c.created_at) }),
-            ),
-            parentName ? h('p', { class: 'colloquy-context' }, ...fill(T.inReplyTo, parentName)) : null,
-            body,
-            open ? h('button', { type: 'button', class: 'colloquy-reply', 'aria-describedby': aid, text: T.reply }) : null,
-          ),
-        );
+        if (open) {
+          const reply = protoReply.cloneNode(true);
+          reply.setAttribute('aria-describedby', aid);
+          main.append(reply);
+        }
         into.append(art);
         const replies = c.replies || [];
         if (!replies.length) continue;
@@ -416,9 +430,11 @@
         return;
       }
       if (mine !== seq) return;
-      const firstLoad = !form && !tail.firstChild;
       open = !!data.post.comments_open;
-      if (firstLoad) tail.append(open ? (form = buildForm()) : h('p', { class: 'colloquy-closed', text: T.closed }));
+      if (!tail.firstChild) {
+        if (!open) form = null;
+        tail.append(form || h('p', { class: 'colloquy-closed', text: T.closed }));
+      }
       setTotal(data.total);
       const frag = document.createDocumentFragment();
       render(frag, data.comments, 0, null);
@@ -635,6 +651,7 @@
       order = select.value === 'newest' ? 'newest' : 'oldest';
       load(true);
     });
+    form = buildForm(); // ready before the thread arrives; shown only if comments are open
     load(true);
   };
 
