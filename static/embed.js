@@ -407,8 +407,9 @@
 
     const load = async (reset) => {
       const mine = ++seq;
+      const hadFocus = shadow.activeElement === more;
       root.dataset.state = 'loading';
-      more.disabled = true;
+      more.setAttribute('aria-disabled', 'true');
       if (reset) cursor = null;
       const q = new URLSearchParams({ order, limit: '50' });
       if (cursor) q.set('cursor', cursor);
@@ -418,7 +419,7 @@
       } catch (status) {
         if (mine !== seq) return;
         root.dataset.state = 'error';
-        more.disabled = false;
+        more.removeAttribute('aria-disabled');
         const text = status === 404 ? T.notFound : T.loadError;
         if (reset) {
           const retry = h('button', { type: 'button', class: 'colloquy-retry', text: T.retry });
@@ -439,13 +440,12 @@
       const frag = document.createDocumentFragment();
       render(frag, data.comments, 0, null);
       const first = frag.firstElementChild;
-      const hadFocus = shadow.activeElement === more;
       if (reset) list.replaceChildren(frag);
       else list.append(frag);
       if (!list.firstChild) list.append(h('p', { class: 'colloquy-empty', text: T.empty }));
       cursor = data.next;
       more.hidden = !cursor;
-      more.disabled = false;
+      more.removeAttribute('aria-disabled');
       root.dataset.state = 'ready';
       if (hadFocus && more.hidden && first) {
         first.tabIndex = -1;
@@ -646,7 +646,9 @@
       const button = e.target.closest('.colloquy-reply');
       if (button && form) startReply(button);
     });
-    more.addEventListener('click', () => load(false));
+    more.addEventListener('click', () => {
+      if (root.dataset.state !== 'loading') load(false);
+    });
     select.addEventListener('change', () => {
       order = select.value === 'newest' ? 'newest' : 'oldest';
       load(true);
