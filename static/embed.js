@@ -592,6 +592,7 @@
       for (const n of FIELDS) payload[n] = el[n].value;
       if (el.parent_id.value) payload.parent_id = Number(el.parent_id.value);
       busy = true;
+      say('sending', T.sending);
       f.setAttribute('aria-busy', 'true');
       button.setAttribute('aria-disabled', 'true');
       button.textContent = T.sending;
