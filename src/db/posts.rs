@@ -133,33 +133,48 @@ pub fn list(
     query.load(conn)
 }
 
-/// Approved items (reader comments and official replies) per post id.
+/// Public items per post id: approved reader comments and official
+/// replies whose every ancestor is approved too, exactly what the thread
+/// shows. Posts without any are absent.
 pub fn approved_counts_by_id(
     conn: &mut SqliteConnection,
     post_ids: &[i32],
 ) -> QueryResult<HashMap<i32, i64>> {
-    let rows: Vec<(i32, i64)> = comments::table
+    let rows: Vec<(i32, i32, Option<i32>)> = comments::table
         .filter(comments::post_id.eq_any(post_ids))
         .filter(comments::status.eq(Status::Approved.as_str()))
-        .group_by(comments::post_id)
-        .select((comments::post_id, diesel::dsl::count_star()))
+        .order(comments::id.asc())
+        .select((comments::post_id, comments::id, comments::parent_id))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    // A reply is always newer than what it answers, so one pass in id order
+    // sees every parent before its children.
+    let mut visible = std::collections::HashSet::with_capacity(rows.len());
+    let mut counts = HashMap::new();
+    for (post_id, id, parent_id) in rows {
+        if parent_id.is_none_or(|p| visible.contains(&p)) {
+            visible.insert(id);
+            *counts.entry(post_id).or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
 }
 
-/// Approved items per slug; unknown slugs are absent.
+/// Public items per slug (as [`approved_counts_by_id`]); unknown slugs are
+/// absent.
 pub fn approved_counts_by_slug(
     conn: &mut SqliteConnection,
     slugs: &[String],
 ) -> QueryResult<HashMap<String, i64>> {
-    let rows: Vec<(String, i64)> = posts::table
-        .inner_join(comments::table)
+    let posts: Vec<(i32, String)> = posts::table
         .filter(posts::slug.eq_any(slugs))
-        .filter(comments::status.eq(Status::Approved.as_str()))
-        .group_by(posts::slug)
-        .select((posts::slug, diesel::dsl::count_star()))
+        .select((posts::id, posts::slug))
         .load(conn)?;
-    Ok(rows.into_iter().collect())
+    let ids: Vec<i32> = posts.iter().map(|(id, _)| *id).collect();
+    let by_id = approved_counts_by_id(conn, &ids)?;
+    Ok(posts
+        .into_iter()
+        .map(|(id, slug)| (slug, by_id.get(&id).copied().unwrap_or(0)))
+        .collect())
 }
 
 /// Why creating or changing a post failed.

@@ -217,11 +217,8 @@ async fn sigterm_lets_in_flight_submissions_finish_and_every_202_is_kept() {
                 .await
                 .unwrap();
             assert_eq!(health.status(), 200);
-            let status = Command::new("kill")
-                .args(["-TERM", &child.id().to_string()])
-                .status()
-                .unwrap();
-            assert!(status.success());
+            let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+            nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
         }
     }
     let mut acknowledged = Vec::new();

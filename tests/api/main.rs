@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod auth;
+mod browser;
 mod cli;
 mod errors;
 mod helpers;
@@ -13,3 +14,4 @@ mod rate_limits;
 mod sanitising;
 mod submit;
 mod thread;
+mod widget;

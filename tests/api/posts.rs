@@ -139,9 +139,18 @@ async fn counts_cover_approved_items_and_unknown_slugs_count_zero() {
     app.submit_ok(&slug, "B", "still pending").await;
     moderator.approve(a).await;
     moderator.reply(&slug, Some(a), "official").await;
+    // An official reply to a still-pending comment is not shown, so it is
+    // not counted either: counts always match the thread's total.
+    let pending = app.submit_ok(&slug, "C", "not yet approved").await;
+    moderator
+        .reply(&slug, Some(pending), "answer to a pending comment")
+        .await;
     let (status, body) = app.get("/counts?posts=counted,unknown").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, json!({"counts": {"counted": 2, "unknown": 0}}));
+    assert_eq!(app.thread(&slug).await["total"], 2);
+    let (_, list) = app.get("/posts").await;
+    assert_eq!(list["posts"][0]["comment_count"], 2);
     let (_, empty) = app.get("/counts").await;
     assert_eq!(empty, json!({"counts": {}}));
 }
