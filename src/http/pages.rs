@@ -19,9 +19,39 @@ use serde::Deserialize;
 
 /// A page in the house style.
 fn layout(title: &str, main: Markup) -> Markup {
+    layout_with(title, &Look::default(), main)
+}
+
+/// How the demo blog shows itself: `?lang=ar&theme=dark` lets a visitor
+/// (and the screenshots in docs/) see the widget in every language and
+/// theme.
+#[derive(Debug, Default, Deserialize)]
+pub struct Look {
+    /// en (default), ru, fr, es or ar.
+    pub lang: Option<String>,
+    /// light or dark; by default the reader's system setting.
+    pub theme: Option<String>,
+}
+
+impl Look {
+    fn lang(&self) -> &str {
+        match self.lang.as_deref() {
+            Some(l @ ("ru" | "fr" | "es" | "ar")) => l,
+            _ => "en",
+        }
+    }
+
+    fn theme(&self) -> Option<&str> {
+        self.theme
+            .as_deref()
+            .filter(|t| matches!(*t, "light" | "dark"))
+    }
+}
+
+fn layout_with(title: &str, look: &Look, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
-        html lang="en" {
+        html lang=(look.lang()) data-theme=[look.theme()] {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -118,6 +148,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 pub async fn post_page(
     state: web::Data<AppState>,
     slug: web::Path<String>,
+    look: web::Query<Look>,
 ) -> Result<HttpResponse, ApiError> {
     if !state.settings.demo {
         return Err(ApiError::NotFound("The demo blog is off.".into()));
@@ -130,12 +161,12 @@ pub async fn post_page(
             p.story-byline { "Posted by " (post.author) }
             div.post-body { (PreEscaped(&post.body_html)) }
         }
-        section #colloquy-thread data-post=(post.slug) {
+        section #colloquy-thread data-post=(post.slug) data-lang=(look.lang()) data-theme=[look.theme()] {
             (thread_fragment(&post, &comments, None))
         }
         script src="/embed.js" defer {}
     };
-    Ok(page(StatusCode::OK, layout(&post.title, main)))
+    Ok(page(StatusCode::OK, layout_with(&post.title, &look, main)))
 }
 
 /// Query of the plain-HTML thread.

@@ -236,12 +236,18 @@ async fn validation_errors_and_rate_limits_are_shown_in_the_form() {
     let (app, host) = setup(true).await;
     let slug = app.post("p").await;
     let browser = open(&host, &app, &slug, "", "").await;
-    // Fill the name with spaces only: the browser's own `required` check
-    // passes, the server's 422 must show beside the field.
+    // A location with a text-direction override passes every check the
+    // browser can make; the server's 422 must show beside the field.
     browser
         .in_widget("input[name=\"author_name\"]")
         .await
-        .send_keys("   ")
+        .send_keys("Mari")
+        .await
+        .unwrap();
+    browser
+        .in_widget("input[name=\"author_location\"]")
+        .await
+        .send_keys("Paris\u{202E}gnp.exe")
         .await
         .unwrap();
     browser
@@ -257,17 +263,17 @@ async fn validation_errors_and_rate_limits_are_shown_in_the_form() {
         .await
         .unwrap();
     browser
-        .wait_for("the field error", "const e = document.querySelector('#colloquy-thread').shadowRoot.querySelector('.colloquy-field-error[data-field=\"author_name\"]'); return e && e.textContent.trim().length > 0;")
+        .wait_for("the field error", "const e = document.querySelector('#colloquy-thread').shadowRoot.querySelector('.colloquy-field-error[data-field=\"author_location\"]'); return e && e.textContent.trim().length > 0;")
         .await;
     let invalid = browser
         .widget_eval(
-            "root.querySelector('input[name=\"author_name\"]').getAttribute('aria-invalid')",
+            "root.querySelector('input[name=\"author_location\"]').getAttribute('aria-invalid')",
         )
         .await;
     assert_eq!(invalid, json!("true"));
-    let name = browser.in_widget("input[name=\"author_name\"]").await;
-    name.clear().await.unwrap();
-    name.send_keys("Mari").await.unwrap();
+    let location = browser.in_widget("input[name=\"author_location\"]").await;
+    location.clear().await.unwrap();
+    location.send_keys("Paris").await.unwrap();
     for i in 0..4 {
         let body = browser.in_widget("textarea[name=\"body\"]").await;
         body.clear().await.unwrap();
