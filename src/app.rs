@@ -1,10 +1,11 @@
 //! Builds the actix application and server; the one place routes are wired.
 
+use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::{self, Pool};
 use crate::domain::privacy::IpHasher;
 use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
-use crate::http::{assets, auth, moderation, pages, public};
+use crate::http::{accounts, assets, auth, bans, moderation, pages, public, workspace};
 use crate::limits::Limits;
 use actix_cors::Cors;
 use actix_web::dev::{RequestHead, Server, ServiceResponse};
@@ -30,6 +31,8 @@ pub struct AppState {
     pub limits: Limits,
     /// Hashes readers' IP addresses.
     pub ip_hasher: IpHasher,
+    /// Rendered threads and counts.
+    pub cache: Arc<Cache>,
 }
 
 impl AppState {
@@ -49,6 +52,7 @@ impl AppState {
             ip_hasher: IpHasher::new(key.as_bytes())
                 .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
             limits: Limits::new(&settings.rate_limit),
+            cache: Arc::new(Cache::new(settings.cache.enabled, settings.cache.max_bytes)),
             settings: Arc::new(settings),
             pool,
         })
@@ -147,7 +151,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(moderation::create_post)),
                 )
                 .service(
-                    resource("/moderation/posts/{slug}", "PATCH")
+                    resource("/moderation/posts/{slug}", "GET, PATCH")
+                        .route(web::get().to(workspace::get_post))
                         .route(web::patch().to(moderation::update_post)),
                 )
                 .service(
@@ -158,6 +163,60 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .service(
                     resource("/moderation/reasons", "GET")
                         .route(web::get().to(moderation::reasons)),
+                )
+                // The moderators' workspace (docs/api.md, "Moderators' workspace").
+                .service(
+                    resource("/moderation/stats", "GET").route(web::get().to(workspace::stats)),
+                )
+                .service(
+                    resource("/moderation/claims", "GET").route(web::get().to(workspace::claims)),
+                )
+                .service(
+                    resource("/moderation/comments/{id}/claim", "POST, DELETE")
+                        .route(web::post().to(workspace::claim))
+                        .route(web::delete().to(workspace::release)),
+                )
+                .service(
+                    resource("/moderation/comments/{id}/replies", "POST")
+                        .route(web::post().to(workspace::reply_to_comment)),
+                )
+                .service(
+                    resource("/moderation/preview", "POST")
+                        .route(web::post().to(workspace::preview)),
+                )
+                .service(
+                    resource("/moderation/bans", "GET, POST")
+                        .route(web::get().to(bans::list))
+                        .route(web::post().to(bans::create)),
+                )
+                .service(
+                    resource("/moderation/bans/{id}", "DELETE").route(web::delete().to(bans::lift)),
+                )
+                .service(
+                    resource("/moderation/terms", "GET, POST")
+                        .route(web::get().to(bans::terms))
+                        .route(web::post().to(bans::add_term)),
+                )
+                .service(
+                    resource("/moderation/terms/{id}", "DELETE")
+                        .route(web::delete().to(bans::remove_term)),
+                )
+                .service(
+                    resource("/moderation/accounts", "GET, POST")
+                        .route(web::get().to(accounts::list))
+                        .route(web::post().to(accounts::create)),
+                )
+                .service(
+                    resource("/moderation/accounts/{id}", "PATCH")
+                        .route(web::patch().to(accounts::update)),
+                )
+                .service(
+                    resource("/moderation/accounts/{id}/password", "POST")
+                        .route(web::post().to(accounts::reset_password)),
+                )
+                .service(
+                    resource("/auth/password", "POST")
+                        .route(web::post().to(accounts::change_own_password)),
                 ),
         );
 }
@@ -289,6 +348,30 @@ fn problem_fallback<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandle
     ))
 }
 
+/// The workspace's share of housekeeping: closes comments on posts older
+/// than `auto_close_days` and forgets stale claims.
+fn workspace_housekeeping(state: &AppState) {
+    let now = crate::domain::time::now();
+    let done = state
+        .pool
+        .get()
+        .map_err(anyhow::Error::from)
+        .and_then(|mut conn| {
+            // CACHE: invalidates post <each id in `closed`> (comments_open
+            // changes)
+            let closed =
+                workspace::auto_close(&mut conn, state.settings.auto_close_days, None, now)?;
+            if !closed.is_empty() {
+                tracing::info!(posts = closed.len(), "comments closed by auto_close_days");
+            }
+            db::claims::purge(&mut conn, now)?;
+            Ok(())
+        });
+    if let Err(error) = done {
+        tracing::warn!(%error, "workspace housekeeping failed");
+    }
+}
+
 /// Forgets idle rate-limit state and dead sessions every few minutes, on
 /// a plain thread that ends once the server (the last owner of the state)
 /// is gone.
@@ -297,10 +380,15 @@ fn spawn_housekeeping(state: &web::Data<AppState>) {
     let spawned = std::thread::Builder::new()
         .name("colloquy-housekeeping".into())
         .spawn(move || {
+            // Comments due to close are closed at start, then with the rest.
+            if let Some(state) = weak.upgrade() {
+                workspace_housekeeping(&state);
+            }
             loop {
                 std::thread::sleep(Duration::from_secs(300));
                 let Some(state) = weak.upgrade() else { return };
                 state.limits.forget_idle();
+                workspace_housekeeping(&state);
                 let now = crate::domain::time::now();
                 let idle = now - i64::from(state.settings.session.idle_minutes) * 60;
                 let purged = state

@@ -50,6 +50,13 @@ pub struct Settings {
     pub secure_cookies: Option<bool>,
     /// Show the demo blog at `/` (set by `serve --demo`).
     pub demo: bool,
+    /// The in-memory cache of rendered threads and counts.
+    pub cache: CacheSettings,
+    /// Routes only a benchmark needs (a fixed-size body to compare with).
+    pub bench_routes: bool,
+    /// Close a post's comments this many days after it was published
+    /// (0: never).
+    pub auto_close_days: u32,
 }
 
 impl Default for Settings {
@@ -70,6 +77,9 @@ impl Default for Settings {
             workers: None,
             secure_cookies: None,
             demo: false,
+            cache: CacheSettings::default(),
+            bench_routes: false,
+            auto_close_days: 0,
         }
     }
 }
@@ -98,6 +108,25 @@ impl Default for RateLimitSettings {
             burst: 3,
             flags_per_minute: 10,
             failed_logins_per_minute: 5,
+        }
+    }
+}
+
+/// The read cache.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CacheSettings {
+    /// Keep rendered threads and counts in memory.
+    pub enabled: bool,
+    /// Upper bound of the rendered pages kept, in bytes.
+    pub max_bytes: u64,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            max_bytes: 16 * 1024 * 1024,
         }
     }
 }
@@ -132,6 +161,9 @@ pub struct SpamSettings {
     pub banned_terms: Vec<String>,
     /// A score at or above this sends a comment to the spam bin.
     pub threshold: i32,
+    /// The rejection reason a banned term cites when it was added without
+    /// one of its own.
+    pub banned_term_reason: String,
 }
 
 impl Default for SpamSettings {
@@ -141,6 +173,7 @@ impl Default for SpamSettings {
             max_links: rules.max_links,
             banned_terms: rules.banned_terms,
             threshold: rules.spam_threshold,
+            banned_term_reason: "other".to_owned(),
         }
     }
 }
@@ -152,6 +185,7 @@ impl SpamSettings {
             max_links: self.max_links,
             banned_terms: self.banned_terms.clone(),
             spam_threshold: self.threshold,
+            ..SpamRules::default()
         }
     }
 }

@@ -48,12 +48,19 @@ pub enum AccountError {
     /// The user name is taken.
     #[error("the user name is taken")]
     NameTaken,
+    /// No account has that id.
+    #[error("no such account")]
+    NotFound,
+    /// The change would leave no enabled admin.
+    #[error("the last enabled admin cannot be demoted or disabled")]
+    LastAdmin,
     /// The database failed.
     #[error(transparent)]
     Db(#[from] diesel::result::Error),
 }
 
-/// Creates a moderator account and logs it.
+/// Creates a moderator account and logs it (as done by the system: the
+/// command line, the demo, tests).
 pub fn create_moderator(
     conn: &mut SqliteConnection,
     username: &str,
@@ -61,6 +68,20 @@ pub fn create_moderator(
     role: &str,
     password_hash: &str,
     now: i64,
+) -> Result<Moderator, AccountError> {
+    create_moderator_by(conn, username, display_name, role, password_hash, now, None)
+}
+
+/// Creates a moderator account and logs it as done by `by` (an admin), or
+/// by the system.
+pub fn create_moderator_by(
+    conn: &mut SqliteConnection,
+    username: &str,
+    display_name: &str,
+    role: &str,
+    password_hash: &str,
+    now: i64,
+    by: Option<i32>,
 ) -> Result<Moderator, AccountError> {
     crate::db::write(conn, |conn| {
         let moderator = diesel::insert_into(moderators::table)
@@ -82,9 +103,140 @@ pub fn create_moderator(
             })?;
         append_log(
             conn,
-            &LogEntry::account(now, None, "account_create", format!("{username} as {role}")),
+            &LogEntry::account(now, by, "account_create", format!("{username} as {role}")),
         )?;
         Ok(moderator)
+    })
+}
+
+/// A change to an account; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AccountChange {
+    /// New role.
+    pub role: Option<String>,
+    /// Disable (`true`) or enable (`false`).
+    pub disabled: Option<bool>,
+    /// New display name.
+    pub display_name: Option<String>,
+}
+
+/// Every account, by user name.
+pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<Moderator>> {
+    moderators::table
+        .select(Moderator::as_select())
+        .order(moderators::username.asc())
+        .load(conn)
+}
+
+/// One account by id.
+pub fn by_id(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Moderator>> {
+    moderators::table
+        .find(id)
+        .select(Moderator::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Applies a change to account `id`, logging each part of it, in one
+/// transaction. A disabled account's sessions end. Refuses to leave the
+/// instance without an enabled admin.
+pub fn update_account(
+    conn: &mut SqliteConnection,
+    id: i32,
+    change: &AccountChange,
+    by: i32,
+    now: i64,
+) -> Result<Moderator, AccountError> {
+    crate::db::write(conn, |conn| {
+        let before = by_id(conn, id)?.ok_or(AccountError::NotFound)?;
+        let role = change.role.clone().unwrap_or_else(|| before.role.clone());
+        let disabled = change.disabled.unwrap_or(before.disabled);
+        let was_admin = before.role == "admin" && !before.disabled;
+        let stays_admin = role == "admin" && !disabled;
+        if was_admin && !stays_admin {
+            let admins: i64 = moderators::table
+                .filter(moderators::role.eq("admin"))
+                .filter(moderators::disabled.eq(false))
+                .count()
+                .get_result(conn)?;
+            if admins <= 1 {
+                return Err(AccountError::LastAdmin);
+            }
+        }
+        let name = &before.username;
+        let mut entries = Vec::new();
+        if role != before.role {
+            entries.push((
+                "account_role",
+                format!("{name}: {} \u{2192} {role}", before.role),
+            ));
+        }
+        if disabled != before.disabled {
+            let action = if disabled {
+                "account_disable"
+            } else {
+                "account_enable"
+            };
+            entries.push((action, name.clone()));
+        }
+        let display_name = change
+            .display_name
+            .clone()
+            .unwrap_or_else(|| before.display_name.clone());
+        if display_name != before.display_name {
+            entries.push(("account_rename", format!("{name}: display name changed")));
+        }
+        let after: Moderator = diesel::update(moderators::table.find(id))
+            .set((
+                moderators::role.eq(&role),
+                moderators::disabled.eq(disabled),
+                moderators::display_name.eq(&display_name),
+            ))
+            .returning(Moderator::as_returning())
+            .get_result(conn)?;
+        if disabled {
+            diesel::delete(sessions::table.filter(sessions::moderator_id.eq(id))).execute(conn)?;
+        }
+        for (action, detail) in entries {
+            append_log(conn, &LogEntry::account(now, Some(by), action, detail))?;
+        }
+        Ok(after)
+    })
+}
+
+/// Sets account `id`'s password hash and logs it; every session of the
+/// account ends except the one whose token hash is `keep_session`.
+pub fn set_password(
+    conn: &mut SqliteConnection,
+    id: i32,
+    password_hash: &str,
+    by: i32,
+    keep_session: Option<&str>,
+    now: i64,
+) -> Result<Moderator, AccountError> {
+    crate::db::write(conn, |conn| {
+        let account: Moderator = diesel::update(moderators::table.find(id))
+            .set(moderators::password_hash.eq(password_hash))
+            .returning(Moderator::as_returning())
+            .get_result(conn)
+            .optional()?
+            .ok_or(AccountError::NotFound)?;
+        diesel::delete(
+            sessions::table
+                .filter(sessions::moderator_id.eq(id))
+                .filter(sessions::token_hash.ne(keep_session.unwrap_or(""))),
+        )
+        .execute(conn)?;
+        let detail = if by == id {
+            format!("{}: changed own password", account.username)
+        } else {
+            format!("{}: new password issued", account.username)
+        };
+        append_log(
+            conn,
+            &LogEntry::account(now, Some(by), "account_password", detail),
+        )?;
+        Ok(account)
     })
 }
 

@@ -216,6 +216,74 @@ pub fn is_repeat(
 /// A queue item: the comment with its post and decider.
 pub type QueueRow = (Comment, String, String, Option<String>);
 
+/// Which part of the queue to read, and how.
+#[derive(Debug, Clone, Default)]
+pub struct QueueSpec {
+    /// The tab: one status, or flagged; pending when `None`.
+    pub filter: Option<QueueFilter>,
+    /// Only this post's comments.
+    pub post_id: Option<i32>,
+    /// Only comments whose body, author name, location or e-mail contains
+    /// this text (case-insensitive for ASCII letters).
+    pub text: Option<String>,
+    /// Newest first instead of oldest first.
+    pub newest_first: bool,
+}
+
+/// Escapes `%`, `_` and `\` for a `LIKE … ESCAPE '\'` pattern that finds
+/// `text` anywhere.
+fn contains_pattern(text: &str) -> String {
+    let mut pattern = String::with_capacity(text.len() + 2);
+    pattern.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Adds the filters of a [`QueueSpec`] to a boxed query of `comments`.
+macro_rules! queue_filters {
+    ($query:expr, $spec:expr) => {{
+        let mut query = $query;
+        let spec: &QueueSpec = $spec;
+        match spec.filter.unwrap_or(QueueFilter::Status(Status::Pending)) {
+            QueueFilter::Status(status) => {
+                query = query.filter(comments::status.eq(status.as_str()));
+            }
+            QueueFilter::Flagged => {
+                query = query.filter(comments::flag_count.gt(0));
+            }
+        }
+        if let Some(post) = spec.post_id {
+            query = query.filter(comments::post_id.eq(post));
+        }
+        if let Some(text) = spec
+            .text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let pattern = contains_pattern(text);
+            query = query.filter(
+                comments::body_source
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(comments::author_name.like(pattern.clone()).escape('\\'))
+                    .or(comments::author_location
+                        .like(pattern.clone())
+                        .escape('\\')
+                        .assume_not_null())
+                    .or(comments::email.like(pattern).escape('\\').assume_not_null()),
+            );
+        }
+        query
+    }};
+}
+
 /// A page of the moderation queue, oldest first, after the keyset
 /// `(created_at, id)`, optionally for one post. Returns the rows and the
 /// total in that part of the queue.
@@ -226,41 +294,63 @@ pub fn queue(
     after: Option<(i64, i32)>,
     limit: i64,
 ) -> QueryResult<(Vec<QueueRow>, i64)> {
-    let mut rows = comments::table
-        .inner_join(posts::table)
-        .left_join(moderators::table)
-        .select((
-            Comment::as_select(),
-            posts::slug,
-            posts::title,
-            moderators::username.nullable(),
-        ))
-        .order((comments::created_at.asc(), comments::id.asc()))
-        .limit(limit)
-        .into_boxed();
-    let mut total = comments::table.count().into_boxed();
-    match filter {
-        QueueFilter::Status(status) => {
-            rows = rows.filter(comments::status.eq(status.as_str()));
-            total = total.filter(comments::status.eq(status.as_str()));
-        }
-        QueueFilter::Flagged => {
-            rows = rows.filter(comments::flag_count.gt(0));
-            total = total.filter(comments::flag_count.gt(0));
-        }
-    }
-    if let Some(post) = post_id {
-        rows = rows.filter(comments::post_id.eq(post));
-        total = total.filter(comments::post_id.eq(post));
-    }
+    let spec = QueueSpec {
+        filter: Some(filter),
+        post_id,
+        ..QueueSpec::default()
+    };
+    queue_page(conn, &spec, after, limit)
+}
+
+/// A page of the part of the queue `spec` describes, after the keyset
+/// `(created_at, id)` in its order. Returns the rows and the total in that
+/// part of the queue.
+pub fn queue_page(
+    conn: &mut SqliteConnection,
+    spec: &QueueSpec,
+    after: Option<(i64, i32)>,
+    limit: i64,
+) -> QueryResult<(Vec<QueueRow>, i64)> {
+    let mut rows = queue_filters!(
+        comments::table
+            .inner_join(posts::table)
+            .left_join(moderators::table)
+            .select((
+                Comment::as_select(),
+                posts::slug,
+                posts::title,
+                moderators::username.nullable(),
+            ))
+            .limit(limit)
+            .into_boxed(),
+        spec
+    );
+    rows = if spec.newest_first {
+        rows.order((comments::created_at.desc(), comments::id.desc()))
+    } else {
+        rows.order((comments::created_at.asc(), comments::id.asc()))
+    };
     if let Some((created, id)) = after {
-        rows = rows.filter(
-            comments::created_at
-                .gt(created)
-                .or(comments::created_at.eq(created).and(comments::id.gt(id))),
-        );
+        rows = if spec.newest_first {
+            rows.filter(
+                comments::created_at
+                    .lt(created)
+                    .or(comments::created_at.eq(created).and(comments::id.lt(id))),
+            )
+        } else {
+            rows.filter(
+                comments::created_at
+                    .gt(created)
+                    .or(comments::created_at.eq(created).and(comments::id.gt(id))),
+            )
+        };
     }
-    Ok((rows.load(conn)?, total.get_result(conn)?))
+    Ok((rows.load(conn)?, queue_count(conn, spec)?))
+}
+
+/// How many comments the part of the queue `spec` describes holds.
+pub fn queue_count(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<i64> {
+    queue_filters!(comments::table.count().into_boxed(), spec).get_result(conn)
 }
 
 /// One queue item by comment id.

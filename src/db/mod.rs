@@ -2,6 +2,8 @@
 //! per aggregate. They return `QueryResult` and know nothing of HTTP.
 
 pub mod accounts;
+pub mod bans;
+pub mod claims;
 pub mod comments;
 pub mod moderation;
 pub mod pool;
@@ -9,6 +11,8 @@ pub mod posts;
 #[rustfmt::skip]
 #[allow(missing_docs)]
 pub mod schema;
+pub mod terms;
+pub mod workspace;
 
 pub use pool::{Pool, PooledConn, connect, migrate};
 

@@ -1,8 +1,11 @@
 //! Decisions, reader flags and the append-only moderation log.
 
-use super::comments::Comment;
+use super::bans::Ban;
+use super::comments::{Comment, NewCommentRow};
 use super::schema::{comments, flags, moderation_log, moderators, posts};
-use crate::domain::moderation::Decision;
+use super::terms::TermRow;
+use crate::domain::moderation::{Decision, Status};
+use crate::domain::time::rfc3339;
 use diesel::prelude::*;
 
 /// A log entry to append. One constructor per kind of action; never copy
@@ -79,6 +82,49 @@ impl LogEntry {
     }
 }
 
+impl LogEntry {
+    /// A decision the system made on its own (a banned term), with no
+    /// moderator.
+    pub fn system(at: i64, action: &str, comment: &Comment, reason: Option<&str>) -> Self {
+        Self {
+            moderator_id: None,
+            ..Self::comment(at, 0, action, comment, reason)
+        }
+    }
+
+    /// A ban made or lifted. The detail names the ban and its kind, never
+    /// the address or hash banned; `comment_id` says which comment it came
+    /// from.
+    pub fn ban(at: i64, moderator_id: i32, action: &str, ban: &Ban) -> Self {
+        let until = ban.expires_at.map_or_else(
+            || "no expiry".to_owned(),
+            |t| format!("until {}", rfc3339(t)),
+        );
+        Self {
+            at,
+            moderator_id: Some(moderator_id),
+            action: action.to_owned(),
+            comment_id: ban.comment_id,
+            post_id: None,
+            reason: None,
+            detail: Some(format!("ban {} by {}, {until}", ban.id, ban.kind)),
+        }
+    }
+
+    /// A banned or suspect term added or removed.
+    pub fn term(at: i64, moderator_id: i32, action: &str, term: &TermRow) -> Self {
+        Self {
+            at,
+            moderator_id: Some(moderator_id),
+            action: action.to_owned(),
+            comment_id: None,
+            post_id: None,
+            reason: term.reason.clone(),
+            detail: Some(format!("{} \u{201c}{}\u{201d}", term.kind, term.term)),
+        }
+    }
+}
+
 /// Appends one entry; call inside the transaction of the change it records.
 pub fn append_log(conn: &mut SqliteConnection, entry: &LogEntry) -> QueryResult<()> {
     diesel::insert_into(moderation_log::table)
@@ -115,6 +161,7 @@ pub fn decide(
         diesel::update(flags::table.filter(flags::comment_id.eq_any(&found)))
             .set(flags::resolved.eq(true))
             .execute(conn)?;
+        super::claims::clear(conn, &found)?;
         for comment in &before {
             let mut entry = LogEntry::comment(
                 now,
@@ -127,6 +174,57 @@ pub fn decide(
             append_log(conn, &entry)?;
         }
         Ok(before)
+    })
+}
+
+/// Approves a comment and publishes an official reply to it, in one
+/// transaction (both logged). Returns the comment as it was before, and
+/// the reply; `None` when there is no such comment.
+pub fn approve_and_reply(
+    conn: &mut SqliteConnection,
+    comment_id: i32,
+    reply: &NewCommentRow<'_>,
+    moderator_id: i32,
+    now: i64,
+) -> QueryResult<Option<(Comment, Comment)>> {
+    crate::db::write(conn, |conn| {
+        let Some(before) = decide(conn, &[comment_id], &Decision::Approve, moderator_id, now)?
+            .into_iter()
+            .next()
+        else {
+            return Ok(None);
+        };
+        let reply = super::comments::insert_official(conn, reply, moderator_id)?;
+        Ok(Some((before, reply)))
+    })
+}
+
+/// Stores a reader's comment that a banned term rejects: filed as
+/// `rejected` citing `reason`, with a log entry by the system, in one
+/// transaction. Returns its id.
+pub fn insert_rejected(
+    conn: &mut SqliteConnection,
+    row: &NewCommentRow<'_>,
+    reason: &str,
+    now: i64,
+) -> QueryResult<i32> {
+    crate::db::write(conn, |conn| {
+        let id = super::comments::insert(
+            conn,
+            &NewCommentRow {
+                status: Status::Rejected.as_str(),
+                moderated_at: Some(now),
+                ..row.clone()
+            },
+        )?;
+        let comment: Comment = diesel::update(comments::table.find(id))
+            .set(comments::reason.eq(reason))
+            .returning(Comment::as_returning())
+            .get_result(conn)?;
+        let mut entry = LogEntry::system(now, "reject", &comment, Some(reason));
+        entry.detail = Some("banned term".to_owned());
+        append_log(conn, &entry)?;
+        Ok(id)
     })
 }
 

@@ -159,6 +159,17 @@ pub fn approved_counts_by_id(
     Ok(counts)
 }
 
+/// The ids of the posts that have these slugs.
+pub fn ids_by_slug(
+    conn: &mut SqliteConnection,
+    slugs: &[String],
+) -> QueryResult<Vec<(i32, String)>> {
+    posts::table
+        .filter(posts::slug.eq_any(slugs))
+        .select((posts::id, posts::slug))
+        .load(conn)
+}
+
 /// Public items per slug (as [`approved_counts_by_id`]); unknown slugs are
 /// absent.
 pub fn approved_counts_by_slug(

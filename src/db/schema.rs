@@ -1,6 +1,34 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    auto_closed_posts (post_id) {
+        post_id -> Integer,
+        closed_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    bans (id) {
+        id -> Integer,
+        kind -> Text,
+        value -> Text,
+        note -> Text,
+        comment_id -> Nullable<Integer>,
+        moderator_id -> Nullable<Integer>,
+        created_at -> BigInt,
+        expires_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    claims (comment_id) {
+        comment_id -> Integer,
+        moderator_id -> Integer,
+        claimed_at -> BigInt,
+    }
+}
+
+diesel::table! {
     comments (id) {
         id -> Integer,
         post_id -> Integer,
@@ -94,6 +122,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    terms (id) {
+        id -> Integer,
+        term -> Text,
+        folded -> Text,
+        kind -> Text,
+        reason -> Nullable<Text>,
+        moderator_id -> Nullable<Integer>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::joinable!(auto_closed_posts -> posts (post_id));
+diesel::joinable!(bans -> comments (comment_id));
+diesel::joinable!(bans -> moderators (moderator_id));
+diesel::joinable!(claims -> comments (comment_id));
+diesel::joinable!(claims -> moderators (moderator_id));
 diesel::joinable!(comments -> moderators (moderator_id));
 diesel::joinable!(comments -> posts (post_id));
 diesel::joinable!(flags -> comments (comment_id));
@@ -101,8 +146,12 @@ diesel::joinable!(moderation_log -> comments (comment_id));
 diesel::joinable!(moderation_log -> moderators (moderator_id));
 diesel::joinable!(moderation_log -> posts (post_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
+diesel::joinable!(terms -> moderators (moderator_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    auto_closed_posts,
+    bans,
+    claims,
     comments,
     flags,
     instance_secrets,
@@ -110,4 +159,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderators,
     posts,
     sessions,
+    terms,
 );

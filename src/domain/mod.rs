@@ -8,6 +8,7 @@ pub mod post;
 pub mod privacy;
 pub mod render;
 pub mod spam;
+pub mod terms;
 pub mod text;
 pub mod time;
 

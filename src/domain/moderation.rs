@@ -121,6 +121,40 @@ impl Decision {
     }
 }
 
+/// How long a claim on a queue item ("being handled") stays fresh without
+/// being renewed; the page renews it while the item stays open.
+pub const CLAIM_TTL_SECS: i64 = 90;
+
+/// What a ban refuses: a sender's e-mail address, or the keyed hash of
+/// their IP address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BanKind {
+    /// The e-mail address, compared without regard to case.
+    Email,
+    /// The keyed hash of the IP address (its /64 for IPv6).
+    IpHash,
+}
+
+impl BanKind {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::IpHash => "ip_hash",
+        }
+    }
+
+    /// Reads a stored or wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "email" => Some(Self::Email),
+            "ip_hash" => Some(Self::IpHash),
+            _ => None,
+        }
+    }
+}
+
 /// A rejection reason: what moderators pick, what the log records, and the
 /// clause of the published comment policy it cites.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

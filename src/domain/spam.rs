@@ -1,9 +1,9 @@
 //! Spam signals: reasons a submission looks suspicious, each with a weight.
 //! Moderators see the signals; only the honeypot (or a score at the
-//! configured threshold) sends a comment straight to the spam bin.
+//! configured threshold) sends a comment straight to the spam bin, and only
+//! a banned term rejects it outright.
 
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
+use super::terms::{Term, first_match, fold};
 
 /// What the spam check needs to know about a submission.
 #[derive(Debug, Clone)]
@@ -23,10 +23,15 @@ pub struct SpamInput<'a> {
 pub struct SpamRules {
     /// More links than this is a signal.
     pub max_links: usize,
-    /// Words or phrases that mark a comment as suspect.
+    /// Words or phrases from the configuration (`spam.banned_terms`); for
+    /// compatibility they are a signal, as suspect terms are.
     pub banned_terms: Vec<String>,
     /// A score at or above this sends the comment to the spam bin.
     pub spam_threshold: i32,
+    /// Terms that reject a comment at once (the editable banned list).
+    pub reject_terms: Vec<Term>,
+    /// Terms that hold a comment with a signal (the editable suspect list).
+    pub suspect_terms: Vec<Term>,
 }
 
 impl Default for SpamRules {
@@ -35,6 +40,8 @@ impl Default for SpamRules {
             max_links: 2,
             banned_terms: Vec::new(),
             spam_threshold: 100,
+            reject_terms: Vec::new(),
+            suspect_terms: Vec::new(),
         }
     }
 }
@@ -48,16 +55,15 @@ pub struct Assessment {
     pub score: i32,
     /// Whether the comment goes to the spam bin rather than the queue.
     pub is_spam: bool,
+    /// The banned term found, if any: the comment is rejected citing the
+    /// term's reason (unless it is spam, which goes to the spam bin).
+    pub banned: Option<Term>,
 }
 
-/// Folds text for term matching: compatibility forms, case and diacritics,
-/// so that "ＣＡＳＩＮＯ" and "Cásino" both match "casino".
-pub fn normalise(text: &str) -> String {
-    text.nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .flat_map(char::to_lowercase)
-        .collect()
-}
+/// Weight of a suspect term (configured or from the editable list).
+pub const SUSPECT_WEIGHT: i32 = 30;
+/// Weight of a banned term.
+pub const BANNED_WEIGHT: i32 = 50;
 
 /// Counts the links in a comment's source, marked up or bare.
 pub fn count_links(body: &str) -> usize {
@@ -85,21 +91,30 @@ pub fn assess(input: &SpamInput<'_>, rules: &SpamRules) -> Assessment {
         signals.push("repeats the text of a recent comment".to_owned());
         score += 40;
     }
-    let text = normalise(&format!("{} {}", input.author_name, input.body));
-    for term in &rules.banned_terms {
-        let folded = normalise(term.trim());
-        if !folded.is_empty() && text.contains(&folded) {
+    let text = fold(&format!("{} {}", input.author_name, input.body));
+    let banned = first_match(&rules.reject_terms, &text).cloned();
+    if let Some(term) = &banned {
+        signals.push(format!(
+            "contains the banned term \u{201c}{}\u{201d}",
+            term.text
+        ));
+        score += BANNED_WEIGHT;
+    }
+    let configured = rules.banned_terms.iter().filter_map(|t| Term::new(t, None));
+    for term in configured.chain(rules.suspect_terms.iter().cloned()) {
+        if term.occurs_in(&text) {
             signals.push(format!(
-                "contains the banned term \u{201c}{}\u{201d}",
-                term.trim()
+                "contains the suspect term \u{201c}{}\u{201d}",
+                term.text
             ));
-            score += 50;
+            score += SUSPECT_WEIGHT;
         }
     }
     Assessment {
         is_spam: score >= rules.spam_threshold,
         signals,
         score,
+        banned,
     }
 }
 
@@ -127,7 +142,8 @@ mod tests {
             Assessment {
                 signals: vec![],
                 score: 0,
-                is_spam: false
+                is_spam: false,
+                banned: None,
             }
         );
     }
@@ -157,10 +173,30 @@ mod tests {
             banned_terms: vec!["casino".into()],
             ..SpamRules::default()
         };
-        for body in ["CASINO bonus", "ｃａｓｉｎｏ", "Cásino"] {
+        for body in ["CASINO bonus", "ｃａｓｉｎｏ", "Cásino", "c\u{0430}sin0"] {
             let a = assess(&input(body), &rules);
-            assert_eq!(a.score, 50, "{body}");
+            assert_eq!(a.score, SUSPECT_WEIGHT, "{body}");
+            assert!(a.banned.is_none(), "configured terms only signal");
         }
         assert_eq!(assess(&input("casual"), &rules).score, 0);
+    }
+
+    #[test]
+    fn a_banned_term_rejects_and_a_suspect_term_only_signals() {
+        let rules = SpamRules {
+            reject_terms: vec![Term::new("payday loan", Some("spam".into())).unwrap()],
+            suspect_terms: vec![Term::new("crypto*", None).unwrap()],
+            ..SpamRules::default()
+        };
+        let a = assess(&input("Need a PAYDAY   lоan?"), &rules);
+        assert_eq!(a.banned.unwrap().reason.as_deref(), Some("spam"));
+        assert!(!a.is_spam);
+        let b = assess(&input("Cryptocurrency talk"), &rules);
+        assert!(b.banned.is_none());
+        assert_eq!(
+            b.signals,
+            ["contains the suspect term \u{201c}crypto*\u{201d}"]
+        );
+        assert!(!b.is_spam);
     }
 }

@@ -1,12 +1,15 @@
 //! HTTP handlers, one module per audience. Handlers are thin:
 //! extract → parse → database (in `web::block`) → respond.
 
+pub mod accounts;
 pub mod assets;
 pub mod auth;
+pub mod bans;
 pub mod moderation;
 pub mod pages;
 pub mod public;
 pub mod views;
+pub mod workspace;
 
 use crate::app::AppState;
 use crate::error::ApiError;

@@ -7,9 +7,10 @@ use super::views::{
 };
 use super::{PageQuery, db, decode_cursor, next_cursor};
 use crate::app::AppState;
-use crate::db::comments::{self as comments_db, NewCommentRow};
+use crate::db::comments::{self as comments_db, NewCommentRow, QueueSpec};
 use crate::db::moderation::{self as moderation_db, LogFilter};
 use crate::db::posts::{self as posts_db, NewPost, PostWriteError};
+use crate::db::workspace as workspace_db;
 use crate::domain::comment::{CommentBody, LooseId};
 use crate::domain::moderation::{Decision, Kind, QueueFilter, Role, Status};
 use crate::domain::post::{PostChange, PostForm};
@@ -27,19 +28,27 @@ pub struct QueueQuery {
     pub status: Option<String>,
     /// Only this post's comments.
     pub post: Option<String>,
+    /// Only comments whose text, author name, location or e-mail contains
+    /// this.
+    pub q: Option<String>,
+    /// `oldest` (default) or `newest`.
+    pub order: Option<String>,
     /// Paging.
     #[serde(flatten)]
     pub page: PageQuery,
 }
 
-/// `GET /api/v1/moderation/comments`: the queue, oldest first.
-#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
-pub async fn queue(
-    state: web::Data<AppState>,
-    signed_in: SignedIn,
-    query: web::Query<QueueQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let filter = match query.status.as_deref() {
+/// Longest `q` text filter, in characters.
+pub const MAX_QUERY_TEXT: usize = 200;
+
+/// Reads the filters shared by the queue and the stats: the tab, the post
+/// (by slug; resolved later), the text and the order.
+pub(crate) fn queue_spec(
+    status: Option<&str>,
+    q: Option<&str>,
+    order: Option<&str>,
+) -> Result<QueueSpec, ApiError> {
+    let filter = match status {
         None | Some("") => QueueFilter::Status(Status::Pending),
         Some(s) => QueueFilter::parse(s).ok_or_else(|| {
             ApiError::BadRequest(
@@ -47,28 +56,88 @@ pub async fn queue(
             )
         })?,
     };
+    let newest_first = match order {
+        None | Some("") | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "order must be oldest or newest".into(),
+            ));
+        }
+    };
+    let text = q.map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > MAX_QUERY_TEXT) {
+        return Err(ApiError::BadRequest(format!(
+            "q must be at most {MAX_QUERY_TEXT} characters"
+        )));
+    }
+    Ok(QueueSpec {
+        filter: Some(filter),
+        post_id: None,
+        text: text.map(str::to_owned),
+        newest_first,
+    })
+}
+
+/// The id of the post `slug`, or a 404.
+pub(crate) fn post_id(
+    conn: &mut diesel::SqliteConnection,
+    slug: Option<&str>,
+) -> Result<Option<i32>, ApiError> {
+    match slug.filter(|s| !s.is_empty()) {
+        Some(slug) => Ok(Some(
+            posts_db::by_slug(conn, slug)?
+                .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?
+                .id,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// `GET /api/v1/moderation/comments`: the queue, oldest first (or newest
+/// first with `order=newest`), each item with its context.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn queue(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    query: web::Query<QueueQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut spec = queue_spec(
+        query.status.as_deref(),
+        query.q.as_deref(),
+        query.order.as_deref(),
+    )?;
     let page = query.page.page(50)?;
-    let post = query.post.clone().filter(|p| !p.is_empty());
+    let post = query.post.clone();
+    let viewer = signed_in.moderator.id;
     let view = db(&state, move |conn| {
-        let post_id = match post {
-            Some(slug) => Some(
-                posts_db::by_slug(conn, &slug)?
-                    .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?
-                    .id,
-            ),
-            None => None,
-        };
-        let (mut rows, total) =
-            comments_db::queue(conn, filter, post_id, page.after, page.limit + 1)?;
+        spec.post_id = post_id(conn, post.as_deref())?;
+        let (mut rows, total) = comments_db::queue_page(conn, &spec, page.after, page.limit + 1)?;
         let next = next_cursor(&mut rows, page.limit, |(c, ..)| (c.created_at, c.id));
+        let comments = with_context(conn, rows, viewer)?;
         Ok(QueueView {
-            comments: rows.into_iter().map(ModComment::new).collect(),
+            comments,
             next,
             total,
         })
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Queue rows in the moderator's shape, each with its context.
+pub(crate) fn with_context(
+    conn: &mut diesel::SqliteConnection,
+    rows: Vec<comments_db::QueueRow>,
+    viewer: i32,
+) -> Result<Vec<ModComment>, ApiError> {
+    let items: Vec<&comments_db::Comment> = rows.iter().map(|(c, ..)| c).collect();
+    let contexts = workspace_db::context(conn, &items, now())?;
+    Ok(rows
+        .into_iter()
+        .zip(contexts)
+        .map(|(row, context)| ModComment::with_context(row, context, viewer))
+        .collect())
 }
 
 /// Body of a rejection.
@@ -78,7 +147,7 @@ pub struct RejectBody {
     pub reason: Option<String>,
 }
 
-fn checked_reason(state: &AppState, reason: Option<&str>) -> Result<String, ApiError> {
+pub(crate) fn checked_reason(state: &AppState, reason: Option<&str>) -> Result<String, ApiError> {
     let reason = reason.map(str::trim).unwrap_or("");
     if reason.is_empty() {
         return Err(ApiError::field("reason", "a rejection needs a reason"));
@@ -106,16 +175,23 @@ async fn decide_one(
     decision: Decision,
 ) -> Result<HttpResponse, ApiError> {
     let moderator = signed_in.moderator.id;
+    let cache = state.cache.clone();
     let item = db(&state, move |conn| {
         let changed = moderation_db::decide(conn, &[id], &decision, moderator, now())?;
+        for comment in &changed {
+            cache.invalidate(comment.post_id);
+        }
         if changed.is_empty() {
             return Err(ApiError::NotFound(format!("There is no comment {id}.")));
         }
-        comments_db::queue_item(conn, id)?
+        let row = comments_db::queue_item(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
+        with_context(conn, vec![row], moderator)?
+            .pop()
             .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))
     })
     .await?;
-    Ok(HttpResponse::Ok().json(ModComment::new(item)))
+    Ok(HttpResponse::Ok().json(item))
 }
 
 /// `POST /api/v1/moderation/comments/{id}/approve`.
@@ -200,8 +276,13 @@ pub async fn bulk(
         _ => return Err(ApiError::field("action", "must be approve, reject or spam")),
     };
     let moderator = signed_in.moderator.id;
+    let cache = state.cache.clone();
     let updated = db(&state, move |conn| {
-        Ok(moderation_db::decide(conn, &ids, &decision, moderator, now())?.len())
+        let changed = moderation_db::decide(conn, &ids, &decision, moderator, now())?;
+        for comment in &changed {
+            cache.invalidate(comment.post_id);
+        }
+        Ok(changed.len())
     })
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "updated": updated })))
@@ -237,6 +318,7 @@ pub async fn reply(
     let official_name = state.settings.official_name.clone();
     let moderator = signed_in.moderator.id;
     let slug = slug.into_inner();
+    let cache = state.cache.clone();
     let comment = db(&state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?
             .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
@@ -267,7 +349,9 @@ pub async fn reply(
                 now,
             )
         };
-        Ok(comments_db::insert_official(conn, &row, moderator)?)
+        let comment = comments_db::insert_official(conn, &row, moderator)?;
+        cache.invalidate(comment.post_id);
+        Ok(comment)
     })
     .await?;
     Ok(HttpResponse::Created().json(ThreadComment::from_comment(&comment)))
@@ -366,8 +450,12 @@ pub async fn create_post(
         .ok_or_else(|| ApiError::Validation(vec![FieldError::new("slug", "is required")]))?;
     let moderator = signed_in.moderator.id;
     let slug = new.slug.clone();
+    let cache = state.cache.clone();
     let post = db(&state, move |conn| {
-        posts_db::create(conn, &new, Some(moderator)).map_err(|e| post_error(e, &slug))
+        let post =
+            posts_db::create(conn, &new, Some(moderator)).map_err(|e| post_error(e, &slug))?;
+        cache.slugs_changed();
+        Ok(post)
     })
     .await?;
     Ok(HttpResponse::Created().json(PostDetail {
@@ -388,9 +476,14 @@ pub async fn update_post(
     let change = PostChange::parse(&body, false).map_err(ApiError::Validation)?;
     let moderator = signed_in.moderator.id;
     let slug = slug.into_inner();
+    let cache = state.cache.clone();
     let detail = db(&state, move |conn| {
-        let (_, post) = posts_db::update(conn, &slug, change, moderator, now())
+        let (before, post) = posts_db::update(conn, &slug, change, moderator, now())
             .map_err(|e| post_error(e, &slug))?;
+        cache.invalidate(post.id);
+        if before.slug != post.slug {
+            cache.slugs_changed();
+        }
         let count = posts_db::approved_counts_by_id(conn, &[post.id])?
             .get(&post.id)
             .copied()

@@ -1,11 +1,14 @@
 //! Readers and the widget: posts, threads, submissions, counts, flags.
 
 use super::views::{Order, PostDetail, PostView, ThreadPost, ThreadView, build_thread};
-use super::{PageQuery, db, next_cursor, pages};
+use super::{PageQuery, db, next_cursor, pages, workspace};
 use crate::app::AppState;
+use crate::cache::{Coding, PageKey, Rendered};
+use crate::db::bans as bans_db;
 use crate::db::comments::{self as comments_db, NewCommentRow};
 use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
+use crate::db::terms as terms_db;
 use crate::domain::comment::{CommentForm, NewComment};
 use crate::domain::moderation::Status;
 use crate::domain::render::render_comment;
@@ -17,8 +20,8 @@ use crate::limits::{Action, ClientIp};
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// How far back a sender's identical text counts as a repeat.
 const REPEAT_WINDOW_SECS: i64 = 24 * 60 * 60;
@@ -82,6 +85,8 @@ pub struct ThreadQuery {
 }
 
 /// `GET /api/v1/posts/{slug}/comments`: the approved thread, nested.
+/// Served from the cache when the post has not changed since the page was
+/// built; otherwise one indexed query, nesting in memory, serialised once.
 #[tracing::instrument(skip(state, req))]
 pub async fn thread(
     state: web::Data<AppState>,
@@ -99,12 +104,41 @@ pub async fn thread(
         }
     };
     let page = query.page.page(50)?;
+    let coding = Coding::negotiate(
+        req.headers()
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or(""),
+    );
     let slug = slug.into_inner();
-    let view = db(&state, move |conn| {
-        let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
+    let cache = state.cache.clone();
+    let key = move |post_id: i32, generation: u64| PageKey {
+        post_id,
+        generation,
+        newest_first: order == Order::Newest,
+        after: page.after,
+        limit: page.limit,
+    };
+    if let Some(post_id) = cache.post_id(&slug) {
+        if let Some(hit) = cache.page(&key(post_id, cache.generation(post_id))) {
+            return Ok(send_page(&req, &hit, coding));
+        }
+    } else if cache.is_unknown(&slug) {
+        return Err(no_post(&slug));
+    }
+    let rendered = db(&state, move |conn| {
+        let epoch = cache.slug_epoch();
+        let Some(post) = posts_db::by_slug(conn, &slug)? else {
+            cache.remember_unknown(&slug, epoch);
+            return Err(no_post(&slug));
+        };
+        cache.remember_slug(&slug, post.id, epoch);
+        // Read between resolving the post and reading its comments: see
+        // the module documentation of `cache`.
+        let generation = cache.generation(post.id);
         let rows = comments_db::approved_for_post(conn, post.id)?;
         let (total, comments, next) = build_thread(rows, order, page.after, page.limit);
-        Ok(ThreadView {
+        let view = ThreadView {
             post: ThreadPost {
                 slug: post.slug,
                 title: post.title,
@@ -113,43 +147,44 @@ pub async fn thread(
             total,
             comments,
             next,
-        })
+        };
+        let rendered = Arc::new(Rendered::new(
+            serde_json::to_vec(&view).map_err(ApiError::internal)?,
+        ));
+        // Compress here, off the async workers, for the coding asked for.
+        rendered.body(coding);
+        cache.store_page(key(post.id, generation), rendered.clone());
+        Ok(rendered)
     })
     .await?;
-    let body = serde_json::to_vec(&view).map_err(ApiError::internal)?;
-    Ok(with_etag(&req, body))
+    Ok(send_page(&req, &rendered, coding))
 }
 
-/// Answers with `body` and a strong ETag, or 304 when the client already
-/// has it.
-pub fn with_etag(req: &HttpRequest, body: Vec<u8>) -> HttpResponse {
-    let digest = Sha256::digest(&body);
-    let etag: String = std::iter::once("\"".to_owned())
-        .chain(digest[..12].iter().map(|b| format!("{b:02x}")))
-        .chain(std::iter::once("\"".to_owned()))
-        .collect();
-    let matches = req
+/// Sends a rendered page in `coding`, or 304 when the client has it.
+fn send_page(req: &HttpRequest, page: &Rendered, coding: Coding) -> HttpResponse {
+    let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(',')
-                .map(|t| t.trim().trim_start_matches("W/"))
-                .any(|t| t == etag || t == "*")
-        });
-    let mut response = if matches {
+        .is_some_and(|v| page.matches(v));
+    let mut response = if fresh {
         HttpResponse::NotModified()
     } else {
         HttpResponse::Ok()
     };
     response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "no-cache"));
-    if matches {
-        response.finish()
-    } else {
-        response.content_type(ContentType::json()).body(body)
+        .insert_header((header::ETAG, page.etag(coding)))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .insert_header((header::VARY, "Accept-Encoding"));
+    if fresh {
+        return response.finish();
     }
+    if let Some(encoding) = coding.header() {
+        response.insert_header((header::CONTENT_ENCODING, encoding));
+    }
+    response
+        .content_type(ContentType::json())
+        .body(page.body(coding))
 }
 
 /// Reads a JSON or form body into `T`: 415 for any other content type,
@@ -221,6 +256,9 @@ pub async fn submit(
 }
 
 /// Checks and stores a submission; returns its id and the post's URL.
+/// A banned sender gets 403; a comment with a banned term is stored as
+/// rejected (citing the term's reason) yet answered like any other, so
+/// that spammers learn nothing; a suspect term adds a signal.
 async fn accept(
     state: &AppState,
     req: &HttpRequest,
@@ -233,12 +271,24 @@ async fn accept(
     state.limits.check(Action::Comment, client.0)?;
     let ip_hash = state.ip_hasher.hash(client.0);
     let html = render_comment(comment.body.as_str());
-    let rules = state.settings.spam.rules();
+    let mut rules = state.settings.spam.rules();
+    let default_reason = state.settings.spam.banned_term_reason.clone();
+    let auto_close_days = state.settings.auto_close_days;
     db(state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
-        if !post.comments_open {
+        let now = now();
+        // CACHE: invalidates post <post.id> when this closes it
+        let closed_now = post.comments_open
+            && !workspace::auto_close(conn, auto_close_days, Some(post.id), now)?.is_empty();
+        if !post.comments_open || closed_now {
             return Err(ApiError::Forbidden(
                 "Comments on this post are closed.".into(),
+            ));
+        }
+        let email = comment.email.as_ref().map(|e| e.as_str());
+        if bans_db::is_banned(conn, email, Some(&ip_hash), now)? {
+            return Err(ApiError::Forbidden(
+                "You cannot comment on this site.".into(),
             ));
         }
         if let Some(parent) = comment.parent_id {
@@ -251,7 +301,6 @@ async fn accept(
                 ));
             }
         }
-        let now = now();
         let repeated = comments_db::is_repeat(
             conn,
             post.id,
@@ -259,6 +308,7 @@ async fn accept(
             comment.body.as_str(),
             now - REPEAT_WINDOW_SECS,
         )?;
+        (rules.reject_terms, rules.suspect_terms) = terms_db::load(conn, &default_reason)?;
         let verdict = assess(
             &SpamInput {
                 honeypot_filled: comment.honeypot_filled,
@@ -279,7 +329,7 @@ async fn accept(
             status,
             comment.author_name.as_str(),
             comment.author_location.as_ref().map(|l| l.as_str()),
-            comment.email.as_ref().map(|e| e.as_str()),
+            email,
             Some(&ip_hash),
             comment.body.as_str(),
             &html,
@@ -287,7 +337,14 @@ async fn accept(
         );
         row.spam_score = verdict.score;
         row.signals = serde_json::to_string(&verdict.signals).map_err(ApiError::internal)?;
-        Ok((comments_db::insert(conn, &row)?, post.url))
+        let id = match verdict.banned.filter(|_| !verdict.is_spam) {
+            Some(term) => {
+                let reason = term.reason.unwrap_or(default_reason);
+                moderation_db::insert_rejected(conn, &row, &reason, now)?
+            }
+            None => comments_db::insert(conn, &row)?,
+        };
+        Ok((id, post.url))
     })
     .await
 }
@@ -302,7 +359,8 @@ pub struct CountsQuery {
 /// Most slugs one counts request may name.
 pub const MAX_COUNT_SLUGS: usize = 200;
 
-/// `GET /api/v1/counts?posts=a,b`: approved items per post.
+/// `GET /api/v1/counts?posts=a,b`: public items per post, from the cache
+/// where current.
 #[tracing::instrument(skip(state))]
 pub async fn counts(
     state: web::Data<AppState>,
@@ -324,22 +382,53 @@ pub async fn counts(
             "name at most {MAX_COUNT_SLUGS} posts"
         )));
     }
-    let found = if slugs.is_empty() {
-        Default::default()
-    } else {
-        let wanted = slugs.clone();
-        db(&state, move |conn| {
-            Ok(posts_db::approved_counts_by_slug(conn, &wanted)?)
+    let cache = state.cache.clone();
+    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+    let mut missing = Vec::new();
+    for slug in slugs {
+        let cached = if cache.is_unknown(&slug) {
+            Some(0)
+        } else {
+            cache.post_id(&slug).and_then(|id| cache.count(id))
+        };
+        match cached {
+            Some(n) => {
+                counts.insert(slug, n);
+            }
+            None => missing.push(slug),
+        }
+    }
+    if !missing.is_empty() {
+        let found = db(&state, move |conn| {
+            let epoch = cache.slug_epoch();
+            let posts = posts_db::ids_by_slug(conn, &missing)?;
+            let generations: Vec<(i32, u64)> = posts
+                .iter()
+                .map(|(id, _)| (*id, cache.generation(*id)))
+                .collect();
+            let ids: Vec<i32> = posts.iter().map(|(id, _)| *id).collect();
+            let by_id = posts_db::approved_counts_by_id(conn, &ids)?;
+            for (id, generation) in generations {
+                cache.store_count(id, generation, by_id.get(&id).copied().unwrap_or(0));
+            }
+            let mut found = Vec::with_capacity(missing.len());
+            for slug in missing {
+                match posts.iter().find(|(_, s)| *s == slug) {
+                    Some((id, _)) => {
+                        cache.remember_slug(&slug, *id, epoch);
+                        found.push((slug, by_id.get(id).copied().unwrap_or(0)));
+                    }
+                    None => {
+                        cache.remember_unknown(&slug, epoch);
+                        found.push((slug, 0));
+                    }
+                }
+            }
+            Ok(found)
         })
-        .await?
-    };
-    let counts: BTreeMap<String, i64> = slugs
-        .into_iter()
-        .map(|s| {
-            let n = found.get(&s).copied().unwrap_or(0);
-            (s, n)
-        })
-        .collect();
+        .await?;
+        counts.extend(found);
+    }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "counts": counts })))
 }
 

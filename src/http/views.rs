@@ -4,6 +4,7 @@
 use super::{encode_cursor, next_cursor};
 use crate::db::comments::{Comment, QueueRow, ThreadRow};
 use crate::db::posts::Post;
+use crate::db::workspace::{History, ItemContext};
 use crate::domain::time::rfc3339;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -233,9 +234,70 @@ pub struct ModComment {
     pub moderated_by: Option<String>,
     /// Rejection reason id.
     pub reason: Option<String>,
+    /// The comment it answers, if any.
+    pub parent: Option<ParentView>,
+    /// Open reader flags' reasons, newest first.
+    pub flags: Vec<String>,
+    /// How the sender's other comments (same e-mail or same IP hash) fared.
+    pub author_history: Option<History>,
+    /// Another moderator who has this comment open (a fresh claim).
+    pub claimed_by: Option<ClaimView>,
+    /// Whether a live ban covers the sender.
+    pub author_banned: bool,
+}
+
+/// The comment a queue item answers.
+#[derive(Debug, Serialize)]
+pub struct ParentView {
+    /// Id.
+    pub id: i32,
+    /// `reader` or `official`.
+    pub kind: String,
+    /// Its status.
+    pub status: String,
+    /// Signed name.
+    pub author_name: String,
+    /// Sanitised HTML.
+    pub body_html: String,
+}
+
+/// Who holds a claim on a queue item.
+#[derive(Debug, Serialize)]
+pub struct ClaimView {
+    /// User name.
+    pub username: String,
+    /// Display name.
+    pub display_name: String,
+    /// Since when (claimed or last renewed).
+    pub since: String,
 }
 
 impl ModComment {
+    /// The moderator shape of a queue row with its context; a claim held by
+    /// `viewer` is not shown as someone else's.
+    pub fn with_context(row: QueueRow, context: ItemContext, viewer: i32) -> Self {
+        let mut item = Self::new(row);
+        item.parent = context.parent.map(|p| ParentView {
+            id: p.id,
+            kind: p.kind,
+            status: p.status,
+            author_name: p.author_name,
+            body_html: p.body_html,
+        });
+        item.flags = context.flags;
+        item.author_history = Some(context.history);
+        item.claimed_by = context
+            .claim
+            .filter(|c| c.moderator_id != viewer)
+            .map(|c| ClaimView {
+                username: c.username,
+                display_name: c.display_name,
+                since: rfc3339(c.claimed_at),
+            });
+        item.author_banned = context.author_banned;
+        item
+    }
+
     /// The moderator shape of a queue row.
     pub fn new((c, post_slug, post_title, moderated_by): QueueRow) -> Self {
         Self {
@@ -257,6 +319,11 @@ impl ModComment {
             moderated_at: c.moderated_at.map(rfc3339),
             moderated_by,
             reason: c.reason,
+            parent: None,
+            flags: Vec::new(),
+            author_history: None,
+            claimed_by: None,
+            author_banned: false,
         }
     }
 }

@@ -4,6 +4,7 @@
 
 mod auth;
 mod browser;
+mod cache;
 mod cli;
 mod errors;
 mod helpers;

@@ -1,0 +1,412 @@
+//! Rendered public threads and counts, kept in memory with their ETags and
+//! compressed forms, and dropped precisely when something changes what a
+//! post shows.
+//!
+//! Every post has a *generation*. Anything that changes what the post's
+//! thread or count shows bumps it, after its transaction has committed
+//! ([`Cache::invalidate`]). A reader that misses reads the generation
+//! between resolving the post and reading its comments, and its result is
+//! stored under that generation only if it is still current: a page built
+//! from data older than a change can never be stored as current, and pages
+//! of old generations are never looked up again (they age out of the LRU).
+
+use actix_web::web::Bytes;
+use quick_cache::Weighter;
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, RwLock};
+
+/// One page of a thread, as sent.
+#[derive(Debug)]
+pub struct Rendered {
+    /// Strong validator of the identity body (hex of a SHA-256 prefix).
+    pub etag: String,
+    /// The JSON body.
+    pub identity: Bytes,
+    gzip: OnceLock<Bytes>,
+    brotli: OnceLock<Bytes>,
+}
+
+/// A content coding the client accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Coding {
+    /// As is.
+    Identity,
+    /// gzip.
+    Gzip,
+    /// Brotli.
+    Brotli,
+}
+
+impl Coding {
+    /// The best coding an `Accept-Encoding` header allows (q=0 excluded).
+    pub fn negotiate(accept_encoding: &str) -> Self {
+        let mut gzip = false;
+        for part in accept_encoding.split(',') {
+            let mut pieces = part.split(';');
+            let name = pieces.next().unwrap_or("").trim();
+            let refused = pieces.any(|p| {
+                p.trim()
+                    .strip_prefix("q=")
+                    .and_then(|q| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            if refused {
+                continue;
+            }
+            match name {
+                "br" => return Self::Brotli,
+                "gzip" => gzip = true,
+                _ => {}
+            }
+        }
+        if gzip { Self::Gzip } else { Self::Identity }
+    }
+
+    /// The `Content-Encoding` value, if any.
+    pub fn header(self) -> Option<&'static str> {
+        match self {
+            Self::Identity => None,
+            Self::Gzip => Some("gzip"),
+            Self::Brotli => Some("br"),
+        }
+    }
+}
+
+impl Rendered {
+    /// A page with its validator.
+    pub fn new(identity: Vec<u8>) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(&identity);
+        let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        Self {
+            etag,
+            identity: Bytes::from(identity),
+            gzip: OnceLock::new(),
+            brotli: OnceLock::new(),
+        }
+    }
+
+    /// The body in `coding`, compressed on first use and kept.
+    pub fn body(&self, coding: Coding) -> Bytes {
+        match coding {
+            Coding::Identity => self.identity.clone(),
+            Coding::Gzip => self
+                .gzip
+                .get_or_init(|| gzip(&self.identity).unwrap_or_default())
+                .clone(),
+            Coding::Brotli => self
+                .brotli
+                .get_or_init(|| brotli(&self.identity).unwrap_or_default())
+                .clone(),
+        }
+    }
+
+    /// The ETag of the body in `coding`: each representation has its own.
+    pub fn etag(&self, coding: Coding) -> String {
+        match coding {
+            Coding::Identity => format!("\"{}\"", self.etag),
+            Coding::Gzip => format!("\"{}-gz\"", self.etag),
+            Coding::Brotli => format!("\"{}-br\"", self.etag),
+        }
+    }
+
+    /// Whether an `If-None-Match` value names this page in any coding.
+    pub fn matches(&self, if_none_match: &str) -> bool {
+        if_none_match.split(',').any(|tag| {
+            let tag = tag.trim().trim_start_matches("W/").trim_matches('"');
+            tag == "*" || tag.split('-').next() == Some(self.etag.as_str())
+        })
+    }
+}
+
+fn gzip(data: &[u8]) -> std::io::Result<Bytes> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(data.len() / 4),
+        flate2::Compression::new(6),
+    );
+    encoder.write_all(data)?;
+    Ok(Bytes::from(encoder.finish()?))
+}
+
+fn brotli(data: &[u8]) -> std::io::Result<Bytes> {
+    let mut out = Vec::with_capacity(data.len() / 5);
+    {
+        let mut writer = brotli::CompressorWriter::new(&mut out, 16 * 1024, 5, 22);
+        writer.write_all(data)?;
+    }
+    Ok(Bytes::from(out))
+}
+
+/// Which page of which generation of a post's thread.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PageKey {
+    /// The post.
+    pub post_id: i32,
+    /// Its generation when the page was built.
+    pub generation: u64,
+    /// Newest first?
+    pub newest_first: bool,
+    /// Where the page starts.
+    pub after: Option<(i64, i32)>,
+    /// Items on the page.
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone)]
+struct ByBytes;
+
+impl Weighter<PageKey, Arc<Rendered>> for ByBytes {
+    fn weight(&self, _: &PageKey, page: &Arc<Rendered>) -> u64 {
+        // Room for the compressed forms too, which arrive later (a weight
+        // must not change once stored).
+        (page.identity.len() as u64).saturating_mul(3) / 2 + 256
+    }
+}
+
+/// The cache of public reads.
+pub struct Cache {
+    enabled: bool,
+    generations: RwLock<HashMap<i32, u64>>,
+    slugs: RwLock<HashMap<String, i32>>,
+    /// Slugs known not to name a post (cleared whenever a slug appears).
+    unknown: RwLock<HashSet<String>>,
+    counts: RwLock<HashMap<i32, (u64, i64)>>,
+    slug_epoch: AtomicU64,
+    pages: quick_cache::sync::Cache<PageKey, Arc<Rendered>, ByBytes>,
+}
+
+impl std::fmt::Debug for Cache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cache")
+            .field("enabled", &self.enabled)
+            .field("pages", &self.pages.len())
+            .field("bytes", &self.pages.weight())
+            .finish()
+    }
+}
+
+fn read<T>(lock: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+impl Cache {
+    /// A cache holding at most about `max_bytes` of pages; `enabled =
+    /// false` makes every read a miss (for measuring cold reads).
+    pub fn new(enabled: bool, max_bytes: u64) -> Self {
+        Self {
+            enabled,
+            generations: RwLock::new(HashMap::new()),
+            slugs: RwLock::new(HashMap::new()),
+            unknown: RwLock::new(HashSet::new()),
+            counts: RwLock::new(HashMap::new()),
+            slug_epoch: AtomicU64::new(0),
+            pages: quick_cache::sync::Cache::with_weighter(1024, max_bytes.max(1), ByBytes),
+        }
+    }
+
+    /// The post a slug names, if the cache has seen it.
+    pub fn post_id(&self, slug: &str) -> Option<i32> {
+        if !self.enabled {
+            return None;
+        }
+        read(&self.slugs).get(slug).copied()
+    }
+
+    /// The slug epoch: read it before looking a slug up in the database
+    /// and pass it to [`Cache::remember_slug`] / [`Cache::remember_unknown`].
+    pub fn slug_epoch(&self) -> u64 {
+        self.slug_epoch.load(Ordering::Acquire)
+    }
+
+    /// Remembers which post a slug names, unless slugs changed since
+    /// `epoch`.
+    pub fn remember_slug(&self, slug: &str, post_id: i32, epoch: u64) {
+        if self.enabled {
+            let mut slugs = write(&self.slugs);
+            if self.slug_epoch() == epoch {
+                slugs.insert(slug.to_owned(), post_id);
+            }
+        }
+    }
+
+    /// Whether the slug is known to name no post.
+    pub fn is_unknown(&self, slug: &str) -> bool {
+        self.enabled && read(&self.unknown).contains(slug)
+    }
+
+    /// Remembers that no post has this slug, unless slugs changed since
+    /// `epoch`.
+    pub fn remember_unknown(&self, slug: &str, epoch: u64) {
+        if self.enabled {
+            let mut unknown = write(&self.unknown);
+            if self.slug_epoch() != epoch {
+                return;
+            }
+            if unknown.len() > 10_000 {
+                unknown.clear();
+            }
+            unknown.insert(slug.to_owned());
+        }
+    }
+
+    /// The post's current generation.
+    pub fn generation(&self, post_id: i32) -> u64 {
+        read(&self.generations).get(&post_id).copied().unwrap_or(0)
+    }
+
+    /// A stored page, if current.
+    pub fn page(&self, key: &PageKey) -> Option<Arc<Rendered>> {
+        if !self.enabled {
+            return None;
+        }
+        self.pages.get(key)
+    }
+
+    /// Stores a page built at `key.generation`, unless the post changed
+    /// since.
+    pub fn store_page(&self, key: PageKey, page: Arc<Rendered>) {
+        if self.enabled && self.generation(key.post_id) == key.generation {
+            self.pages.insert(key, page);
+        }
+    }
+
+    /// A stored count, if current.
+    pub fn count(&self, post_id: i32) -> Option<i64> {
+        if !self.enabled {
+            return None;
+        }
+        let generation = self.generation(post_id);
+        read(&self.counts)
+            .get(&post_id)
+            .filter(|(g, _)| *g == generation)
+            .map(|(_, n)| *n)
+    }
+
+    /// Stores a count computed at `generation`, unless the post changed.
+    pub fn store_count(&self, post_id: i32, generation: u64, count: i64) {
+        if self.enabled && self.generation(post_id) == generation {
+            write(&self.counts).insert(post_id, (generation, count));
+        }
+    }
+
+    /// Call after a committed change to what `post_id` shows.
+    pub fn invalidate(&self, post_id: i32) {
+        *write(&self.generations).entry(post_id).or_insert(0) += 1;
+    }
+
+    /// Call after a post was created or its slug changed: slug lookups are
+    /// forgotten (an old slug may now be free, a new one taken).
+    pub fn slugs_changed(&self) {
+        let mut slugs = write(&self.slugs);
+        let mut unknown = write(&self.unknown);
+        self.slug_epoch.fetch_add(1, Ordering::AcqRel);
+        slugs.clear();
+        unknown.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(post_id: i32, generation: u64) -> PageKey {
+        PageKey {
+            post_id,
+            generation,
+            newest_first: false,
+            after: None,
+            limit: 50,
+        }
+    }
+
+    #[test]
+    fn a_page_built_before_a_change_is_never_stored_as_current() {
+        let cache = Cache::new(true, 1 << 20);
+        let before = cache.generation(7);
+        cache.invalidate(7);
+        cache.store_page(key(7, before), Arc::new(Rendered::new(b"old".to_vec())));
+        assert!(cache.page(&key(7, before)).is_none());
+        let now = cache.generation(7);
+        cache.store_page(key(7, now), Arc::new(Rendered::new(b"new".to_vec())));
+        assert_eq!(
+            cache.page(&key(7, now)).unwrap().identity,
+            Bytes::from_static(b"new")
+        );
+        cache.invalidate(8);
+        assert!(
+            cache.page(&key(7, now)).is_some(),
+            "other posts are untouched"
+        );
+        cache.invalidate(7);
+        assert!(cache.page(&key(7, cache.generation(7))).is_none());
+    }
+
+    #[test]
+    fn counts_follow_the_same_rule() {
+        let cache = Cache::new(true, 1 << 20);
+        let g = cache.generation(1);
+        cache.store_count(1, g, 5);
+        assert_eq!(cache.count(1), Some(5));
+        cache.invalidate(1);
+        assert_eq!(cache.count(1), None);
+        cache.store_count(1, g, 9);
+        assert_eq!(
+            cache.count(1),
+            None,
+            "a count from before the change is refused"
+        );
+    }
+
+    #[test]
+    fn codings_are_negotiated_and_round_trip() {
+        assert_eq!(Coding::negotiate("gzip, deflate, br"), Coding::Brotli);
+        assert_eq!(Coding::negotiate("gzip"), Coding::Gzip);
+        assert_eq!(Coding::negotiate("br;q=0, gzip;q=0.5"), Coding::Gzip);
+        assert_eq!(Coding::negotiate(""), Coding::Identity);
+        let page = Rendered::new(br#"{"comments":[]}"#.repeat(100));
+        let mut out = String::new();
+        use std::io::Read;
+        flate2::read::GzDecoder::new(&page.body(Coding::Gzip)[..])
+            .read_to_string(&mut out)
+            .unwrap();
+        assert_eq!(out.as_bytes(), &page.identity[..]);
+        let mut out = Vec::new();
+        brotli::Decompressor::new(&page.body(Coding::Brotli)[..], 4096)
+            .read_to_end(&mut out)
+            .unwrap();
+        assert_eq!(out, page.identity);
+        assert!(page.matches(&page.etag(Coding::Brotli)));
+        assert!(page.matches(&format!("W/{}", page.etag(Coding::Identity))));
+        assert!(!page.matches("\"other\""));
+    }
+
+    #[test]
+    fn a_disabled_cache_never_answers() {
+        let cache = Cache::new(false, 1 << 20);
+        cache.store_page(key(1, 0), Arc::new(Rendered::new(b"x".to_vec())));
+        assert!(cache.page(&key(1, 0)).is_none());
+        cache.remember_slug("a", 1, cache.slug_epoch());
+        assert_eq!(cache.post_id("a"), None);
+    }
+
+    #[test]
+    fn a_slug_looked_up_before_a_rename_is_not_remembered() {
+        let cache = Cache::new(true, 1 << 20);
+        let epoch = cache.slug_epoch();
+        cache.slugs_changed();
+        cache.remember_slug("old", 1, epoch);
+        cache.remember_unknown("new", epoch);
+        assert_eq!(cache.post_id("old"), None);
+        assert!(!cache.is_unknown("new"));
+        cache.remember_slug("new", 1, cache.slug_epoch());
+        assert_eq!(cache.post_id("new"), Some(1));
+    }
+}

@@ -1,0 +1,128 @@
+//! The editable lists of banned and suspect terms.
+
+use super::moderation::{LogEntry, append_log};
+use super::schema::{moderators, terms};
+use crate::domain::terms::{Term, TermKind};
+use diesel::prelude::*;
+
+/// A stored term.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = terms, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct TermRow {
+    /// Row id.
+    pub id: i32,
+    /// As the moderator wrote it.
+    pub term: String,
+    /// The folded form, unique across both lists.
+    pub folded: String,
+    /// `banned` or `suspect`.
+    pub kind: String,
+    /// For a banned term, the rejection reason it cites.
+    pub reason: Option<String>,
+    /// Who added it.
+    pub moderator_id: Option<i32>,
+    /// When.
+    pub created_at: i64,
+}
+
+/// Why a term could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum TermError {
+    /// The same term (once folded) is on one of the lists already.
+    #[error("the term is listed already")]
+    Exists,
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+/// Adds a term and logs it, in one transaction.
+pub fn add(
+    conn: &mut SqliteConnection,
+    term: &Term,
+    kind: TermKind,
+    moderator_id: i32,
+    now: i64,
+) -> Result<TermRow, TermError> {
+    crate::db::write(conn, |conn| {
+        let row: TermRow = diesel::insert_into(terms::table)
+            .values((
+                terms::term.eq(&term.text),
+                terms::folded.eq(term.key()),
+                terms::kind.eq(kind.as_str()),
+                terms::reason.eq(&term.reason),
+                terms::moderator_id.eq(moderator_id),
+                terms::created_at.eq(now),
+            ))
+            .returning(TermRow::as_returning())
+            .get_result(conn)
+            .map_err(|e| {
+                if super::is_unique_violation(&e) {
+                    TermError::Exists
+                } else {
+                    TermError::Db(e)
+                }
+            })?;
+        append_log(conn, &LogEntry::term(now, moderator_id, "term_add", &row))?;
+        Ok(row)
+    })
+}
+
+/// Removes a term and logs it; `false` when there was no such term.
+pub fn remove(
+    conn: &mut SqliteConnection,
+    id: i32,
+    moderator_id: i32,
+    now: i64,
+) -> QueryResult<bool> {
+    crate::db::write(conn, |conn| {
+        let Some(row) = terms::table
+            .find(id)
+            .select(TermRow::as_select())
+            .first(conn)
+            .optional()?
+        else {
+            return Ok(false);
+        };
+        diesel::delete(terms::table.find(id)).execute(conn)?;
+        append_log(
+            conn,
+            &LogEntry::term(now, moderator_id, "term_remove", &row),
+        )?;
+        Ok(true)
+    })
+}
+
+/// Every term with the user name of who added it, in the order added.
+pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<(TermRow, Option<String>)>> {
+    terms::table
+        .left_join(moderators::table)
+        .select((TermRow::as_select(), moderators::username.nullable()))
+        .order(terms::id.asc())
+        .load(conn)
+}
+
+/// The banned and suspect lists, ready for matching. A banned term added
+/// without a reason cites `default_reason`.
+pub fn load(
+    conn: &mut SqliteConnection,
+    default_reason: &str,
+) -> QueryResult<(Vec<Term>, Vec<Term>)> {
+    let rows: Vec<(String, String, Option<String>)> = terms::table
+        .select((terms::term, terms::kind, terms::reason))
+        .order(terms::id.asc())
+        .load(conn)?;
+    let mut banned = Vec::new();
+    let mut suspect = Vec::new();
+    for (text, kind, reason) in rows {
+        match TermKind::parse(&kind) {
+            Some(TermKind::Banned) => banned.extend(Term::new(
+                &text,
+                Some(reason.unwrap_or_else(|| default_reason.to_owned())),
+            )),
+            Some(TermKind::Suspect) => suspect.extend(Term::new(&text, None)),
+            None => {}
+        }
+    }
+    Ok((banned, suspect))
+}

@@ -1,0 +1,394 @@
+//! Bans (moderators) and the banned and suspect term lists (admins edit,
+//! every moderator reads).
+
+use super::auth::SignedIn;
+use super::db;
+use super::moderation::checked_reason;
+use crate::app::AppState;
+use crate::db::bans::{self as bans_db, BanError, BanRow, NewBan};
+use crate::db::comments as comments_db;
+use crate::db::terms::{self as terms_db, TermError};
+use crate::domain::comment::Email;
+use crate::domain::moderation::{BanKind, Role};
+use crate::domain::terms::{TermKind, parse_term};
+use crate::domain::text::multi_line;
+use crate::domain::time::{now, parse_rfc3339, rfc3339};
+use crate::domain::{Errors, FieldError};
+use crate::error::ApiError;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Longest ban note, in characters.
+pub const MAX_NOTE: usize = 500;
+/// Longest ban, in days, when given as `days`.
+pub const MAX_BAN_DAYS: i64 = 3650;
+
+/// A ban as the API shows it. An IP-hash ban shows neither the address
+/// (never stored) nor the hash: only the comment it was made from.
+#[derive(Debug, Serialize)]
+pub struct BanView {
+    /// Id.
+    pub id: i32,
+    /// `email` or `ip_hash`.
+    pub kind: String,
+    /// The banned address, for an e-mail ban.
+    pub email: Option<String>,
+    /// The comment the ban was made from.
+    pub comment_id: Option<i32>,
+    /// The name that comment was signed with.
+    pub author_name: Option<String>,
+    /// Why.
+    pub note: String,
+    /// When.
+    pub created_at: String,
+    /// Who (user name).
+    pub created_by: Option<String>,
+    /// When it ends; never when null.
+    pub expires_at: Option<String>,
+    /// Whether it is in force now.
+    pub active: bool,
+}
+
+impl BanView {
+    fn new((ban, created_by, author_name): BanRow, now: i64) -> Self {
+        Self {
+            id: ban.id,
+            email: (ban.kind == BanKind::Email.as_str()).then(|| ban.value.clone()),
+            kind: ban.kind,
+            comment_id: ban.comment_id,
+            author_name,
+            note: ban.note,
+            created_at: rfc3339(ban.created_at),
+            created_by,
+            expires_at: ban.expires_at.map(rfc3339),
+            active: ban.expires_at.is_none_or(|t| t > now),
+        }
+    }
+}
+
+/// Query of the ban list.
+#[derive(Debug, Deserialize)]
+pub struct BansQuery {
+    /// `true` to list expired bans too.
+    pub all: Option<bool>,
+}
+
+/// `GET /api/v1/moderation/bans`: bans in force, newest first (`all=true`
+/// adds expired ones).
+#[tracing::instrument(skip(state, _signed_in))]
+pub async fn list(
+    state: web::Data<AppState>,
+    _signed_in: SignedIn,
+    query: web::Query<BansQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let all = query.all.unwrap_or(false);
+    let now = now();
+    let rows = db(&state, move |conn| Ok(bans_db::list(conn, all, now)?)).await?;
+    let bans: Vec<BanView> = rows.into_iter().map(|r| BanView::new(r, now)).collect();
+    Ok(HttpResponse::Ok().json(json!({ "bans": bans })))
+}
+
+/// Body of a new ban.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BanBody {
+    /// `email` or `ip_hash`.
+    pub kind: Option<String>,
+    /// Ban the sender of this comment (by its e-mail or its IP hash).
+    pub comment_id: Option<i32>,
+    /// The address, for an e-mail ban not made from a comment.
+    pub email: Option<String>,
+    /// Why.
+    pub note: Option<String>,
+    /// When it ends (RFC 3339, in the future).
+    pub expires_at: Option<String>,
+    /// Or: how many days it lasts.
+    pub days: Option<i64>,
+}
+
+/// The parts of a ban body that need no database.
+struct CheckedBan {
+    kind: BanKind,
+    comment_id: Option<i32>,
+    email: Option<String>,
+    note: String,
+    expires_at: Option<i64>,
+}
+
+fn check_ban(body: &BanBody, now: i64) -> Result<CheckedBan, Vec<FieldError>> {
+    let mut errors = Errors::default();
+    let kind = match body.kind.as_deref().map(BanKind::parse) {
+        Some(Some(kind)) => Some(kind),
+        _ => {
+            errors.push(FieldError::new("kind", "must be email or ip_hash"));
+            None
+        }
+    };
+    let email = match body.email.as_deref() {
+        Some(raw) => errors
+            .take(Email::parse(raw))
+            .flatten()
+            .map(|e| e.as_str().to_lowercase()),
+        None => None,
+    };
+    match (kind, body.comment_id, &email) {
+        (Some(BanKind::IpHash), None, _) => errors.push(FieldError::new(
+            "comment_id",
+            "an IP ban is made from a comment: name it",
+        )),
+        (Some(BanKind::IpHash), Some(_), Some(_)) => {
+            errors.push(FieldError::new(
+                "email",
+                "an IP ban takes no e-mail address",
+            ));
+        }
+        (Some(BanKind::Email), None, None) if body.email.is_none() => errors.push(FieldError::new(
+            "email",
+            "name the address, or the comment it came with",
+        )),
+        (Some(BanKind::Email), Some(_), Some(_)) => errors.push(FieldError::new(
+            "email",
+            "name either the address or the comment, not both",
+        )),
+        _ => {}
+    }
+    let note = match body.note.as_deref().map(str::trim) {
+        None | Some("") => String::new(),
+        Some(text) => errors
+            .take(multi_line("note", text, MAX_NOTE))
+            .unwrap_or_default(),
+    };
+    let expires_at = match (&body.expires_at, body.days) {
+        (Some(_), Some(_)) => {
+            errors.push(FieldError::new("days", "give expires_at or days, not both"));
+            None
+        }
+        (Some(at), None) if at.trim().is_empty() => None,
+        (Some(at), None) => match parse_rfc3339(at) {
+            Some(t) if t > now => Some(t),
+            Some(_) => {
+                errors.push(FieldError::new("expires_at", "must be in the future"));
+                None
+            }
+            None => {
+                errors.push(FieldError::new(
+                    "expires_at",
+                    "must be an RFC 3339 time such as 2026-12-01T00:00:00Z",
+                ));
+                None
+            }
+        },
+        (None, Some(days)) if (1..=MAX_BAN_DAYS).contains(&days) => Some(now + days * 86_400),
+        (None, Some(_)) => {
+            errors.push(FieldError::new(
+                "days",
+                format!("must be from 1 to {MAX_BAN_DAYS}"),
+            ));
+            None
+        }
+        (None, None) => None,
+    };
+    errors.finish()?;
+    let kind = kind.ok_or_else(|| vec![FieldError::new("kind", "must be email or ip_hash")])?;
+    Ok(CheckedBan {
+        kind,
+        comment_id: body.comment_id,
+        email,
+        note,
+        expires_at,
+    })
+}
+
+/// `POST /api/v1/moderation/bans` (moderator): bans a sender by e-mail
+/// (an address, or the one a comment came with) or by IP hash (the one a
+/// comment came from). 201 with the ban; 409 if one is in force already.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn create(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    body: web::Json<BanBody>,
+) -> Result<HttpResponse, ApiError> {
+    let now = now();
+    let checked = check_ban(&body, now).map_err(ApiError::Validation)?;
+    let moderator = signed_in.moderator.id;
+    let row = db(&state, move |conn| {
+        let value = match (checked.kind, checked.comment_id, checked.email) {
+            (BanKind::Email, None, Some(email)) => email,
+            (kind, Some(id), _) => {
+                let comment = comments_db::get(conn, id)?
+                    .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
+                let value = match kind {
+                    BanKind::Email => comment.email.map(|e| e.trim().to_lowercase()),
+                    BanKind::IpHash => comment.ip_hash,
+                };
+                value.ok_or_else(|| {
+                    ApiError::field(
+                        "comment_id",
+                        match kind {
+                            BanKind::Email => "this comment came without an e-mail address",
+                            BanKind::IpHash => "this comment has no sender address to ban",
+                        },
+                    )
+                })?
+            }
+            (_, None, _) => return Err(ApiError::field("email", "name the address")),
+        };
+        let ban = bans_db::create(
+            conn,
+            &NewBan {
+                kind: checked.kind,
+                value,
+                note: checked.note,
+                comment_id: checked.comment_id,
+                expires_at: checked.expires_at,
+            },
+            moderator,
+            now,
+        )
+        .map_err(|e| match e {
+            BanError::Exists => ApiError::Conflict("This sender is banned already.".into()),
+            BanError::Db(e) => ApiError::internal(e),
+        })?;
+        let row = bans_db::list(conn, true, now)?
+            .into_iter()
+            .find(|(b, ..)| b.id == ban.id)
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("ban {} vanished", ban.id)))?;
+        Ok(row)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(BanView::new(row, now)))
+}
+
+/// `DELETE /api/v1/moderation/bans/{id}` (moderator): lifts a ban. 204.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn lift(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let moderator = signed_in.moderator.id;
+    let lifted = db(&state, move |conn| {
+        Ok(bans_db::lift(conn, id, moderator, now())?)
+    })
+    .await?;
+    if lifted {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound(format!("There is no ban {id}.")))
+    }
+}
+
+/// `GET /api/v1/moderation/terms`: the banned and suspect lists, the terms
+/// of `spam.banned_terms` (which act as suspect terms), and the reason a
+/// banned term cites by default.
+#[tracing::instrument(skip(state, _signed_in))]
+pub async fn terms(
+    state: web::Data<AppState>,
+    _signed_in: SignedIn,
+) -> Result<HttpResponse, ApiError> {
+    let rows = db(&state, move |conn| Ok(terms_db::list(conn)?)).await?;
+    let terms: Vec<serde_json::Value> = rows.into_iter().map(|(t, by)| term_view(t, by)).collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "terms": terms,
+        "configured": state.settings.spam.banned_terms,
+        "default_reason": state.settings.spam.banned_term_reason,
+    })))
+}
+
+fn term_view(t: terms_db::TermRow, by: Option<String>) -> serde_json::Value {
+    json!({
+        "id": t.id,
+        "term": t.term,
+        "kind": t.kind,
+        "reason": t.reason,
+        "created_at": rfc3339(t.created_at),
+        "created_by": by,
+    })
+}
+
+/// Body of a new term.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TermBody {
+    /// The word or phrase; a trailing `*` matches any ending.
+    pub term: Option<String>,
+    /// `banned` or `suspect`.
+    pub kind: Option<String>,
+    /// For a banned term: the id of the reason it cites.
+    pub reason: Option<String>,
+}
+
+/// `POST /api/v1/moderation/terms` (admin): adds a term to a list. 201;
+/// 409 if the same term (once folded) is on either list.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn add_term(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    body: web::Json<TermBody>,
+) -> Result<HttpResponse, ApiError> {
+    signed_in.require(Role::Admin)?;
+    let mut errors = Errors::default();
+    let term = errors.take(parse_term(body.term.as_deref().unwrap_or("")));
+    let kind = body.kind.as_deref().and_then(TermKind::parse);
+    if kind.is_none() {
+        errors.push(FieldError::new("kind", "must be banned or suspect"));
+    }
+    let reason = match (kind, body.reason.as_deref().map(str::trim)) {
+        (_, None | Some("")) => None,
+        (Some(TermKind::Suspect), Some(_)) => {
+            errors.push(FieldError::new(
+                "reason",
+                "only a banned term cites a reason",
+            ));
+            None
+        }
+        (_, Some(r)) => match checked_reason(&state, Some(r)) {
+            Ok(r) => Some(r),
+            Err(ApiError::Validation(mut e)) => {
+                errors.push(e.remove(0));
+                None
+            }
+            Err(other) => return Err(other),
+        },
+    };
+    errors.finish().map_err(ApiError::Validation)?;
+    let (Some(mut term), Some(kind)) = (term, kind) else {
+        return Err(ApiError::field("term", "could not be read"));
+    };
+    term.reason = reason;
+    let moderator = signed_in.moderator.id;
+    let row = db(&state, move |conn| {
+        terms_db::add(conn, &term, kind, moderator, now()).map_err(|e| match e {
+            TermError::Exists => ApiError::Conflict(
+                "That term (or one that reads the same) is listed already.".into(),
+            ),
+            TermError::Db(e) => ApiError::internal(e),
+        })
+    })
+    .await?;
+    let by = signed_in.moderator.username.clone();
+    Ok(HttpResponse::Created().json(term_view(row, Some(by))))
+}
+
+/// `DELETE /api/v1/moderation/terms/{id}` (admin): removes a term. 204.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn remove_term(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    signed_in.require(Role::Admin)?;
+    let id = id.into_inner();
+    let moderator = signed_in.moderator.id;
+    let removed = db(&state, move |conn| {
+        Ok(terms_db::remove(conn, id, moderator, now())?)
+    })
+    .await?;
+    if removed {
+        Ok(HttpResponse::NoContent().finish())
+    } else {
+        Err(ApiError::NotFound(format!("There is no term {id}.")))
+    }
+}

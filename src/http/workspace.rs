@@ -1,0 +1,319 @@
+//! The moderators' workspace beyond the queue itself: counts per tab,
+//! claims ("being handled"), replies to a comment (optionally approving it
+//! in the same step), the composer's preview, a post's source for editors,
+//! and comments' auto-close.
+
+use super::auth::SignedIn;
+use super::db;
+use super::moderation::{post_id, queue_spec, with_context};
+use super::views::{ClaimView, PostView, ThreadComment};
+use crate::app::AppState;
+use crate::db::claims::{self as claims_db, Claim};
+use crate::db::comments::{self as comments_db, NewCommentRow};
+use crate::db::moderation as moderation_db;
+use crate::db::posts as posts_db;
+use crate::db::workspace as workspace_db;
+use crate::domain::comment::CommentBody;
+use crate::domain::moderation::{CLAIM_TTL_SECS, Kind, Status};
+use crate::domain::render::render_comment;
+use crate::domain::time::{now, rfc3339};
+use crate::error::ApiError;
+use actix_web::{HttpResponse, web};
+use diesel::SqliteConnection;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+/// Query of the stats.
+#[derive(Debug, Deserialize)]
+pub struct StatsQuery {
+    /// Only this post (slug).
+    pub post: Option<String>,
+    /// Only comments containing this text.
+    pub q: Option<String>,
+}
+
+/// `GET /api/v1/moderation/stats`: how many comments each tab holds (with
+/// the same `post` and `q` filters as the queue), the oldest pending
+/// comment's time and age, and the pending comments per post.
+#[tracing::instrument(skip(state, _signed_in))]
+pub async fn stats(
+    state: web::Data<AppState>,
+    _signed_in: SignedIn,
+    query: web::Query<StatsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let mut spec = queue_spec(None, query.q.as_deref(), None)?;
+    let post = query.post.clone();
+    let stats = db(&state, move |conn| {
+        spec.post_id = post_id(conn, post.as_deref())?;
+        Ok(workspace_db::stats(conn, &spec)?)
+    })
+    .await?;
+    let counts: serde_json::Map<String, serde_json::Value> = stats
+        .counts
+        .iter()
+        .map(|(tab, n)| ((*tab).to_owned(), json!(n)))
+        .collect();
+    let now = now();
+    let by_post: Vec<serde_json::Value> = stats
+        .pending_by_post
+        .into_iter()
+        .map(|(slug, title, pending)| json!({ "slug": slug, "title": title, "pending": pending }))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({
+        "counts": counts,
+        "oldest_pending_at": stats.oldest_pending.map(rfc3339),
+        "oldest_pending_age_seconds": stats.oldest_pending.map(|t| (now - t).max(0)),
+        "pending_by_post": by_post,
+    })))
+}
+
+/// A claim as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct ClaimAnswer {
+    /// The comment.
+    pub comment_id: i32,
+    /// Whether the caller holds the claim.
+    pub mine: bool,
+    /// Who holds it.
+    pub claimed_by: ClaimView,
+    /// When it stops being fresh unless renewed.
+    pub expires_at: String,
+}
+
+impl ClaimAnswer {
+    fn new(claim: Claim, viewer: i32) -> Self {
+        Self {
+            comment_id: claim.comment_id,
+            mine: claim.moderator_id == viewer,
+            expires_at: rfc3339(claim.claimed_at + CLAIM_TTL_SECS),
+            claimed_by: ClaimView {
+                username: claim.username,
+                display_name: claim.display_name,
+                since: rfc3339(claim.claimed_at),
+            },
+        }
+    }
+}
+
+/// `POST /api/v1/moderation/comments/{id}/claim`: marks the comment as
+/// being handled by the caller (or renews the caller's claim), unless
+/// another moderator holds a fresh claim, whom the answer then names
+/// (`mine: false`). Also says the comment's current status, so a page can
+/// notice a decision made elsewhere.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn claim(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let viewer = signed_in.moderator.id;
+    let (claim, status) = db(&state, move |conn| {
+        claims_db::claim(conn, id, viewer, now())?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))
+    })
+    .await?;
+    let mut answer =
+        serde_json::to_value(ClaimAnswer::new(claim, viewer)).map_err(ApiError::internal)?;
+    answer["status"] = json!(status);
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// `DELETE /api/v1/moderation/comments/{id}/claim`: gives the caller's
+/// claim up (a no-op without one).
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn release(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let viewer = signed_in.moderator.id;
+    db(&state, move |conn| {
+        Ok(claims_db::release(conn, id, viewer)?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/moderation/claims`: every fresh claim, so that an open
+/// queue can mark items others are handling.
+#[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
+pub async fn claims(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, ApiError> {
+    let viewer = signed_in.moderator.id;
+    let claims = db(&state, move |conn| Ok(claims_db::fresh(conn, None, now())?)).await?;
+    let claims: Vec<ClaimAnswer> = claims
+        .into_iter()
+        .map(|c| ClaimAnswer::new(c, viewer))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({ "claims": claims, "ttl_seconds": CLAIM_TTL_SECS })))
+}
+
+/// Body of a reply to a comment.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommentReplyBody {
+    /// Markdown text.
+    pub body: Option<String>,
+    /// Approve the comment in the same step.
+    #[serde(default)]
+    pub approve: bool,
+}
+
+fn official_row<'a>(
+    state: &'a AppState,
+    post_id: i32,
+    parent: i32,
+    moderator: i32,
+    text: &'a CommentBody,
+    html: &'a crate::domain::render::SafeHtml,
+    now: i64,
+) -> NewCommentRow<'a> {
+    NewCommentRow {
+        kind: Kind::Official.as_str(),
+        moderator_id: Some(moderator),
+        moderated_at: Some(now),
+        ..NewCommentRow::reader(
+            post_id,
+            Some(parent),
+            Status::Approved,
+            &state.settings.official_name,
+            None,
+            None,
+            None,
+            text.as_str(),
+            html,
+            now,
+        )
+    }
+}
+
+/// `POST /api/v1/moderation/comments/{id}/replies`: an official reply to
+/// the comment, on its post; with `"approve": true` the comment is
+/// approved in the same transaction ("approve and reply"). 201 with the
+/// reply and the comment as it now stands.
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn reply_to_comment(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+    body: web::Json<CommentReplyBody>,
+) -> Result<HttpResponse, ApiError> {
+    let CommentReplyBody { body, approve } = body.into_inner();
+    let text = CommentBody::parse(body.as_deref().unwrap_or(""))
+        .map_err(|e| ApiError::Validation(vec![e]))?;
+    let html = render_comment(text.as_str());
+    let id = id.into_inner();
+    let moderator = signed_in.moderator.id;
+    let state_for_db = state.clone();
+    let (reply, item) = db(&state, move |conn| {
+        let parent = comments_db::get(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
+        let now = now();
+        let row = official_row(
+            &state_for_db,
+            parent.post_id,
+            id,
+            moderator,
+            &text,
+            &html,
+            now,
+        );
+        let reply = if approve {
+            // CACHE: invalidates post <parent.post_id> (the comment is
+            // approved and the official reply published in one step)
+            moderation_db::approve_and_reply(conn, id, &row, moderator, now)?
+                .map(|(_, reply)| reply)
+                .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?
+        } else {
+            // CACHE: invalidates post <parent.post_id> (an official reply
+            // is published)
+            comments_db::insert_official(conn, &row, moderator)?
+        };
+        state_for_db.cache.invalidate(parent.post_id);
+        let row = comments_db::queue_item(conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
+        let item = with_context(conn, vec![row], moderator)?.pop();
+        Ok((reply, item))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(json!({
+        "reply": ThreadComment::from_comment(&reply),
+        "comment": item,
+    })))
+}
+
+/// Body of a preview.
+#[derive(Debug, Deserialize)]
+pub struct PreviewBody {
+    /// Markdown text.
+    pub body: Option<String>,
+}
+
+/// `POST /api/v1/moderation/preview`: the composer's preview, rendered and
+/// sanitised exactly as a published reply would be.
+pub async fn preview(
+    _signed_in: SignedIn,
+    body: web::Json<PreviewBody>,
+) -> Result<HttpResponse, ApiError> {
+    let source = body.body.as_deref().unwrap_or("");
+    let html = if source.trim().is_empty() {
+        String::new()
+    } else {
+        render_comment(
+            CommentBody::parse(source)
+                .map_err(|e| ApiError::Validation(vec![e]))?
+                .as_str(),
+        )
+        .into_string()
+    };
+    Ok(HttpResponse::Ok().json(json!({ "body_html": html })))
+}
+
+/// `GET /api/v1/moderation/posts/{slug}`: a post as editors edit it, with
+/// its Markdown source and whether `auto_close_days` closed it.
+#[tracing::instrument(skip(state, _signed_in))]
+pub async fn get_post(
+    state: web::Data<AppState>,
+    _signed_in: SignedIn,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let slug = slug.into_inner();
+    let answer = db(&state, move |conn| {
+        let post = posts_db::by_slug(conn, &slug)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
+        let count = posts_db::approved_counts_by_id(conn, &[post.id])?
+            .get(&post.id)
+            .copied()
+            .unwrap_or(0);
+        let closed = workspace_db::auto_closed_at(conn, post.id)?;
+        let mut view =
+            serde_json::to_value(PostView::new(&post, count)).map_err(ApiError::internal)?;
+        view["body_html"] = json!(post.body_html);
+        view["body_source"] = json!(post.body_source);
+        view["auto_closed_at"] = json!(closed.map(rfc3339));
+        Ok(view)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(answer))
+}
+
+/// Applies `auto_close_days` to one post (or every post, with `None`):
+/// comments on a post published more than that many days ago close, once.
+/// Returns the ids of the posts it closed. A no-op when the setting is 0.
+pub fn auto_close(
+    conn: &mut SqliteConnection,
+    days: u32,
+    post_id: Option<i32>,
+    now: i64,
+) -> diesel::QueryResult<Vec<i32>> {
+    if days == 0 {
+        return Ok(Vec::new());
+    }
+    let cutoff = now - i64::from(days) * 86_400;
+    // CACHE: invalidates post <each id returned> (comments_open changes)
+    workspace_db::auto_close(conn, post_id, cutoff, days, now)
+}
