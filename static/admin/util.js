@@ -72,7 +72,7 @@ export function formError(form, message) {
   if (p) p.textContent = message || '';
 }
 
-/** Shows the views whose role the account has; hides the others. */
+/** "1 comment", "3 comments". */
 export function plural(n, one, many) {
   return `${n} ${n === 1 ? one : many}`;
 }

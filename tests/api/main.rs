@@ -2,6 +2,7 @@
 //! a random port over a fresh SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod admin_page;
 mod auth;
 mod browser;
 mod cache;
@@ -16,3 +17,4 @@ mod sanitising;
 mod submit;
 mod thread;
 mod widget;
+mod workspace;
