@@ -2,10 +2,11 @@
 
 use crate::cache::Cache;
 use crate::config::Settings;
+use crate::db::writer::Writer;
 use crate::db::{self, Pool};
 use crate::domain::privacy::IpHasher;
 use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
-use crate::http::{accounts, assets, auth, bans, moderation, pages, public, workspace};
+use crate::http::{accounts, assets, auth, bans, bench, moderation, pages, public, workspace};
 use crate::limits::Limits;
 use actix_cors::Cors;
 use actix_web::dev::{RequestHead, Server, ServiceResponse};
@@ -33,6 +34,8 @@ pub struct AppState {
     pub ip_hasher: IpHasher,
     /// Rendered threads and counts.
     pub cache: Arc<Cache>,
+    /// Group-commits readers' submissions.
+    pub writer: Writer,
 }
 
 impl AppState {
@@ -53,6 +56,7 @@ impl AppState {
                 .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
             limits: Limits::new(&settings.rate_limit),
             cache: Arc::new(Cache::new(settings.cache.enabled, settings.cache.max_bytes)),
+            writer: Writer::start(pool.clone())?,
             settings: Arc::new(settings),
             pool,
         })
@@ -106,6 +110,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/", "GET").route(web::get().to(pages::index)))
         .service(resource("/posts/{slug}", "GET").route(web::get().to(pages::post_page)))
         .service(resource("/threads/{slug}", "GET").route(web::get().to(pages::thread_page)))
+        .service(resource("/__bench/fixed/{bytes}", "GET").route(web::get().to(bench::fixed)))
         .service(resource("/embed.js", "GET").route(web::get().to(assets::widget)))
         .service(resource("/embed.css", "GET").route(web::get().to(assets::widget)))
         .service(resource("/admin", "GET").route(web::get().to(assets::admin_redirect)))

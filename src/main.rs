@@ -72,10 +72,11 @@ fn main() {
 }
 
 fn run() -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let settings = Settings::load(cli.config.as_deref()).context("reading the configuration")?;
     match cli.command {
-        Command::Serve { demo } => serve(settings, demo),
+        Command::Serve { demo } => serve(settings, demo, started),
         Command::Migrate => {
             let pool = open(&settings)?;
             let mut conn = pool.get()?;
@@ -150,10 +151,12 @@ fn init_tracing() {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
 }
 
-fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
+fn serve(mut settings: Settings, demo: bool, started: std::time::Instant) -> anyhow::Result<()> {
     init_tracing();
     settings.demo |= demo;
     let demo = settings.demo;
@@ -197,6 +200,10 @@ fn serve(mut settings: Settings, demo: bool) -> anyhow::Result<()> {
         say(&format!(
             "Colloquy is listening on http://{address}  (posts: http://{address}/api/v1/posts)"
         ));
+        tracing::info!(
+            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "ready"
+        );
         server.await.context("serving")?;
         say("Colloquy stopped.");
         Ok(())

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod assets;
 pub mod auth;
 pub mod bans;
+pub mod bench;
 pub mod moderation;
 pub mod pages;
 pub mod public;

@@ -5,10 +5,11 @@ use super::{PageQuery, db, next_cursor, pages, workspace};
 use crate::app::AppState;
 use crate::cache::{Coding, PageKey, Rendered};
 use crate::db::bans as bans_db;
-use crate::db::comments::{self as comments_db, NewCommentRow};
+use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
 use crate::db::terms as terms_db;
+use crate::db::writer::PendingComment;
 use crate::domain::comment::{CommentForm, NewComment};
 use crate::domain::moderation::Status;
 use crate::domain::render::render_comment;
@@ -274,7 +275,7 @@ async fn accept(
     let mut rules = state.settings.spam.rules();
     let default_reason = state.settings.spam.banned_term_reason.clone();
     let auto_close_days = state.settings.auto_close_days;
-    db(state, move |conn| {
+    let prepared = db(state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
         let now = now();
         // CACHE: invalidates post <post.id> when this closes it
@@ -323,30 +324,52 @@ async fn accept(
         } else {
             Status::Pending
         };
-        let mut row = NewCommentRow::reader(
-            post.id,
-            comment.parent_id.map(|p| p.0),
+        let pending = PendingComment {
+            post_id: post.id,
+            parent_id: comment.parent_id.map(|p| p.0),
             status,
-            comment.author_name.as_str(),
-            comment.author_location.as_ref().map(|l| l.as_str()),
-            email,
-            Some(&ip_hash),
-            comment.body.as_str(),
-            &html,
-            now,
-        );
-        row.spam_score = verdict.score;
-        row.signals = serde_json::to_string(&verdict.signals).map_err(ApiError::internal)?;
-        let id = match verdict.banned.filter(|_| !verdict.is_spam) {
+            author_name: comment.author_name.as_str().to_owned(),
+            author_location: comment
+                .author_location
+                .as_ref()
+                .map(|l| l.as_str().to_owned()),
+            email: email.map(str::to_owned),
+            ip_hash,
+            body_source: comment.body.as_str().to_owned(),
+            body_html: html,
+            spam_score: verdict.score,
+            signals: serde_json::to_string(&verdict.signals).map_err(ApiError::internal)?,
+            created_at: now,
+        };
+        match verdict.banned.filter(|_| !verdict.is_spam) {
+            // Rare: stored at once, with its log entry, on this connection.
             Some(term) => {
                 let reason = term.reason.unwrap_or(default_reason);
-                moderation_db::insert_rejected(conn, &row, &reason, now)?
+                let id = moderation_db::insert_rejected(conn, &pending.row(), &reason, now)?;
+                Ok((Prepared::Stored(id), post.url))
             }
-            None => comments_db::insert(conn, &row)?,
-        };
-        Ok((id, post.url))
+            None => Ok((Prepared::Queue(pending), post.url)),
+        }
     })
-    .await
+    .await?;
+    match prepared {
+        (Prepared::Stored(id), url) => Ok((id, url)),
+        // The common case: group-committed with whatever else is waiting.
+        (Prepared::Queue(pending), url) => {
+            let id = state
+                .writer
+                .insert(pending)
+                .await
+                .map_err(ApiError::internal)?;
+            Ok((id, url))
+        }
+    }
+}
+
+/// A checked submission: already stored, or ready for the writer.
+enum Prepared {
+    Stored(i32),
+    Queue(PendingComment),
 }
 
 /// Query of the counts endpoint.

@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# The load benchmark: builds release, generates the data sets (small, and
+# 1 M comments over 10 k posts), starts the server on each and measures it
+# with wrk from the same machine, each figure beside the fixed-bytes
+# ceiling measured in the same run.
+#
+#   scripts/bench.sh            # both data sets
+#   SETS=small scripts/bench.sh # only the small one
+#   DURATION=10 CONNECTIONS=32 scripts/bench.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-32}
+THREADS=${THREADS:-2}
+SETS=${SETS:-"small large"}
+PORT=${PORT:-18480}
+work=${WORK:-$(mktemp -d)}
+
+if ! command -v wrk >/dev/null; then
+  echo "installing wrk"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
+fi
+
+cargo build --release --quiet --bin colloquy --example bench_seed
+bin=$root/target/release/colloquy
+seed=$root/target/release/examples/bench_seed
+base=http://127.0.0.1:$PORT
+
+server=""
+stop_server() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
+}
+trap 'stop_server; [ -z "${WORK:-}" ] && rm -rf "$work"' EXIT
+
+# start_server DB [extra env...]: starts the server; sets $server (its pid)
+# and $startup (its own figure for start-up, in ms).
+start_server() {
+  local db=$1; shift
+  env COLLOQUY_DATABASE="$db" COLLOQUY_BIND="127.0.0.1:$PORT" \
+    COLLOQUY_RATE_LIMIT__ENABLED=false COLLOQUY_BENCH_ROUTES=true COLLOQUY_LOG=info "$@" \
+    "$bin" serve >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 200); do
+    curl -fs "$base/healthz" >/dev/null 2>&1 && break
+    sleep 0.05
+  done
+  startup=$(grep -o 'elapsed_ms=[0-9.]*' "$work/server.log" | head -1 | cut -d= -f2 || true)
+}
+
+rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$server/status"; }
+
+# run NAME URL [wrk args...]: prints "req/s p50 p99 non2xx"
+run() {
+  local out
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" 2>&1)
+  local rps p50 p99 bad
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
+  echo "$rps $p50 $p99 ${bad:-0}"
+}
+
+row() { # label result ceiling_rps
+  local label=$1 result=$2 ceiling=${3:-}
+  read -r rps p50 p99 bad <<<"$result"
+  local ratio="-"
+  if [ -n "$ceiling" ]; then ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}'); fi
+  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "$label" "$rps" "$p50" "$p99" "${ceiling:--}" "$ratio" "$bad"
+}
+
+cat >"$work/submit.lua" <<'LUA'
+local n = 0
+local posts = tonumber(os.getenv("POSTS") or "100")
+request = function()
+  n = n + 1
+  local slug = "p" .. math.random(0, posts - 1)
+  local body = '{"author_name":"Load Tester","author_location":"Benchmark","body":"Comment ' .. n .. ' ' .. math.random(1, 1e9) .. ': a short remark about the post, with *emphasis*."}'
+  return wrk.format("POST", "/api/v1/posts/" .. slug .. "/comments", {["Content-Type"] = "application/json"}, body)
+end
+LUA
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
+echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s per row, on the same machine"
+
+for set in $SETS; do
+  case $set in
+    small) posts=100; comments=2000 ;;
+    large) posts=10000; comments=1000000 ;;
+    *) echo "unknown set $set"; exit 2 ;;
+  esac
+  db=$work/$set.db
+  if [ ! -f "$db" ]; then "$seed" "$db" "$posts" "$comments"; fi
+  cp "$db" "$work/run.db"
+  rm -f "$work/run.db-wal" "$work/run.db-shm"
+  start_server "$work/run.db"
+  thread=$base/api/v1/posts/bench-thread/comments
+  size=$(curl -fs "$thread" | wc -c)
+  counts="$base/api/v1/counts?posts=$(seq -s, 0 19 | sed 's/\([0-9][0-9]*\)/p\1/g')"
+  counts_size=$(curl -fs "$counts" | wc -c)
+  echo secret-password-123 | COLLOQUY_DATABASE="$work/run.db" "$bin" moderator add bench --role admin --password-stdin >/dev/null
+  cookie=$(curl -fs -c - -H 'content-type: application/json' \
+    -d '{"username":"bench","password":"secret-password-123"}' "$base/api/v1/auth/login" | awk '/colloquy_session/ {print $7}')
+
+  echo
+  echo "### data set: $set ($posts posts, $comments comments + a 200-item thread of $size bytes)"
+  echo
+  echo "start-up: ${startup} ms"
+  echo
+  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "what" "req/s" "p50" "p99" "ceiling" "ratio" "non-2xx"
+  printf "|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------" "------------" "-------" "---------"
+  fixed=$(run "$base/__bench/fixed/$size")
+  fixed_rps=${fixed%% *}
+  row "fixed bytes ($size B, the ceiling)" "$fixed"
+  row "thread, warm (identity)" "$(run "$thread")" "$fixed_rps"
+  row "thread, warm (br)" "$(run -H 'Accept-Encoding: br' "$thread")" "$fixed_rps"
+  small_fixed=$(run "$base/__bench/fixed/$counts_size")
+  row "fixed bytes ($counts_size B, the ceiling)" "$small_fixed"
+  row "counts for 20 posts, warm" "$(run "$counts")" "${small_fixed%% *}"
+  row "moderation queue, pending, 50 a page" "$(run -H "Cookie: colloquy_session=$cookie" "$base/api/v1/moderation/comments?status=pending")"
+  row "posts list, 20 a page" "$(run "$base/api/v1/posts")"
+  row "submissions (rate limits off)" "$(POSTS=$posts run -s "$work/submit.lua" "$base")"
+  echo
+  echo "peak RSS under load: $(( $(rss_kb) / 1024 )) MiB"
+  stop_server
+
+  # Cold reads: the same binary with the cache off renders every request.
+  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
+  start_server "$work/run.db" COLLOQUY_CACHE__ENABLED=false
+  echo
+  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "cache off" "req/s" "p50" "p99" "ceiling" "ratio" "non-2xx"
+  printf "|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------" "------------" "-------" "---------"
+  row "thread, cold (one query, nest, serialise)" "$(run "$thread")" "$fixed_rps"
+  row "counts for 20 posts, cold" "$(run "$counts")"
+  stop_server
+done

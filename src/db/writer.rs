@@ -1,0 +1,154 @@
+//! Group commit for readers' submissions. SQLite takes one writer at a
+//! time; rather than have every request wait its turn for the lock (and
+//! sleep in the busy handler), one thread owns a connection, takes every
+//! submission waiting in its queue, inserts them in one transaction and
+//! answers each request once that transaction has committed. A 202 is
+//! therefore never sent for a comment that is not in the database.
+
+use super::comments::NewCommentRow;
+use super::pool::Pool;
+use crate::domain::render::SafeHtml;
+use diesel::prelude::*;
+use std::sync::mpsc;
+use tokio::sync::oneshot;
+
+/// Most submissions committed in one transaction.
+const MAX_BATCH: usize = 512;
+
+/// A reader's comment ready to insert, owned so it can cross threads.
+#[derive(Debug, Clone)]
+pub struct PendingComment {
+    /// The post.
+    pub post_id: i32,
+    /// The comment answered.
+    pub parent_id: Option<i32>,
+    /// `pending` or `spam`.
+    pub status: crate::domain::moderation::Status,
+    /// Signed name.
+    pub author_name: String,
+    /// Location.
+    pub author_location: Option<String>,
+    /// E-mail.
+    pub email: Option<String>,
+    /// Keyed IP hash.
+    pub ip_hash: String,
+    /// Markdown source.
+    pub body_source: String,
+    /// Rendered, sanitised body.
+    pub body_html: SafeHtml,
+    /// Spam score.
+    pub spam_score: i32,
+    /// JSON array of signals.
+    pub signals: String,
+    /// Submission time.
+    pub created_at: i64,
+}
+
+impl PendingComment {
+    /// The row to insert.
+    pub fn row(&self) -> NewCommentRow<'_> {
+        let mut row = NewCommentRow::reader(
+            self.post_id,
+            self.parent_id,
+            self.status,
+            &self.author_name,
+            self.author_location.as_deref(),
+            self.email.as_deref(),
+            Some(&self.ip_hash),
+            &self.body_source,
+            &self.body_html,
+            self.created_at,
+        );
+        row.spam_score = self.spam_score;
+        row.signals = self.signals.clone();
+        row
+    }
+}
+
+type Reply = oneshot::Sender<QueryResult<i32>>;
+
+/// The handle requests use to submit; cheap to share.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    queue: mpsc::SyncSender<(PendingComment, Reply)>,
+}
+
+/// Why a submission could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    /// The writer thread is gone (the server is stopping).
+    #[error("the writer has stopped")]
+    Stopped,
+    /// The database refused.
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+}
+
+impl Writer {
+    /// Starts the writer thread on a connection of its own from `pool`.
+    pub fn start(pool: Pool) -> std::io::Result<Self> {
+        let (queue, jobs) = mpsc::sync_channel::<(PendingComment, Reply)>(4 * MAX_BATCH);
+        std::thread::Builder::new()
+            .name("colloquy-writer".into())
+            .spawn(move || run(&pool, &jobs))?;
+        Ok(Self { queue })
+    }
+
+    /// Stores a comment; returns its id once it is committed.
+    pub async fn insert(&self, comment: PendingComment) -> Result<i32, WriteError> {
+        let (reply, answer) = oneshot::channel();
+        let queue = self.queue.clone();
+        // The queue is bounded: a full queue makes this request wait (off
+        // the async workers), which is the back-pressure we want.
+        actix_web::web::block(move || queue.send((comment, reply)).map_err(drop))
+            .await
+            .map_err(|_| WriteError::Stopped)?
+            .map_err(|_| WriteError::Stopped)?;
+        Ok(answer.await.map_err(|_| WriteError::Stopped)??)
+    }
+}
+
+fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>) {
+    let mut batch: Vec<(PendingComment, Reply)> = Vec::with_capacity(MAX_BATCH);
+    while let Ok(first) = jobs.recv() {
+        batch.push(first);
+        while batch.len() < MAX_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut conn = match pool.get() {
+            Ok(conn) => conn,
+            Err(error) => {
+                tracing::error!(%error, "the writer has no database connection");
+                for (_, reply) in batch.drain(..) {
+                    let _ = reply.send(Err(diesel::result::Error::BrokenTransactionManager));
+                }
+                continue;
+            }
+        };
+        let together = super::write(&mut conn, |conn| {
+            batch
+                .iter()
+                .map(|(comment, _)| super::comments::insert(conn, &comment.row()))
+                .collect::<QueryResult<Vec<i32>>>()
+        });
+        match together {
+            Ok(ids) => {
+                for ((_, reply), id) in batch.drain(..).zip(ids) {
+                    let _ = reply.send(Ok(id));
+                }
+            }
+            // One bad row must not sink the others: store them one by one.
+            Err(_) => {
+                for (comment, reply) in batch.drain(..) {
+                    let one = super::write(&mut conn, |conn| {
+                        super::comments::insert(conn, &comment.row())
+                    });
+                    let _ = reply.send(one);
+                }
+            }
+        }
+    }
+}
