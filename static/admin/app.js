@@ -18,7 +18,8 @@ let current = null;
 
 // ---------------------------------------------------------------- sign-in
 
-let resolveSignIn = null;
+// Everything waiting for a sign-in resumes once it succeeds.
+const waiting = [];
 
 function showSignIn(expired) {
   const dialog = $('sign-in');
@@ -28,7 +29,7 @@ function showSignIn(expired) {
   const username = $('sign-in-username');
   if (session.me && !username.value) username.value = session.me.username;
   (username.value ? $('sign-in-password') : username).focus();
-  return new Promise((resolve) => { resolveSignIn = resolve; });
+  return new Promise((resolve) => { waiting.push(resolve); });
 }
 
 function wireSignIn() {
@@ -47,9 +48,7 @@ function wireSignIn() {
     try {
       await signIn(username, password);
       dialog.close();
-      const resolve = resolveSignIn;
-      resolveSignIn = null;
-      if (resolve) resolve();
+      for (const resume of waiting.splice(0)) resume();
     } catch (err) {
       const message = err instanceof ApiError && err.status === 401
         ? 'That user name and password do not match an active account.'

@@ -178,7 +178,9 @@ function render(reset) {
   }
   updateEmpty();
   if (state.active && state.items.length && (reset || !list.querySelector('[aria-current="true"]'))) {
-    focusItem(Math.min(state.focus, state.items.length - 1), { steal: reset });
+    // Never take focus from a field the moderator is typing in, or from a dialog.
+    const busy = isTyping(document.activeElement) || document.querySelector('dialog[open]');
+    focusItem(Math.min(state.focus, state.items.length - 1), { steal: reset && !busy });
   }
 }
 
@@ -199,7 +201,10 @@ function updateEmpty() {
 function build(item) {
   const node = $('item-template').content.firstElementChild.cloneNode(true);
   node.dataset.id = item.id;
-  node.setAttribute('aria-label', `Comment by ${item.author_name} on ${item.post_title}`);
+  node.querySelector('.meta').id = `item-${item.id}-meta`;
+  node.querySelector('.body').id = `item-${item.id}-body`;
+  node.setAttribute('aria-labelledby', `item-${item.id}-meta`);
+  node.setAttribute('aria-describedby', `item-${item.id}-body`);
   fill(node, item);
   node.querySelector('.select-box').addEventListener('change', (e) => {
     toggleSelect(item.id, e.target.checked);
@@ -399,12 +404,23 @@ function removeItem(id) {
   return { item, index };
 }
 
+/** Where `item` belongs in the list, by the tab's order. */
+function position(item) {
+  const newest = orderFor(state.tab) === 'newest';
+  const key = (i) => [Date.parse(i.created_at), i.id];
+  const before = (a, b) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  const k = key(item);
+  const at = state.items.findIndex((other) => (newest ? before(key(other), k) : before(k, key(other))));
+  return at < 0 ? state.items.length : at;
+}
+
 function restoreItems(entries, tab) {
   if (tab !== state.tab) return;
   const list = $('queue-list');
-  for (const { item, index } of [...entries].sort((a, b) => a.index - b.index)) {
+  for (const { item } of entries) {
     if (state.items.some((i) => i.id === item.id)) continue;
-    const at = Math.min(index, state.items.length);
+    const at = position(item);
+    if (at <= state.focus && state.items.length) state.focus += 1;
     state.items.splice(at, 0, item);
     const node = build(item);
     nodes.set(item.id, node);

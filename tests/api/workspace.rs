@@ -952,7 +952,7 @@ async fn auto_close_closes_comments_on_old_posts_once_and_an_editor_can_reopen()
         assert_eq!(r.status(), StatusCode::CREATED);
     }
     let r = app
-        .submit(&"old", &json!({"author_name": "A", "body": "late"}))
+        .submit("old", &json!({"author_name": "A", "body": "late"}))
         .await;
     assert_problem(r, 403).await;
     app.submit_ok("new", "A", "fresh").await;
