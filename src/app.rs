@@ -362,10 +362,12 @@ fn workspace_housekeeping(state: &AppState) {
         .get()
         .map_err(anyhow::Error::from)
         .and_then(|mut conn| {
-            // CACHE: invalidates post <each id in `closed`> (comments_open
-            // changes)
             let closed =
                 workspace::auto_close(&mut conn, state.settings.auto_close_days, None, now)?;
+            // Committed: threads cached with `comments_open: true` are stale.
+            for post_id in &closed {
+                state.cache.invalidate(*post_id);
+            }
             if !closed.is_empty() {
                 tracing::info!(posts = closed.len(), "comments closed by auto_close_days");
             }
