@@ -317,7 +317,11 @@ function focusItem(index, { steal = true } = {}) {
   for (const n of document.querySelectorAll('#queue-list [aria-current="true"]')) n.removeAttribute('aria-current');
   const node = nodes.get(item.id);
   node.setAttribute('aria-current', 'true');
-  if (steal || !node.contains(document.activeElement)) node.focus({ preventScroll: true });
+  // Without `steal`, focus moves only within the list (never out of a
+  // field, a tab or a dialog the moderator is using).
+  const active = document.activeElement;
+  const outside = active && active !== document.body && !active.closest('#queue-list');
+  if (steal || (!node.contains(active) && !outside)) node.focus({ preventScroll: true });
   node.scrollIntoView({ block: 'nearest' });
   claimSoon(item.id);
   if (state.items.length - state.focus <= REFILL_AT) load(false);

@@ -610,6 +610,78 @@ async fn the_second_moderator_on_a_comment_sees_that_it_is_being_handled() {
 }
 
 #[tokio::test]
+async fn the_queue_filters_by_post_and_text_and_counts_every_tab() {
+    let app = spawn_app().await;
+    let water = app.post("water").await;
+    let prisons = app.post("prisons").await;
+    app.create_account("mod", "moderator");
+    let a = app
+        .submit_ok(&water, "Anna", "About the river gauges")
+        .await;
+    let b = app.submit_ok(&prisons, "Boris", "About inspections").await;
+    let c = app.submit_ok(&water, "Cleo", "Dams upstream").await;
+    let admin = app.signed_in("admin").await;
+    let approved = app.submit_ok(&water, "Dora", "Old and approved").await;
+    admin.approve(approved).await;
+    let b_page = open_signed_in(&app, "mod", 300).await;
+    queue_shows(&b_page, 3).await;
+    b_page
+        .wait_for(
+            "the counts",
+            "return document.querySelector('[data-count=pending]').textContent === '(3)' \
+             && document.querySelector('[data-count=approved]').textContent === '(1)' \
+             && document.getElementById('oldest').textContent.startsWith('Oldest pending:')",
+        )
+        .await;
+    // By post: the select lists each post with its pending count.
+    let label = b_page
+        .eval("return [...document.querySelectorAll('#filter-post option')].map(o => o.textContent).join('|')")
+        .await;
+    assert!(
+        label
+            .as_str()
+            .unwrap()
+            .contains("Title of water (2 pending)"),
+        "{label}"
+    );
+    b_page
+        .eval("const s = document.getElementById('filter-post'); s.value = 'water'; s.dispatchEvent(new Event('change')); return 1")
+        .await;
+    b_page
+        .wait_for(
+            "the water comments only",
+            &format!("return [...document.querySelectorAll('#queue-list > li')].map(li => li.dataset.id).join() === '{a},{c}'"),
+        )
+        .await;
+    // By text, typed after "/".
+    b_page
+        .eval("const s = document.getElementById('filter-post'); s.value = ''; s.dispatchEvent(new Event('change')); return 1")
+        .await;
+    queue_shows(&b_page, 3).await;
+    press(&b_page, "/").await;
+    press(&b_page, "inspect").await;
+    b_page
+        .wait_for(
+            "the text filter",
+            &format!("return [...document.querySelectorAll('#queue-list > li')].map(li => li.dataset.id).join() === '{b}'"),
+        )
+        .await;
+    assert_eq!(
+        b_page.eval("return document.activeElement.id").await,
+        json!("filter-q"),
+        "typing in the filter keeps focus there"
+    );
+    // Escape returns to the queue, and R rejects the selection with one reason.
+    press(&b_page, "\u{E00C}").await;
+    press(&b_page, "xR4").await;
+    queue_shows(&b_page, 0).await;
+    settled(&b_page).await;
+    let reasons = rejected_reasons(&app).await;
+    assert_eq!(reasons, [(b, "personal-information".to_owned())]);
+    assert_eq!(errors(&b_page).await, json!([]));
+}
+
+#[tokio::test]
 #[ignore = "writes screenshots to /tmp for a person to look at"]
 async fn screenshots() {
     let app = spawn_app().await;
