@@ -102,6 +102,8 @@ pub struct NewCommentRow<'a> {
     pub created_at: i64,
     /// Decision time (set for official replies, published at once).
     pub moderated_at: Option<i64>,
+    /// Fingerprint of the text, for the repeat check.
+    pub body_hash: Option<i64>,
 }
 
 impl<'a> NewCommentRow<'a> {
@@ -135,6 +137,7 @@ impl<'a> NewCommentRow<'a> {
             moderator_id: None,
             created_at: now,
             moderated_at: None,
+            body_hash: None,
         }
     }
 }
@@ -186,29 +189,24 @@ pub fn approved_for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResu
         .load(conn)
 }
 
-/// Whether the same text was already submitted to this post, or by this
-/// sender in the last `window` seconds.
+/// Whether the same text (by fingerprint) was already submitted to this
+/// post, or by this sender since `since`: one probe of the fingerprint
+/// index.
 pub fn is_repeat(
     conn: &mut SqliteConnection,
     post_id: i32,
     ip_hash: &str,
-    body_source: &str,
+    fingerprint: i64,
     since: i64,
 ) -> QueryResult<bool> {
-    let on_post = diesel::select(diesel::dsl::exists(
-        comments::table
-            .filter(comments::post_id.eq(post_id))
-            .filter(comments::body_source.eq(body_source)),
-    ))
-    .get_result(conn)?;
-    if on_post {
-        return Ok(true);
-    }
     diesel::select(diesel::dsl::exists(
         comments::table
-            .filter(comments::ip_hash.eq(ip_hash))
-            .filter(comments::created_at.ge(since))
-            .filter(comments::body_source.eq(body_source)),
+            .filter(comments::body_hash.eq(fingerprint))
+            .filter(
+                comments::post_id.eq(post_id).or(comments::ip_hash
+                    .eq(ip_hash)
+                    .and(comments::created_at.ge(since))),
+            ),
     ))
     .get_result(conn)
 }

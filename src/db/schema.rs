@@ -48,6 +48,7 @@ diesel::table! {
         moderator_id -> Nullable<Integer>,
         created_at -> BigInt,
         moderated_at -> Nullable<BigInt>,
+        body_hash -> Nullable<BigInt>,
     }
 }
 

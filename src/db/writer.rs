@@ -42,6 +42,8 @@ pub struct PendingComment {
     pub signals: String,
     /// Submission time.
     pub created_at: i64,
+    /// Fingerprint of the text.
+    pub body_hash: i64,
 }
 
 impl PendingComment {
@@ -61,6 +63,7 @@ impl PendingComment {
         );
         row.spam_score = self.spam_score;
         row.signals = self.signals.clone();
+        row.body_hash = Some(self.body_hash);
         row
     }
 }
@@ -94,17 +97,26 @@ impl Writer {
         Ok(Self { queue })
     }
 
-    /// Stores a comment; returns its id once it is committed.
-    pub async fn insert(&self, comment: PendingComment) -> Result<i32, WriteError> {
+    /// Queues a comment; call from blocking code (the queue is bounded,
+    /// and a full queue makes the caller wait: that is the back-pressure).
+    /// Await the returned [`Committed`] for the id.
+    pub fn enqueue(&self, comment: PendingComment) -> Result<Committed, WriteError> {
         let (reply, answer) = oneshot::channel();
-        let queue = self.queue.clone();
-        // The queue is bounded: a full queue makes this request wait (off
-        // the async workers), which is the back-pressure we want.
-        actix_web::web::block(move || queue.send((comment, reply)).map_err(drop))
-            .await
-            .map_err(|_| WriteError::Stopped)?
+        self.queue
+            .send((comment, reply))
             .map_err(|_| WriteError::Stopped)?;
-        Ok(answer.await.map_err(|_| WriteError::Stopped)??)
+        Ok(Committed(answer))
+    }
+}
+
+/// A queued comment; resolves to its id once its transaction committed.
+#[derive(Debug)]
+pub struct Committed(oneshot::Receiver<QueryResult<i32>>);
+
+impl Committed {
+    /// Waits for the commit.
+    pub async fn id(self) -> Result<i32, WriteError> {
+        Ok(self.0.await.map_err(|_| WriteError::Stopped)??)
     }
 }
 

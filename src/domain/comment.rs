@@ -88,6 +88,17 @@ impl CommentBody {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A fingerprint of the text with case and spacing folded, so that
+    /// the same words sent again are recognised.
+    pub fn fingerprint(&self) -> i64 {
+        use sha2::{Digest, Sha256};
+        let folded: Vec<String> = self.0.split_whitespace().map(str::to_lowercase).collect();
+        let digest = Sha256::digest(folded.join(" ").as_bytes());
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&digest[..8]);
+        i64::from_le_bytes(first)
+    }
 }
 
 /// A number sent either as a JSON number or as a form field's text.
@@ -250,6 +261,15 @@ mod tests {
         let mut f = form("Bot", "Buy now");
         f.website = Some("http://spam.example".into());
         assert!(NewComment::parse(&f).unwrap().honeypot_filled);
+    }
+
+    #[test]
+    fn fingerprints_ignore_case_and_spacing_only() {
+        let a = CommentBody::parse("Buy  cheap\nWATCHES").unwrap();
+        let b = CommentBody::parse("buy cheap watches").unwrap();
+        let c = CommentBody::parse("buy cheaper watches").unwrap();
+        assert_eq!(a.fingerprint(), b.fingerprint());
+        assert_ne!(a.fingerprint(), c.fingerprint());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
 use crate::db::terms as terms_db;
-use crate::db::writer::PendingComment;
+use crate::db::writer::{Committed, PendingComment};
 use crate::domain::comment::{CommentForm, NewComment};
 use crate::domain::moderation::Status;
 use crate::domain::render::render_comment;
@@ -275,12 +275,17 @@ async fn accept(
     let mut rules = state.settings.spam.rules();
     let default_reason = state.settings.spam.banned_term_reason.clone();
     let auto_close_days = state.settings.auto_close_days;
+    let cache = state.cache.clone();
+    let writer = state.writer.clone();
     let prepared = db(state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
         let now = now();
-        // CACHE: invalidates post <post.id> when this closes it
         let closed_now = post.comments_open
             && !workspace::auto_close(conn, auto_close_days, Some(post.id), now)?.is_empty();
+        if closed_now {
+            // The thread shows `comments_open`: it changed.
+            cache.invalidate(post.id);
+        }
         if !post.comments_open || closed_now {
             return Err(ApiError::Forbidden(
                 "Comments on this post are closed.".into(),
@@ -302,11 +307,12 @@ async fn accept(
                 ));
             }
         }
+        let fingerprint = comment.body.fingerprint();
         let repeated = comments_db::is_repeat(
             conn,
             post.id,
             &ip_hash,
-            comment.body.as_str(),
+            fingerprint,
             now - REPEAT_WINDOW_SECS,
         )?;
         (rules.reject_terms, rules.suspect_terms) = terms_db::load(conn, &default_reason)?;
@@ -340,6 +346,7 @@ async fn accept(
             spam_score: verdict.score,
             signals: serde_json::to_string(&verdict.signals).map_err(ApiError::internal)?,
             created_at: now,
+            body_hash: fingerprint,
         };
         match verdict.banned.filter(|_| !verdict.is_spam) {
             // Rare: stored at once, with its log entry, on this connection.
@@ -348,20 +355,19 @@ async fn accept(
                 let id = moderation_db::insert_rejected(conn, &pending.row(), &reason, now)?;
                 Ok((Prepared::Stored(id), post.url))
             }
-            None => Ok((Prepared::Queue(pending), post.url)),
+            // The common case: queued here, off the async workers, and
+            // group-committed with whatever else is waiting.
+            None => {
+                let committed = writer.enqueue(pending).map_err(ApiError::internal)?;
+                Ok((Prepared::Queued(committed), post.url))
+            }
         }
     })
     .await?;
     match prepared {
         (Prepared::Stored(id), url) => Ok((id, url)),
-        // The common case: group-committed with whatever else is waiting.
-        (Prepared::Queue(pending), url) => {
-            let id = state
-                .writer
-                .insert(pending)
-                .await
-                .map_err(ApiError::internal)?;
-            Ok((id, url))
+        (Prepared::Queued(committed), url) => {
+            Ok((committed.id().await.map_err(ApiError::internal)?, url))
         }
     }
 }
@@ -369,7 +375,7 @@ async fn accept(
 /// A checked submission: already stored, or ready for the writer.
 enum Prepared {
     Stored(i32),
-    Queue(PendingComment),
+    Queued(Committed),
 }
 
 /// Query of the counts endpoint.

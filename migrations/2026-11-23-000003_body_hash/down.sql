@@ -1,0 +1,2 @@
+DROP INDEX comments_body_hash;
+ALTER TABLE comments DROP COLUMN body_hash;
