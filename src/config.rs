@@ -73,7 +73,7 @@ impl Default for Settings {
             spam: SpamSettings::default(),
             reasons: default_reasons(),
             max_body_bytes: 64 * 1024,
-            pool_size: 8,
+            pool_size: 4,
             workers: None,
             secure_cookies: None,
             demo: false,

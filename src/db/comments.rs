@@ -1,7 +1,7 @@
 //! Comments and official replies: submission, thread reads, the queue.
 
 use super::moderation::{LogEntry, append_log};
-use super::schema::{comments, moderators, posts};
+use super::schema::{comments, moderators, posts, status_totals};
 use crate::domain::moderation::{Kind, QueueFilter, Status};
 use crate::domain::render::SafeHtml;
 use diesel::prelude::*;
@@ -346,8 +346,27 @@ pub fn queue_page(
     Ok((rows.load(conn)?, queue_count(conn, spec)?))
 }
 
-/// How many comments the part of the queue `spec` describes holds.
+/// How many comments the part of the queue `spec` describes holds. A
+/// whole status is one row of `status_totals` (kept by triggers); a post,
+/// a text search or the flagged tab is counted.
 pub fn queue_count(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<i64> {
+    let whole_status = match spec.filter.unwrap_or(QueueFilter::Status(Status::Pending)) {
+        QueueFilter::Status(status)
+            if spec.post_id.is_none()
+                && spec.text.as_deref().is_none_or(|t| t.trim().is_empty()) =>
+        {
+            Some(status)
+        }
+        _ => None,
+    };
+    if let Some(status) = whole_status {
+        return status_totals::table
+            .find(status.as_str())
+            .select(status_totals::total)
+            .first::<i64>(conn)
+            .optional()
+            .map(Option::unwrap_or_default);
+    }
     queue_filters!(comments::table.count().into_boxed(), spec).get_result(conn)
 }
 

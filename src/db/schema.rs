@@ -124,6 +124,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    status_totals (status) {
+        status -> Text,
+        total -> BigInt,
+    }
+}
+
+diesel::table! {
     terms (id) {
         id -> Integer,
         term -> Text,
@@ -160,5 +167,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     moderators,
     posts,
     sessions,
+    status_totals,
     terms,
 );

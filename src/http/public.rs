@@ -3,7 +3,7 @@
 use super::views::{Order, PostDetail, PostView, ThreadPost, ThreadView, build_thread};
 use super::{PageQuery, db, next_cursor, pages, workspace};
 use crate::app::AppState;
-use crate::cache::{Coding, PageKey, Rendered};
+use crate::cache::{Cache, Coding, PageKey, Rendered};
 use crate::db::bans as bans_db;
 use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
@@ -21,7 +21,7 @@ use crate::limits::{Action, ClientIp};
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 /// How far back a sender's identical text counts as a repeat.
@@ -34,11 +34,12 @@ pub async fn list_posts(
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page(20)?;
+    let cache = state.cache.clone();
     let (posts, next) = db(&state, move |conn| {
         let mut posts = posts_db::list(conn, page.after, page.limit + 1)?;
         let next = next_cursor(&mut posts, page.limit, |p| (p.published_at, p.id));
         let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
-        let counts = posts_db::approved_counts_by_id(conn, &ids)?;
+        let counts = visible_counts(conn, &cache, &ids)?;
         let views: Vec<PostView> = posts
             .iter()
             .map(|p| PostView::new(p, counts.get(&p.id).copied().unwrap_or(0)))
@@ -56,9 +57,10 @@ pub async fn get_post(
     slug: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
+    let cache = state.cache.clone();
     let detail = db(&state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
-        let count = posts_db::approved_counts_by_id(conn, &[post.id])?
+        let count = visible_counts(conn, &cache, &[post.id])?
             .get(&post.id)
             .copied()
             .unwrap_or(0);
@@ -69,6 +71,36 @@ pub async fn get_post(
     })
     .await?;
     Ok(HttpResponse::Ok().json(detail))
+}
+
+/// Public item counts of the posts `ids`: from the cache where current,
+/// the rest counted (each post's generation read before counting, as the
+/// `cache` module requires) and stored.
+fn visible_counts(
+    conn: &mut diesel::SqliteConnection,
+    cache: &Cache,
+    ids: &[i32],
+) -> diesel::QueryResult<HashMap<i32, i64>> {
+    let mut counts = HashMap::with_capacity(ids.len());
+    let mut missing = Vec::new();
+    for &id in ids {
+        match cache.count(id) {
+            Some(n) => {
+                counts.insert(id, n);
+            }
+            None => missing.push((id, cache.generation(id))),
+        }
+    }
+    if !missing.is_empty() {
+        let wanted: Vec<i32> = missing.iter().map(|(id, _)| *id).collect();
+        let counted = posts_db::approved_counts_by_id(conn, &wanted)?;
+        for (id, generation) in missing {
+            let n = counted.get(&id).copied().unwrap_or(0);
+            cache.store_count(id, generation, n);
+            counts.insert(id, n);
+        }
+    }
+    Ok(counts)
 }
 
 fn no_post(slug: &str) -> ApiError {
@@ -431,15 +463,8 @@ pub async fn counts(
         let found = db(&state, move |conn| {
             let epoch = cache.slug_epoch();
             let posts = posts_db::ids_by_slug(conn, &missing)?;
-            let generations: Vec<(i32, u64)> = posts
-                .iter()
-                .map(|(id, _)| (*id, cache.generation(*id)))
-                .collect();
             let ids: Vec<i32> = posts.iter().map(|(id, _)| *id).collect();
-            let by_id = posts_db::approved_counts_by_id(conn, &ids)?;
-            for (id, generation) in generations {
-                cache.store_count(id, generation, by_id.get(&id).copied().unwrap_or(0));
-            }
+            let by_id = visible_counts(conn, &cache, &ids)?;
             let mut found = Vec::with_capacity(missing.len());
             for slug in missing {
                 match posts.iter().find(|(_, s)| *s == slug) {

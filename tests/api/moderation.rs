@@ -323,3 +323,48 @@ async fn the_log_is_filterable_paged_and_append_only() {
     );
     assert!(conn.batch_execute("DELETE FROM moderation_log").is_err());
 }
+
+#[tokio::test]
+async fn tab_totals_kept_by_triggers_match_a_real_count_after_every_kind_of_change() {
+    let app = spawn_app().await;
+    let slug = app.post("p").await;
+    let moderator = app.signed_in("moderator").await;
+    let mut ids = Vec::new();
+    for i in 0..6 {
+        ids.push(app.submit_ok(&slug, "R", &format!("c{i}")).await);
+    }
+    app.submit(
+        &slug,
+        &json!({"author_name": "Bot", "body": "spam", "website": "x"}),
+    )
+    .await;
+    moderator.approve(ids[0]).await;
+    moderator.approve(ids[1]).await;
+    let r = moderator
+        .post(
+            "/moderation/comments/bulk",
+            &json!({"ids": [ids[2], ids[3]], "action": "reject", "reason": "other"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    moderator
+        .post(&format!("/moderation/comments/{}/spam", ids[1]), &json!({}))
+        .await;
+    moderator.reply(&slug, None, "official").await;
+    use colloquy::db::schema::comments;
+    use diesel::prelude::*;
+    let mut conn = app.pool.get().unwrap();
+    for status in ["pending", "approved", "rejected", "spam"] {
+        let real: i64 = comments::table
+            .filter(comments::status.eq(status))
+            .count()
+            .get_result(&mut conn)
+            .unwrap();
+        let total = moderator.queue(&format!("?status={status}")).await["total"]
+            .as_i64()
+            .unwrap();
+        assert_eq!(total, real, "{status}");
+    }
+    assert_eq!(moderator.queue("?status=pending").await["total"], 2);
+    assert_eq!(moderator.queue("?status=approved").await["total"], 2);
+}

@@ -1,2 +1,0 @@
-DROP INDEX comments_body_hash;
-ALTER TABLE comments DROP COLUMN body_hash;
