@@ -6,7 +6,10 @@ use crate::db::writer::Writer;
 use crate::db::{self, Pool};
 use crate::domain::privacy::IpHasher;
 use crate::error::{ApiError, PROBLEM_JSON, Problem, problem_response};
-use crate::http::{accounts, assets, auth, bans, bench, moderation, pages, public, workspace};
+use crate::http::metrics::Metrics;
+use crate::http::{
+    accounts, assets, auth, bans, bench, metrics, moderation, openapi, pages, public, workspace,
+};
 use crate::limits::Limits;
 use actix_cors::Cors;
 use actix_web::dev::{RequestHead, Server, ServiceResponse};
@@ -24,8 +27,11 @@ use std::time::Duration;
 /// What every handler can reach.
 #[derive(Debug)]
 pub struct AppState {
-    /// Database connections.
+    /// Database connections for moderators, submissions and the writer.
     pub pool: Pool,
+    /// Database connections for readers' public reads (threads, counts,
+    /// posts, pages): a flood of those waits here and nowhere else.
+    pub read_pool: Pool,
     /// The settings the server started with.
     pub settings: Arc<Settings>,
     /// Rate limiters.
@@ -36,6 +42,8 @@ pub struct AppState {
     pub cache: Arc<Cache>,
     /// Group-commits readers' submissions.
     pub writer: Writer,
+    /// What `/metrics` reports.
+    pub metrics: Metrics,
 }
 
 impl AppState {
@@ -51,12 +59,19 @@ impl AppState {
                 })?
             }
         };
+        let cache = Arc::new(Cache::new(settings.cache.enabled, settings.cache.max_bytes));
+        let newest_log_id = {
+            let mut conn = pool.get().context("taking a database connection")?;
+            crate::http::metrics::newest_log_id(&mut conn)?
+        };
         Ok(Self {
+            metrics: Metrics::new(cache.clone(), newest_log_id),
             ip_hasher: IpHasher::new(key.as_bytes())
                 .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
             limits: Limits::new(&settings.rate_limit),
-            cache: Arc::new(Cache::new(settings.cache.enabled, settings.cache.max_bytes)),
+            cache,
             writer: Writer::start(pool.clone())?,
+            read_pool: db::pool::open(&settings.database, settings.read_pool_size)?,
             settings: Arc::new(settings),
             pool,
         })
@@ -65,8 +80,12 @@ impl AppState {
 
 /// Starts serving on `listener` (any port, including 0 for tests).
 pub fn run(listener: TcpListener, pool: Pool, settings: Settings) -> anyhow::Result<Server> {
-    let workers = settings.workers;
-    let state = web::Data::new(AppState::new(pool, settings)?);
+    serve_state(listener, web::Data::new(AppState::new(pool, settings)?))
+}
+
+/// Starts serving a prepared state (tests keep a handle on it).
+pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let workers = state.settings.workers;
     spawn_housekeeping(&state);
     let mut server = HttpServer::new(move || {
         let settings = state.settings.clone();
@@ -88,7 +107,9 @@ pub fn run(listener: TcpListener, pool: Pool, settings: Settings) -> anyhow::Res
             .wrap(cors(&settings))
             .wrap(ErrorHandlers::new().default_handler(problem_fallback))
             .wrap(security_headers())
+            .wrap(actix_web::middleware::from_fn(strict_transport))
             .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(actix_web::middleware::from_fn(metrics::track))
     })
     .shutdown_timeout(30)
     .listen(listener)?;
@@ -107,6 +128,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         }))
     }
     cfg.service(resource("/healthz", "GET").route(web::get().to(healthz)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
         .service(resource("/", "GET").route(web::get().to(pages::index)))
         .service(resource("/posts/{slug}", "GET").route(web::get().to(pages::post_page)))
         .service(resource("/threads/{slug}", "GET").route(web::get().to(pages::thread_page)))
@@ -118,6 +140,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/assets/{file:.*}", "GET").route(web::get().to(assets::shared)))
         .service(
             web::scope("/api/v1")
+                .service(
+                    resource("/openapi.json", "GET").route(web::get().to(openapi::openapi_json)),
+                )
                 .service(resource("/posts", "GET").route(web::get().to(public::list_posts)))
                 .service(resource("/posts/{slug}", "GET").route(web::get().to(public::get_post)))
                 .service(
@@ -131,6 +156,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
                 .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
+                .service(
+                    resource("/auth/logout-all", "POST").route(web::post().to(auth::logout_all)),
+                )
                 .service(resource("/auth/me", "GET").route(web::get().to(auth::me)))
                 .service(
                     resource("/moderation/comments", "GET").route(web::get().to(moderation::queue)),
@@ -251,6 +279,25 @@ fn security_headers() -> DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "DENY"))
 }
 
+/// `Strict-Transport-Security` on every response to a request that came
+/// over https (directly, or as a trusted proxy says).
+async fn strict_transport(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| crate::limits::is_https(req.request(), &state.settings));
+    let mut response = next.call(req).await?;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    Ok(response)
+}
+
 /// CORS for the configured origins (and the server's own), on the public
 /// API only; moderator routes are same-origin.
 fn cors(settings: &Settings) -> Cors {
@@ -262,7 +309,8 @@ fn cors(settings: &Settings) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, head| {
             let origin = origin.to_str().unwrap_or("");
-            is_same_origin(origin, head)
+            // `/metrics` is for operators' scrapers, never for pages.
+            head.uri.path() != "/metrics" && is_same_origin(origin, head)
                 || (!is_private_path(head.uri.path()) && allowed.iter().any(|a| a == origin))
         })
         .allowed_methods(["GET", "POST"])
@@ -273,7 +321,7 @@ fn cors(settings: &Settings) -> Cors {
 }
 
 fn is_private_path(path: &str) -> bool {
-    path.starts_with("/api/v1/moderation") || path.starts_with("/api/v1/auth")
+    path.starts_with("/api/v1/moderation") || path.starts_with("/api/v1/auth") || path == "/metrics"
 }
 
 fn is_same_origin(origin: &str, head: &RequestHead) -> bool {
@@ -285,7 +333,14 @@ fn is_same_origin(origin: &str, head: &RequestHead) -> bool {
     matches!((host, authority), (Some(h), Some(a)) if h.eq_ignore_ascii_case(a))
 }
 
-async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+/// `GET /healthz`: 200 while the database answers.
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    tag = "operations",
+    responses((status = 200, description = "The database answers.", body = crate::http::openapi::Health)),
+)]
+pub(crate) async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     crate::http::db(&state, |conn| Ok(db::posts::count(conn)?)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })))
 }

@@ -175,7 +175,27 @@ pub struct Cache {
     counts: RwLock<HashMap<i32, (u64, i64)>>,
     slug_epoch: AtomicU64,
     pages: quick_cache::sync::Cache<PageKey, Arc<Rendered>, ByBytes>,
+    /// Lookups answered and not, for `/metrics`.
+    stats: [AtomicU64; 4],
 }
+
+/// How often the cache had the answer, since the server started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheStats {
+    /// Thread pages found current.
+    pub page_hits: u64,
+    /// Thread pages that had to be built.
+    pub page_misses: u64,
+    /// Counts found current.
+    pub count_hits: u64,
+    /// Counts that had to be counted.
+    pub count_misses: u64,
+}
+
+const PAGE_HIT: usize = 0;
+const PAGE_MISS: usize = 1;
+const COUNT_HIT: usize = 2;
+const COUNT_MISS: usize = 3;
 
 impl std::fmt::Debug for Cache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -209,6 +229,28 @@ impl Cache {
             counts: RwLock::new(HashMap::new()),
             slug_epoch: AtomicU64::new(0),
             pages: quick_cache::sync::Cache::with_weighter(1024, max_bytes.max(1), ByBytes),
+            stats: Default::default(),
+        }
+    }
+
+    /// Counts a hit when `found` is something. Misses are counted where a
+    /// page or count is built and offered for storing, since a reader
+    /// whose slug the cache does not know yet never asks for the page.
+    fn tally<T>(&self, found: Option<T>, hit: usize) -> Option<T> {
+        if found.is_some() {
+            self.stats[hit].fetch_add(1, Ordering::Relaxed);
+        }
+        found
+    }
+
+    /// Hits and misses of page and count lookups so far.
+    pub fn stats(&self) -> CacheStats {
+        let get = |i: usize| self.stats[i].load(Ordering::Relaxed);
+        CacheStats {
+            page_hits: get(PAGE_HIT),
+            page_misses: get(PAGE_MISS),
+            count_hits: get(COUNT_HIT),
+            count_misses: get(COUNT_MISS),
         }
     }
 
@@ -264,15 +306,18 @@ impl Cache {
 
     /// A stored page, if current.
     pub fn page(&self, key: &PageKey) -> Option<Arc<Rendered>> {
-        if !self.enabled {
-            return None;
-        }
-        self.pages.get(key)
+        let found = if self.enabled {
+            self.pages.get(key)
+        } else {
+            None
+        };
+        self.tally(found, PAGE_HIT)
     }
 
     /// Stores a page built at `key.generation`, unless the post changed
     /// since.
     pub fn store_page(&self, key: PageKey, page: Arc<Rendered>) {
+        self.stats[PAGE_MISS].fetch_add(1, Ordering::Relaxed);
         if self.enabled && self.generation(key.post_id) == key.generation {
             self.pages.insert(key, page);
         }
@@ -284,14 +329,16 @@ impl Cache {
             return None;
         }
         let generation = self.generation(post_id);
-        read(&self.counts)
+        let found = read(&self.counts)
             .get(&post_id)
             .filter(|(g, _)| *g == generation)
-            .map(|(_, n)| *n)
+            .map(|(_, n)| *n);
+        self.tally(found, COUNT_HIT)
     }
 
     /// Stores a count computed at `generation`, unless the post changed.
     pub fn store_count(&self, post_id: i32, generation: u64, count: i64) {
+        self.stats[COUNT_MISS].fetch_add(1, Ordering::Relaxed);
         if self.enabled && self.generation(post_id) == generation {
             write(&self.counts).insert(post_id, (generation, count));
         }

@@ -41,8 +41,11 @@ pub struct Settings {
     pub reasons: Vec<Reason>,
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// Database connections kept open.
+    /// Database connections for moderators, submissions and the writer.
     pub pool_size: u32,
+    /// Database connections for readers' public reads, kept apart so that
+    /// a flood of reads cannot starve submissions or moderators.
+    pub read_pool_size: u32,
     /// HTTP worker threads; the number of CPU cores when unset.
     pub workers: Option<usize>,
     /// `Secure` on the session cookie: `true`, `false`, or unset to decide
@@ -57,6 +60,8 @@ pub struct Settings {
     /// Close a post's comments this many days after it was published
     /// (0: never).
     pub auto_close_days: u32,
+    /// The Prometheus `/metrics` endpoint.
+    pub metrics: MetricsSettings,
 }
 
 impl Default for Settings {
@@ -73,13 +78,15 @@ impl Default for Settings {
             spam: SpamSettings::default(),
             reasons: default_reasons(),
             max_body_bytes: 64 * 1024,
-            pool_size: 4,
+            pool_size: 3,
+            read_pool_size: 3,
             workers: None,
             secure_cookies: None,
             demo: false,
             cache: CacheSettings::default(),
             bench_routes: false,
             auto_close_days: 0,
+            metrics: MetricsSettings::default(),
         }
     }
 }
@@ -127,6 +134,32 @@ impl Default for CacheSettings {
         Self {
             enabled: true,
             max_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// Who may read `/metrics`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MetricsSettings {
+    /// Serve `/metrics` at all (404 when off).
+    pub enabled: bool,
+    /// Networks whose clients may read it; anyone else gets 404. The
+    /// address checked is the TCP peer, or, when the peer is a trusted
+    /// proxy, the client it forwards for; a request relayed by any other
+    /// proxy (one carrying forwarding headers) is refused.
+    #[serde(deserialize_with = "list_or_csv")]
+    pub allow: Vec<IpNet>,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            allow: ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect(),
         }
     }
 }

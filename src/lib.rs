@@ -1,6 +1,7 @@
 //! Colloquy: a moderated comment system for policy and diplomacy blogs.
 
 pub mod app;
+pub mod backup;
 pub mod cache;
 pub mod config;
 pub mod db;

@@ -1,4 +1,5 @@
-//! The `colloquy` command line: serve, migrate, moderator add.
+//! The `colloquy` command line: serve, migrate, moderator add, backup,
+//! restore, purge, reader export/erase.
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -39,6 +40,20 @@ enum Command {
     Moderator {
         #[command(subcommand)]
         command: ModeratorCommand,
+    },
+    /// Copy the database consistently into FILE, while the server runs.
+    Backup {
+        /// The new file.
+        file: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Replace the database with the backup FILE (stop the server first);
+    /// the old database is kept as DATABASE.before-restore.
+    Restore {
+        /// A file made by `colloquy backup`.
+        file: PathBuf,
     },
 }
 
@@ -96,6 +111,36 @@ fn run() -> anyhow::Result<()> {
                     ..
                 },
         } => add_moderator(&settings, &username, role, display_name.as_deref()),
+        Command::Backup { file, force } => {
+            let copied = colloquy::backup::backup(&settings.database, &file, force)?;
+            say(&format!(
+                "{}: backup of {} written ({} bytes, {} comments, {} posts, integrity ok)",
+                copied.path.display(),
+                settings.database.display(),
+                copied.bytes,
+                copied.comments,
+                copied.posts
+            ));
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let existed = settings.database.exists();
+            let copied = colloquy::backup::restore(&file, &settings.database)?;
+            say(&format!(
+                "{}: restored from {} ({} comments, {} posts, integrity ok)",
+                copied.path.display(),
+                file.display(),
+                copied.comments,
+                copied.posts
+            ));
+            if existed {
+                say(&format!(
+                    "the previous database is kept as {}",
+                    colloquy::backup::before_restore_path(&settings.database).display()
+                ));
+            }
+            Ok(())
+        }
     }
 }
 
@@ -160,6 +205,8 @@ fn serve(mut settings: Settings, demo: bool, started: std::time::Instant) -> any
     init_tracing();
     settings.demo |= demo;
     let demo = settings.demo;
+    // Held until the process ends: `restore` refuses while it is held.
+    let _served = colloquy::backup::lock_for_serving(&settings.database)?;
     let pool = open(&settings)?;
     {
         let mut conn = pool.get()?;

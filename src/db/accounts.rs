@@ -312,6 +312,29 @@ pub fn delete_session(conn: &mut SqliteConnection, token_hash: &str) -> QueryRes
         .map(drop)
 }
 
+/// Ends every session of one account ("sign out everywhere") and logs it,
+/// in one transaction. Returns how many sessions ended.
+pub fn delete_all_sessions(
+    conn: &mut SqliteConnection,
+    moderator_id: i32,
+    now: i64,
+) -> QueryResult<usize> {
+    super::write(conn, |conn| {
+        let ended = diesel::delete(sessions::table.filter(sessions::moderator_id.eq(moderator_id)))
+            .execute(conn)?;
+        append_log(
+            conn,
+            &LogEntry::account(
+                now,
+                Some(moderator_id),
+                "logout_all",
+                format!("{ended} session(s) ended"),
+            ),
+        )?;
+        Ok(ended)
+    })
+}
+
 /// Deletes sessions that can no longer be used.
 pub fn purge_sessions(
     conn: &mut SqliteConnection,

@@ -60,13 +60,21 @@ pub fn connect(path: &Path, size: u32) -> anyhow::Result<Pool> {
             .with_context(|| format!("preparing the database {}", path.display()))?;
         migrate(&mut first)?;
     }
-    let pool = Pool::builder()
+    open(path, size)
+}
+
+/// A further pool over a database [`connect`] has already prepared (used
+/// to keep readers' queries apart from moderators' and writers').
+pub fn open(path: &Path, size: u32) -> anyhow::Result<Pool> {
+    let url = path
+        .to_str()
+        .with_context(|| format!("the database path {} is not UTF-8", path.display()))?;
+    Pool::builder()
         .max_size(size.max(1))
         .connection_timeout(Duration::from_secs(10))
         .connection_customizer(Box::new(Pragmas))
         .build(ConnectionManager::<SqliteConnection>::new(url))
-        .with_context(|| format!("opening the database {}", path.display()))?;
-    Ok(pool)
+        .with_context(|| format!("opening the database {}", path.display()))
 }
 
 /// Applies pending migrations; returns the versions applied.

@@ -28,7 +28,7 @@ pub struct ParentRow {
 
 /// How an author's earlier comments fared: those with the same e-mail
 /// address or the same IP hash, the item itself not counted.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct History {
     /// Approved.
     pub approved: i64,

@@ -102,7 +102,7 @@ impl CommentBody {
 }
 
 /// A number sent either as a JSON number or as a form field's text.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(untagged)]
 pub enum LooseId {
     /// A JSON number.
@@ -133,7 +133,7 @@ impl LooseId {
 /// What a reader's submission looks like on the wire (JSON or form).
 /// Every field is optional here so that a missing field is a 422 naming it,
 /// not an opaque 400.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CommentForm {
     /// The reader's name.
     pub author_name: Option<String>,

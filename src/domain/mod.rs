@@ -13,7 +13,7 @@ pub mod text;
 pub mod time;
 
 /// A problem with one input field, reported to the client in a 422.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct FieldError {
     /// The name of the field as the client sent it (`author_name`, `body`, …).
     pub field: String,

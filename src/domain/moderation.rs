@@ -157,7 +157,7 @@ impl BanKind {
 
 /// A rejection reason: what moderators pick, what the log records, and the
 /// clause of the published comment policy it cites.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Reason {
     /// Stable id stored with the decision (`off-topic`).
     pub id: String,
@@ -211,7 +211,9 @@ pub fn default_reasons() -> Vec<Reason> {
 }
 
 /// A moderator's role; each includes the rights of the ones before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Works the queue, decides, writes official replies.

@@ -49,7 +49,7 @@ impl Slug {
 }
 
 /// A post as sent to create or patch it; every field optional on the wire.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PostForm {
     /// The post's slug.

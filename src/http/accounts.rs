@@ -28,7 +28,7 @@ pub const MAX_DISPLAY_NAME: usize = 80;
 pub const MAX_PASSWORD: usize = 1_000;
 
 /// An account as the API shows it: never its password hash.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AccountView {
     /// Id.
     pub id: i32,
@@ -97,6 +97,16 @@ async fn hash(password: String) -> Result<String, ApiError> {
 }
 
 /// `GET /api/v1/moderation/accounts` (admin): every account.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/accounts",
+    tag = "accounts",
+    security(("session" = [])),
+    responses(
+        (status = 200, description = "Every account, by user name (admins).", body = crate::http::openapi::AccountList),
+        (status = 403, response = crate::http::openapi::Forbidden),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -109,7 +119,7 @@ pub async fn list(
 }
 
 /// Body of a new account.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAccountBody {
     /// Sign-in name.
@@ -126,6 +136,19 @@ pub struct NewAccountBody {
 /// `POST /api/v1/moderation/accounts` (admin): creates an account. 201
 /// `{"account", "password"}`, where `password` is the generated one (shown
 /// this once) or null when one was given; 409 if the name is taken.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/accounts",
+    tag = "accounts",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = NewAccountBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created (admins); `password` is the generated one-time password, or null.", body = crate::http::openapi::AccountWithPassword),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 409, response = crate::http::openapi::Conflict),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -194,7 +217,7 @@ pub async fn create(
 }
 
 /// Body of an account change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountChangeBody {
     /// New role.
@@ -208,6 +231,21 @@ pub struct AccountChangeBody {
 /// `PATCH /api/v1/moderation/accounts/{id}` (admin): changes role,
 /// display name or disabled. A disabled account's sessions end at once.
 /// 409 when it would leave no enabled admin.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/moderation/accounts/{id}",
+    tag = "accounts",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The account.")),
+    request_body(content = AccountChangeBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed (admins).", body = AccountView),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 409, response = crate::http::openapi::Conflict),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn update(
     state: web::Data<AppState>,
@@ -255,6 +293,18 @@ pub async fn update(
 /// `POST /api/v1/moderation/accounts/{id}/password` (admin): issues a new
 /// one-time password for the account, returned this once; its sessions
 /// end. 200 `{"account", "password"}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/accounts/{id}/password",
+    tag = "accounts",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The account.")),
+    responses(
+        (status = 200, description = "A new one-time password, shown once (admins); the account's sessions ended.", body = crate::http::openapi::AccountWithPassword),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn reset_password(
     state: web::Data<AppState>,
@@ -277,7 +327,7 @@ pub async fn reset_password(
 }
 
 /// Body of one's own password change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     /// The password now in use.
@@ -289,6 +339,18 @@ pub struct PasswordBody {
 /// `POST /api/v1/auth/password`: the signed-in moderator changes their own
 /// password. 204; their other sessions end, this one stays. A wrong
 /// current password is a 422 and counts as a failed sign-in.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password",
+    tag = "auth",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = PasswordBody, content_type = "application/json"),
+    responses(
+        (status = 204, description = "Changed; the account's other sessions ended."),
+        (status = 422, response = crate::http::openapi::Validation),
+        (status = 429, response = crate::http::openapi::RateLimited),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, req, client, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn change_own_password(
     state: web::Data<AppState>,

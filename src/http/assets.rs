@@ -78,12 +78,32 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
 }
 
 /// `GET /embed.js` and `GET /embed.css`.
+#[utoipa::path(
+    get,
+    path = "/embed.js",
+    tag = "assets",
+    responses(
+        (status = 200, description = "The reader widget.", body = String, content_type = "text/javascript"),
+        (status = 304, description = "The client's copy is current."),
+    ),
+)]
 pub async fn widget(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let name = req.path().trim_start_matches('/').to_owned();
     serve(&req, &name)
 }
 
 /// `GET /admin/{file}`: the moderators' page; `/admin/` is its index.
+#[utoipa::path(
+    get,
+    path = "/admin/{file}",
+    tag = "assets",
+    params(("file" = String, Path, description = "A file of the moderators' page (`/admin/` itself is its index).")),
+    responses(
+        (status = 200, description = "The file.", content(("text/html"), ("text/javascript"), ("text/css"))),
+        (status = 304, description = "The client's copy is current."),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 pub async fn admin(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let file = file.into_inner();
     let file = if file.is_empty() {
@@ -95,11 +115,28 @@ pub async fn admin(req: HttpRequest, file: web::Path<String>) -> Result<HttpResp
 }
 
 /// `GET /assets/{file}`: shared files (the demo blog's styles, icons).
+#[utoipa::path(
+    get,
+    path = "/assets/{file}",
+    tag = "assets",
+    params(("file" = String, Path, description = "A shared file (the demo blog's styles).")),
+    responses(
+        (status = 200, description = "The file.", content(("text/css"), ("image/svg+xml"), ("application/octet-stream"))),
+        (status = 304, description = "The client's copy is current."),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 pub async fn shared(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
     serve(&req, &format!("assets/{}", file.into_inner()))
 }
 
 /// `GET /admin`: the page lives at `/admin/`.
+#[utoipa::path(
+    get,
+    path = "/admin",
+    tag = "assets",
+    responses((status = 308, description = "The moderators' page lives at `/admin/`.", headers(("Location" = String, description = "`/admin/`")))),
+)]
 pub async fn admin_redirect() -> HttpResponse {
     HttpResponse::PermanentRedirect()
         .insert_header((header::LOCATION, "/admin/"))

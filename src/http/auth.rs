@@ -119,7 +119,7 @@ impl FromRequest for SignedIn {
 }
 
 /// Body of a sign-in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct LoginBody {
     /// User name.
     pub username: String,
@@ -128,7 +128,7 @@ pub struct LoginBody {
 }
 
 /// Who is signed in, and the token their page must send back.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
     /// User name.
     pub username: String,
@@ -141,6 +141,18 @@ pub struct Me {
 }
 
 /// `POST /api/v1/auth/login`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    tag = "auth",
+    request_body(content = LoginBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Signed in; the session cookie is set.", body = Me,
+            headers(("Set-Cookie" = String, description = "`colloquy_session=…; HttpOnly; SameSite=Strict; Path=/` (and `Secure` over https)."))),
+        (status = 401, response = crate::http::openapi::Unauthorized),
+        (status = 429, response = crate::http::openapi::RateLimited),
+    ),
+)]
 #[tracing::instrument(skip(state, req, client, body), fields(username = %body.username))]
 pub async fn login(
     state: web::Data<AppState>,
@@ -208,6 +220,16 @@ fn removal_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
 
 /// `POST /api/v1/auth/logout`: ends the session (CSRF-checked) and clears
 /// the cookie. Without a session it only clears the cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    tag = "auth",
+    security((), ("session" = [], "csrf" = [])),
+    responses(
+        (status = 204, description = "The session (if any) ended; the cookie is cleared."),
+        (status = 403, response = crate::http::openapi::Forbidden),
+    ),
+)]
 pub async fn logout(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -228,7 +250,39 @@ pub async fn logout(
         .finish())
 }
 
+/// `POST /api/v1/auth/logout-all`: ends every session of the signed-in
+/// account, on every device (CSRF-checked), logs it, and clears this
+/// browser's cookie.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout-all",
+    tag = "auth",
+    security(("session" = [], "csrf" = [])),
+    responses((status = 204, description = "Every session of the account ended (on every device); this browser's cookie is cleared.")),
+)]
+pub async fn logout_all(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    signed_in: SignedIn,
+) -> Result<HttpResponse, ApiError> {
+    let moderator = signed_in.moderator.id;
+    db(&state, move |conn| {
+        Ok(accounts::delete_all_sessions(conn, moderator, now())?)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent()
+        .cookie(removal_cookie(&req, &state))
+        .finish())
+}
+
 /// `GET /api/v1/auth/me`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/auth/me",
+    tag = "auth",
+    security(("session" = [])),
+    responses((status = 200, description = "Who is signed in, and the session's CSRF token.", body = Me)),
+)]
 pub async fn me(signed_in: SignedIn) -> HttpResponse {
     HttpResponse::Ok().json(Me {
         username: signed_in.moderator.username,

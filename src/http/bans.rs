@@ -26,7 +26,7 @@ pub const MAX_BAN_DAYS: i64 = 3650;
 
 /// A ban as the API shows it. An IP-hash ban shows neither the address
 /// (never stored) nor the hash: only the comment it was made from.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct BanView {
     /// Id.
     pub id: i32,
@@ -76,6 +76,14 @@ pub struct BansQuery {
 
 /// `GET /api/v1/moderation/bans`: bans in force, newest first (`all=true`
 /// adds expired ones).
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/bans",
+    tag = "bans",
+    security(("session" = [])),
+    params(("all" = Option<bool>, Query, description = "`true` lists expired bans too.")),
+    responses((status = 200, description = "Bans, newest first.", body = crate::http::openapi::BanList)),
+)]
 #[tracing::instrument(skip(state, _signed_in))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -90,7 +98,7 @@ pub async fn list(
 }
 
 /// Body of a new ban.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BanBody {
     /// `email` or `ip_hash`.
@@ -203,6 +211,19 @@ fn check_ban(body: &BanBody, now: i64) -> Result<CheckedBan, Vec<FieldError>> {
 /// `POST /api/v1/moderation/bans` (moderator): bans a sender by e-mail
 /// (an address, or the one a comment came with) or by IP hash (the one a
 /// comment came from). 201 with the ban; 409 if one is in force already.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/bans",
+    tag = "bans",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = BanBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The ban.", body = BanView),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 409, response = crate::http::openapi::Conflict),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -261,6 +282,17 @@ pub async fn create(
 }
 
 /// `DELETE /api/v1/moderation/bans/{id}` (moderator): lifts a ban. 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/moderation/bans/{id}",
+    tag = "bans",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The ban.")),
+    responses(
+        (status = 204, description = "Lifted."),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn lift(
     state: web::Data<AppState>,
@@ -283,6 +315,13 @@ pub async fn lift(
 /// `GET /api/v1/moderation/terms`: the banned and suspect lists, the terms
 /// of `spam.banned_terms` (which act as suspect terms), and the reason a
 /// banned term cites by default.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/terms",
+    tag = "bans",
+    security(("session" = [])),
+    responses((status = 200, description = "The banned and suspect terms.", body = crate::http::openapi::TermList)),
+)]
 #[tracing::instrument(skip(state, _signed_in))]
 pub async fn terms(
     state: web::Data<AppState>,
@@ -309,7 +348,7 @@ fn term_view(t: terms_db::TermRow, by: Option<String>) -> serde_json::Value {
 }
 
 /// Body of a new term.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TermBody {
     /// The word or phrase; a trailing `*` matches any ending.
@@ -322,6 +361,19 @@ pub struct TermBody {
 
 /// `POST /api/v1/moderation/terms` (admin): adds a term to a list. 201;
 /// 409 if the same term (once folded) is on either list.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/terms",
+    tag = "bans",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = TermBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Added (admins).", body = crate::http::openapi::TermView),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 409, response = crate::http::openapi::Conflict),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn add_term(
     state: web::Data<AppState>,
@@ -373,6 +425,18 @@ pub async fn add_term(
 }
 
 /// `DELETE /api/v1/moderation/terms/{id}` (admin): removes a term. 204.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/moderation/terms/{id}",
+    tag = "bans",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The term.")),
+    responses(
+        (status = 204, description = "Removed (admins)."),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn remove_term(
     state: web::Data<AppState>,

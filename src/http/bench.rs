@@ -20,6 +20,16 @@ fn bodies() -> &'static RwLock<HashMap<usize, Bytes>> {
 
 /// `GET /__bench/fixed/{bytes}`: that many bytes of JSON-ish text, built
 /// once and served from memory with the same headers a thread gets.
+#[utoipa::path(
+    get,
+    path = "/__bench/fixed/{bytes}",
+    tag = "operations",
+    params(("bytes" = u64, Path, description = "Size of the body (at most 4 MiB).")),
+    responses(
+        (status = 200, description = "That many bytes, served from memory (only with `bench_routes = true`).", body = String, content_type = "application/json"),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 pub async fn fixed(
     state: web::Data<AppState>,
     size: web::Path<usize>,

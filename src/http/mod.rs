@@ -6,7 +6,9 @@ pub mod assets;
 pub mod auth;
 pub mod bans;
 pub mod bench;
+pub mod metrics;
 pub mod moderation;
+pub mod openapi;
 pub mod pages;
 pub mod public;
 pub mod views;
@@ -19,14 +21,33 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::SqliteConnection;
 use serde::Deserialize;
 
-/// Runs blocking database work on actix's thread pool with a pooled
-/// connection.
+/// Runs blocking database work on actix's thread pool with a connection
+/// of the main pool (moderators, submissions).
 pub async fn db<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
 {
-    let pool = state.pool.clone();
+    on(&state.pool, work).await
+}
+
+/// Like [`db`], with a connection of the readers' pool: for public reads,
+/// so that a flood of them cannot take the connections moderators and
+/// submissions need.
+pub async fn read<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    on(&state.read_pool, work).await
+}
+
+async fn on<T, F>(pool: &crate::db::Pool, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    let pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get()?;
         work(&mut conn)

@@ -96,6 +96,23 @@ pub(crate) fn post_id(
 
 /// `GET /api/v1/moderation/comments`: the queue, oldest first (or newest
 /// first with `order=newest`), each item with its context.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/comments",
+    tag = "moderation",
+    security(("session" = [])),
+    params(
+        ("status" = Option<crate::http::openapi::QueueTab>, Query, description = "The tab: `pending` (default), `approved`, `rejected`, `spam` or `flagged`."),
+        ("post" = Option<String>, Query, description = "Only this post's comments (slug); an unknown one is 404."),
+        ("q" = Option<String>, Query, max_length = 200, description = "Only comments whose body, author name, location or e-mail contains this (ASCII case ignored; at most 200 characters)."),
+        ("order" = Option<crate::http::openapi::ThreadOrder>, Query, description = "`oldest` (default) or `newest` first."),
+        crate::http::openapi::Paging,
+    ),
+    responses(
+        (status = 200, description = "A page of the queue, each item with its context.", body = QueueView),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn queue(
     state: web::Data<AppState>,
@@ -141,7 +158,7 @@ pub(crate) fn with_context(
 }
 
 /// Body of a rejection.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RejectBody {
     /// The id of a configured reason.
     pub reason: Option<String>,
@@ -195,6 +212,17 @@ async fn decide_one(
 }
 
 /// `POST /api/v1/moderation/comments/{id}/approve`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/{id}/approve",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The comment.")),
+    responses(
+        (status = 200, description = "Approved; the comment as it now stands.", body = ModComment),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn approve(
     state: web::Data<AppState>,
@@ -205,6 +233,19 @@ pub async fn approve(
 }
 
 /// `POST /api/v1/moderation/comments/{id}/reject` with `{"reason"}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/{id}/reject",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The comment.")),
+    request_body(content = RejectBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Rejected; the comment as it now stands.", body = ModComment),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn reject(
     state: web::Data<AppState>,
@@ -223,6 +264,17 @@ pub async fn reject(
 }
 
 /// `POST /api/v1/moderation/comments/{id}/spam`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/{id}/spam",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The comment.")),
+    responses(
+        (status = 200, description = "Filed as spam; the comment as it now stands.", body = ModComment),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn spam(
     state: web::Data<AppState>,
@@ -236,7 +288,7 @@ pub async fn spam(
 pub const MAX_BULK: usize = 200;
 
 /// Body of a bulk decision.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BulkBody {
     /// The comments.
     pub ids: Vec<i32>,
@@ -248,6 +300,17 @@ pub struct BulkBody {
 
 /// `POST /api/v1/moderation/comments/bulk`: one decision for many
 /// comments, in one transaction; unknown ids are skipped.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/bulk",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = BulkBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "One decision for many comments, in one transaction; unknown ids are skipped.", body = crate::http::openapi::BulkResult),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn bulk(
     state: web::Data<AppState>,
@@ -289,7 +352,7 @@ pub async fn bulk(
 }
 
 /// Body of an official reply.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
     /// Markdown text.
     pub body: Option<String>,
@@ -299,6 +362,19 @@ pub struct ReplyBody {
 
 /// `POST /api/v1/moderation/posts/{slug}/replies`: an official reply,
 /// published at once under the configured official name.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/posts/{slug}/replies",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    params(("slug" = String, Path, description = "The post's slug.")),
+    request_body(content = ReplyBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "An official reply, published at once.", body = ThreadComment),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn reply(
     state: web::Data<AppState>,
@@ -372,6 +448,19 @@ pub struct LogQuery {
 }
 
 /// `GET /api/v1/moderation/log`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/log",
+    tag = "moderation",
+    security(("session" = [])),
+    params(
+        ("moderator" = Option<String>, Query, description = "Only this moderator (user name)."),
+        ("action" = Option<String>, Query, description = "Only this action (`approve`, `reject`, `spam`, `reply`, …)."),
+        ("post" = Option<String>, Query, description = "Only this post (slug)."),
+        crate::http::openapi::Paging,
+    ),
+    responses((status = 200, description = "Log entries, newest first.", body = LogPage)),
+)]
 #[tracing::instrument(skip(state, _signed_in))]
 pub async fn log(
     state: web::Data<AppState>,
@@ -423,6 +512,13 @@ pub async fn log(
 }
 
 /// `GET /api/v1/moderation/reasons`: the rejection reasons to choose from.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/reasons",
+    tag = "moderation",
+    security(("session" = [])),
+    responses((status = 200, description = "The configured rejection reasons.", body = crate::http::openapi::ReasonList)),
+)]
 pub async fn reasons(state: web::Data<AppState>, _signed_in: SignedIn) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "reasons": state.settings.reasons }))
 }
@@ -438,6 +534,19 @@ fn post_error(error: PostWriteError, slug: &str) -> ApiError {
 }
 
 /// `POST /api/v1/moderation/posts` (editor): creates a post.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/posts",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = PostForm, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Created (editors and admins).", body = PostDetail),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 409, response = crate::http::openapi::Conflict),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn create_post(
     state: web::Data<AppState>,
@@ -465,6 +574,21 @@ pub async fn create_post(
 }
 
 /// `PATCH /api/v1/moderation/posts/{slug}` (editor): changes a post.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/moderation/posts/{slug}",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    params(("slug" = String, Path, description = "The post's slug.")),
+    request_body(content = PostForm, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Changed (editors and admins).", body = PostDetail),
+        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 409, response = crate::http::openapi::Conflict),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn update_post(
     state: web::Data<AppState>,

@@ -4,7 +4,7 @@
 //! value; only stored `SafeHtml` is inserted unescaped.
 
 use super::views::{Order, ThreadComment, build_thread};
-use super::{PageQuery, db};
+use super::{PageQuery, read};
 use crate::app::AppState;
 use crate::db::comments as comments_db;
 use crate::db::posts::{self as posts_db, Post};
@@ -95,6 +95,12 @@ pub fn long_date(rfc: &str) -> String {
 
 /// `GET /`: the demo blog's "Latest stories", or a short landing page when
 /// the demo is off.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "pages",
+    responses((status = 200, description = "The demo blog's latest stories, or a short page saying where things are.", body = String, content_type = "text/html")),
+)]
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if !state.settings.demo {
         return Ok(page(
@@ -111,7 +117,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
             ),
         ));
     }
-    let (posts, counts) = db(&state, |conn| {
+    let (posts, counts) = read(&state, |conn| {
         let posts = posts_db::list(conn, None, 20)?;
         let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
         Ok((posts, posts_db::approved_counts_by_id(conn, &ids)?))
@@ -145,6 +151,20 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
 /// `GET /posts/{slug}`: a demo post page with the widget embedded as an
 /// editor would paste it; the plain-HTML thread inside the section is what
 /// readers without JavaScript see.
+#[utoipa::path(
+    get,
+    path = "/posts/{slug}",
+    tag = "pages",
+    params(
+        ("slug" = String, Path, description = "The post's slug."),
+        ("lang" = Option<String>, Query, description = "The widget's language: `en` (default), `ru`, `fr`, `es` or `ar`."),
+        ("theme" = Option<String>, Query, description = "`light` or `dark`; otherwise the reader's system setting."),
+    ),
+    responses(
+        (status = 200, description = "A demo post page with the widget embedded.", body = String, content_type = "text/html"),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 pub async fn post_page(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -181,6 +201,20 @@ pub struct ThreadPageQuery {
 
 /// `GET /threads/{slug}`: the approved thread as plain HTML with a comment
 /// form that works without JavaScript.
+#[utoipa::path(
+    get,
+    path = "/threads/{slug}",
+    tag = "pages",
+    params(
+        ("slug" = String, Path, description = "The post's slug."),
+        ("reply_to" = Option<i32>, Query, description = "Pre-fills the form as a reply to this comment."),
+        crate::http::openapi::Paging,
+    ),
+    responses(
+        (status = 200, description = "The approved thread as plain HTML with a form that works without JavaScript.", body = String, content_type = "text/html"),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 pub async fn thread_page(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -205,7 +239,7 @@ async fn load_thread(
     slug: String,
     page: Option<super::Page>,
 ) -> Result<(Post, Thread), ApiError> {
-    db(state, move |conn| {
+    read(state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?
             .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
         let rows = comments_db::approved_for_post(conn, post.id)?;

@@ -1,7 +1,7 @@
 //! Readers and the widget: posts, threads, submissions, counts, flags.
 
 use super::views::{Order, PostDetail, PostView, ThreadPost, ThreadView, build_thread};
-use super::{PageQuery, db, next_cursor, pages, workspace};
+use super::{PageQuery, db, next_cursor, pages, read, workspace};
 use crate::app::AppState;
 use crate::cache::{Cache, Coding, PageKey, Rendered};
 use crate::db::bans as bans_db;
@@ -28,6 +28,13 @@ use std::sync::Arc;
 const REPEAT_WINDOW_SECS: i64 = 24 * 60 * 60;
 
 /// `GET /api/v1/posts`: posts, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/posts",
+    tag = "public",
+    params(crate::http::openapi::Paging),
+    responses((status = 200, description = "Posts, newest first.", body = crate::http::openapi::PostList)),
+)]
 #[tracing::instrument(skip(state))]
 pub async fn list_posts(
     state: web::Data<AppState>,
@@ -35,7 +42,7 @@ pub async fn list_posts(
 ) -> Result<HttpResponse, ApiError> {
     let page = query.page(20)?;
     let cache = state.cache.clone();
-    let (posts, next) = db(&state, move |conn| {
+    let (posts, next) = read(&state, move |conn| {
         let mut posts = posts_db::list(conn, page.after, page.limit + 1)?;
         let next = next_cursor(&mut posts, page.limit, |p| (p.published_at, p.id));
         let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
@@ -51,6 +58,16 @@ pub async fn list_posts(
 }
 
 /// `GET /api/v1/posts/{slug}`: one post with its body.
+#[utoipa::path(
+    get,
+    path = "/api/v1/posts/{slug}",
+    tag = "public",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    responses(
+        (status = 200, description = "The post with its sanitised body.", body = PostDetail),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state))]
 pub async fn get_post(
     state: web::Data<AppState>,
@@ -58,7 +75,7 @@ pub async fn get_post(
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let cache = state.cache.clone();
-    let detail = db(&state, move |conn| {
+    let detail = read(&state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
         let count = visible_counts(conn, &cache, &[post.id])?
             .get(&post.id)
@@ -120,6 +137,23 @@ pub struct ThreadQuery {
 /// `GET /api/v1/posts/{slug}/comments`: the approved thread, nested.
 /// Served from the cache when the post has not changed since the page was
 /// built; otherwise one indexed query, nesting in memory, serialised once.
+#[utoipa::path(
+    get,
+    path = "/api/v1/posts/{slug}/comments",
+    tag = "public",
+    params(
+        ("slug" = String, Path, description = "The post's slug."),
+        ("order" = Option<crate::http::openapi::ThreadOrder>, Query, description = "Order of top-level items: `oldest` (default) or `newest`."),
+        crate::http::openapi::Paging,
+        ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 while it is current."),
+    ),
+    responses(
+        (status = 200, description = "The approved thread, replies nested, one page of top-level items.", body = ThreadView,
+            headers(("ETag" = String, description = "Strong validator of this page."), ("Cache-Control" = String, description = "`no-cache`: revalidate with `If-None-Match`."))),
+        (status = 304, description = "The client's copy is current.", headers(("ETag" = String, description = "The current validator."))),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, req))]
 pub async fn thread(
     state: web::Data<AppState>,
@@ -159,7 +193,7 @@ pub async fn thread(
     } else if cache.is_unknown(&slug) {
         return Err(no_post(&slug));
     }
-    let rendered = db(&state, move |conn| {
+    let rendered = read(&state, move |conn| {
         let epoch = cache.slug_epoch();
         let Some(post) = posts_db::by_slug(conn, &slug)? else {
             cache.remember_unknown(&slug, epoch);
@@ -249,7 +283,7 @@ pub fn read_body<T: for<'de> Deserialize<'de>>(
 }
 
 /// The answer to an accepted submission.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     /// The new comment's id.
     pub id: i32,
@@ -266,6 +300,34 @@ pub const AWAITING_REVIEW: &str =
 /// `POST /api/v1/posts/{slug}/comments`: a reader's comment, held for
 /// review (202), whatever the spam check says. A form posted by a browser
 /// without JavaScript gets the same status codes as HTML pages.
+#[utoipa::path(
+    post,
+    path = "/api/v1/posts/{slug}/comments",
+    tag = "public",
+    params(("slug" = String, Path, description = "The post's slug.")),
+    request_body(
+        description = "The comment. A form posted by a browser (`Accept` naming `text/html`) gets the same statuses as HTML pages.",
+        content(
+            (CommentForm = "application/json"),
+            (CommentForm = "application/x-www-form-urlencoded"),
+        ),
+    ),
+    responses(
+        (status = 202, description = "Held for review (also when filed as spam or rejected for a banned term: spammers learn nothing).",
+            content((Accepted = "application/json"), (String = "text/html"))),
+        (status = 400, description = "The body could not be read.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 403, description = "Comments on the post are closed, or the sender is banned.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 404, description = "No such post.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 422, description = "Fields failed validation (all reported at once), or `parent_id` is not an approved comment of the post.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 429, description = "Rate limited; try again after `Retry-After` seconds.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html")),
+            headers(("Retry-After" = u64, description = "Seconds until a retry can succeed."))),
+    ),
+)]
 #[tracing::instrument(skip(state, req, body, client))]
 pub async fn submit(
     state: web::Data<AppState>,
@@ -422,6 +484,13 @@ pub const MAX_COUNT_SLUGS: usize = 200;
 
 /// `GET /api/v1/counts?posts=a,b`: public items per post, from the cache
 /// where current.
+#[utoipa::path(
+    get,
+    path = "/api/v1/counts",
+    tag = "public",
+    params(("posts" = Option<String>, Query, description = "Comma-separated slugs, at most 200 (else 400).")),
+    responses((status = 200, description = "Approved items per post.", body = crate::http::openapi::Counts)),
+)]
 #[tracing::instrument(skip(state))]
 pub async fn counts(
     state: web::Data<AppState>,
@@ -460,7 +529,7 @@ pub async fn counts(
         }
     }
     if !missing.is_empty() {
-        let found = db(&state, move |conn| {
+        let found = read(&state, move |conn| {
             let epoch = cache.slug_epoch();
             let posts = posts_db::ids_by_slug(conn, &missing)?;
             let ids: Vec<i32> = posts.iter().map(|(id, _)| *id).collect();
@@ -487,7 +556,7 @@ pub async fn counts(
 }
 
 /// Body of a reader's flag.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FlagBody {
     /// Why the reader reports the comment.
     pub reason: Option<String>,
@@ -497,6 +566,19 @@ pub struct FlagBody {
 pub const MAX_FLAG_REASON: usize = 500;
 
 /// `POST /api/v1/comments/{id}/flag`: a reader reports an approved comment.
+#[utoipa::path(
+    post,
+    path = "/api/v1/comments/{id}/flag",
+    tag = "public",
+    params(("id" = i32, Path, description = "An approved comment.")),
+    request_body(content = FlagBody, content_type = "application/json"),
+    responses(
+        (status = 202, description = "The report was received.", body = crate::http::openapi::FlagReceived),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 422, response = crate::http::openapi::Validation),
+        (status = 429, response = crate::http::openapi::RateLimited),
+    ),
+)]
 #[tracing::instrument(skip(state, client, body))]
 pub async fn flag(
     state: web::Data<AppState>,

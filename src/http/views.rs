@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::HashMap;
 
 /// A post in lists.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PostView {
     /// Unique address.
     pub slug: String,
@@ -47,7 +47,7 @@ impl PostView {
 }
 
 /// One post with its body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PostDetail {
     /// The list fields.
     #[serde(flatten)]
@@ -57,7 +57,7 @@ pub struct PostDetail {
 }
 
 /// A post as the thread response names it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ThreadPost {
     /// Unique address.
     pub slug: String,
@@ -68,7 +68,7 @@ pub struct ThreadPost {
 }
 
 /// A public comment or official reply, with its replies nested.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ThreadComment {
     /// Id.
     pub id: i32,
@@ -85,6 +85,7 @@ pub struct ThreadComment {
     /// Submission time.
     pub created_at: String,
     /// Approved replies, oldest first.
+    #[schema(no_recursion)]
     pub replies: Vec<ThreadComment>,
 }
 
@@ -118,7 +119,7 @@ impl ThreadComment {
 }
 
 /// The response of `GET /api/v1/posts/{slug}/comments`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ThreadView {
     /// The post.
     pub post: ThreadPost,
@@ -196,7 +197,7 @@ fn nest(
 }
 
 /// A comment as moderators see it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModComment {
     /// Id.
     pub id: i32,
@@ -247,7 +248,7 @@ pub struct ModComment {
 }
 
 /// The comment a queue item answers.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ParentView {
     /// Id.
     pub id: i32,
@@ -262,7 +263,7 @@ pub struct ParentView {
 }
 
 /// Who holds a claim on a queue item.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimView {
     /// User name.
     pub username: String,
@@ -329,7 +330,7 @@ impl ModComment {
 }
 
 /// A page of the queue.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueView {
     /// The items.
     pub comments: Vec<ModComment>,
@@ -340,7 +341,7 @@ pub struct QueueView {
 }
 
 /// One moderation log entry.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LogView {
     /// Id.
     pub id: i32,
@@ -361,7 +362,7 @@ pub struct LogView {
 }
 
 /// A page of the log.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LogPage {
     /// Newest first.
     pub entries: Vec<LogView>,

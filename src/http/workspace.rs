@@ -35,6 +35,20 @@ pub struct StatsQuery {
 /// `GET /api/v1/moderation/stats`: how many comments each tab holds (with
 /// the same `post` and `q` filters as the queue), the oldest pending
 /// comment's time and age, and the pending comments per post.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/stats",
+    tag = "workspace",
+    security(("session" = [])),
+    params(
+        ("post" = Option<String>, Query, description = "Only this post (slug); an unknown one is 404."),
+        ("q" = Option<String>, Query, max_length = 200, description = "Only comments containing this text (at most 200 characters)."),
+    ),
+    responses(
+        (status = 200, description = "Counts per tab, the oldest pending comment, pending per post.", body = crate::http::openapi::Stats),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, _signed_in))]
 pub async fn stats(
     state: web::Data<AppState>,
@@ -68,7 +82,7 @@ pub async fn stats(
 }
 
 /// A claim as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimAnswer {
     /// The comment.
     pub comment_id: i32,
@@ -100,6 +114,17 @@ impl ClaimAnswer {
 /// another moderator holds a fresh claim, whom the answer then names
 /// (`mine: false`). Also says the comment's current status, so a page can
 /// notice a decision made elsewhere.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/{id}/claim",
+    tag = "workspace",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The comment.")),
+    responses(
+        (status = 200, description = "The claim (the caller's, or another moderator's with `mine: false`) and the comment's status.", body = crate::http::openapi::ClaimState),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn claim(
     state: web::Data<AppState>,
@@ -121,6 +146,14 @@ pub async fn claim(
 
 /// `DELETE /api/v1/moderation/comments/{id}/claim`: gives the caller's
 /// claim up (a no-op without one).
+#[utoipa::path(
+    delete,
+    path = "/api/v1/moderation/comments/{id}/claim",
+    tag = "workspace",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The comment.")),
+    responses((status = 204, description = "The caller's claim (if any) is given up.")),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn release(
     state: web::Data<AppState>,
@@ -138,6 +171,13 @@ pub async fn release(
 
 /// `GET /api/v1/moderation/claims`: every fresh claim, so that an open
 /// queue can mark items others are handling.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/claims",
+    tag = "workspace",
+    security(("session" = [])),
+    responses((status = 200, description = "Every fresh claim.", body = crate::http::openapi::ClaimList)),
+)]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn claims(
     state: web::Data<AppState>,
@@ -153,7 +193,7 @@ pub async fn claims(
 }
 
 /// Body of a reply to a comment.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CommentReplyBody {
     /// Markdown text.
@@ -195,6 +235,19 @@ fn official_row<'a>(
 /// the comment, on its post; with `"approve": true` the comment is
 /// approved in the same transaction ("approve and reply"). 201 with the
 /// reply and the comment as it now stands.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/comments/{id}/replies",
+    tag = "workspace",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The comment answered.")),
+    request_body(content = CommentReplyBody, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The official reply, and the comment as it now stands.", body = crate::http::openapi::ReplyResult),
+        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn reply_to_comment(
     state: web::Data<AppState>,
@@ -247,7 +300,7 @@ pub async fn reply_to_comment(
 }
 
 /// Body of a preview.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PreviewBody {
     /// Markdown text.
     pub body: Option<String>,
@@ -255,6 +308,17 @@ pub struct PreviewBody {
 
 /// `POST /api/v1/moderation/preview`: the composer's preview, rendered and
 /// sanitised exactly as a published reply would be.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/preview",
+    tag = "workspace",
+    security(("session" = [], "csrf" = [])),
+    request_body(content = PreviewBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The body rendered and sanitised as it would be published.", body = crate::http::openapi::Preview),
+        (status = 422, response = crate::http::openapi::Validation),
+    ),
+)]
 pub async fn preview(
     _signed_in: SignedIn,
     body: web::Json<PreviewBody>,
@@ -275,6 +339,17 @@ pub async fn preview(
 
 /// `GET /api/v1/moderation/posts/{slug}`: a post as editors edit it, with
 /// its Markdown source and whether `auto_close_days` closed it.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/posts/{slug}",
+    tag = "moderation",
+    security(("session" = [])),
+    params(("slug" = String, Path, description = "The post's slug.")),
+    responses(
+        (status = 200, description = "The post with its Markdown source and auto-close time.", body = crate::http::openapi::EditorPost),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
 #[tracing::instrument(skip(state, _signed_in))]
 pub async fn get_post(
     state: web::Data<AppState>,

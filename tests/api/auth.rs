@@ -273,3 +273,70 @@ async fn a_disabled_account_cannot_sign_in_or_use_its_session() {
     let (status, _) = moderator.get("/auth/me").await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_account_only() {
+    let app = spawn_app().await;
+    app.create_account("alice", "moderator");
+    app.create_account("bob", "moderator");
+    let laptop = app.sign_in("alice", PASSWORD).await;
+    let phone = app.sign_in("alice", PASSWORD).await;
+    let bob = app.sign_in("bob", PASSWORD).await;
+    let no_csrf = laptop
+        .client
+        .post(laptop.url("/auth/logout-all"))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(no_csrf, 403).await;
+    let r = laptop.post("/auth/logout-all", &json!({})).await;
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    assert_eq!(laptop.get("/auth/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(phone.get("/auth/me").await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        bob.get("/auth/me").await.0,
+        StatusCode::OK,
+        "other accounts keep their sessions"
+    );
+    let (_, log) = bob.get("/moderation/log?action=logout_all").await;
+    assert_eq!(log["entries"][0]["moderator"], "alice");
+}
+
+#[tokio::test]
+async fn hsts_is_sent_only_when_the_request_came_over_https() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.rate_limit.enabled = false;
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let plain = app.reader.get(app.url("/posts")).send().await.unwrap();
+    assert!(plain.headers().get("strict-transport-security").is_none());
+    let https = app
+        .reader
+        .get(app.url("/posts"))
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        https
+            .headers()
+            .get("strict-transport-security")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("max-age=")
+    );
+    let untrusted = spawn_app().await;
+    let forged = untrusted
+        .reader
+        .get(untrusted.url("/posts"))
+        .header("X-Forwarded-Proto", "https")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        forged.headers().get("strict-transport-security").is_none(),
+        "only a trusted proxy is believed"
+    );
+}

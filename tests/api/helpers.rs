@@ -14,6 +14,8 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
+    /// The server's state, for tests that must reach inside (pools, cache).
+    pub state: actix_web::web::Data<colloquy::app::AppState>,
     /// `http://127.0.0.1:PORT`.
     pub address: String,
     /// The database, for checks that the API cannot make.
@@ -55,9 +57,12 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let pool = db::connect(&settings.database, settings.pool_size).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
-    let server = colloquy::app::run(listener, pool.clone(), settings).unwrap();
+    let state =
+        actix_web::web::Data::new(colloquy::app::AppState::new(pool.clone(), settings).unwrap());
+    let server = colloquy::app::serve_state(listener, state.clone()).unwrap();
     tokio::spawn(server);
     TestApp {
+        state,
         address: format!("http://127.0.0.1:{port}"),
         pool,
         db_path,

@@ -4,12 +4,16 @@
 
 mod admin_page;
 mod auth;
+mod backup;
 mod browser;
 mod cache;
 mod cli;
 mod errors;
 mod helpers;
+mod isolation;
+mod metrics;
 mod moderation;
+mod openapi;
 mod posts;
 mod privacy;
 mod rate_limits;

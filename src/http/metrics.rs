@@ -1,0 +1,346 @@
+//! Prometheus metrics at `GET /metrics`, in the OpenMetrics text format:
+//! requests by route pattern, method and status class, latency
+//! histograms, rate-limit refusals, the moderation queue, decisions by
+//! action and cache hits and misses.
+//!
+//! Requests are counted by [`track`], a middleware around the whole app.
+//! The rest is read when scraped: the queue from the trigger-kept
+//! `status_totals` table, decisions from the append-only moderation log
+//! (only entries newer than the last scrape are read), cache figures from
+//! the cache's own tallies. `/metrics` is not on the public CORS surface
+//! and answers only the networks in `metrics.allow` (404 to others).
+
+use super::db;
+use crate::app::AppState;
+use crate::cache::Cache;
+use crate::config::Settings;
+use crate::db::schema::{moderation_log, status_totals};
+use crate::error::ApiError;
+use crate::limits::ClientIp;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, header};
+use actix_web::middleware::Next;
+use actix_web::{HttpRequest, HttpResponse, web};
+use diesel::prelude::*;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::{Registry, Unit};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// The media type of the answer.
+pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Decisions counted by `colloquy_decisions_total`.
+const DECISIONS: [&str; 3] = ["approve", "reject", "spam"];
+
+/// Upper bounds of the latency buckets, in seconds.
+const LATENCY_BUCKETS: [f64; 14] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    route: String,
+    method: String,
+    status: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteLabels {
+    route: String,
+    method: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RouteOnly {
+    route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ActionLabel {
+    action: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StatusLabel {
+    status: String,
+}
+
+/// Reports the cache's tallies at each scrape.
+#[derive(Debug)]
+struct CacheCollector(Arc<Cache>);
+
+impl Collector for CacheCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let stats = self.0.stats();
+        for (name, help, hits, misses) in [
+            (
+                "colloquy_cache_thread_lookups",
+                "Thread pages looked up in the cache, by result",
+                stats.page_hits,
+                stats.page_misses,
+            ),
+            (
+                "colloquy_cache_count_lookups",
+                "Comment counts looked up in the cache, by result",
+                stats.count_hits,
+                stats.count_misses,
+            ),
+        ] {
+            let counter = ConstCounter::new(0u64);
+            let mut family = encoder.encode_descriptor(name, help, None, counter.metric_type())?;
+            for (result, value) in [("hit", hits), ("miss", misses)] {
+                let labels = [("result", result)];
+                ConstCounter::new(value).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The server's metrics.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RequestLabels, Counter>,
+    latency: Family<RouteLabels, Histogram>,
+    rate_limited: Family<RouteOnly, Counter>,
+    decisions: Family<ActionLabel, Counter>,
+    queue: Gauge,
+    comments: Family<StatusLabel, Gauge>,
+    /// The newest moderation-log entry already counted.
+    last_log_id: Mutex<i32>,
+}
+
+impl Metrics {
+    /// Registers every metric; decisions count from the log's newest entry
+    /// at `last_log_id` on (the start of this process).
+    pub fn new(cache: Arc<Cache>, last_log_id: i32) -> Self {
+        let mut registry = Registry::default();
+        let requests = Family::<RequestLabels, Counter>::default();
+        registry.register(
+            "colloquy_http_requests",
+            "HTTP requests answered, by route pattern, method and status class",
+            requests.clone(),
+        );
+        let latency = Family::<RouteLabels, Histogram>::new_with_constructor(
+            (|| Histogram::new(LATENCY_BUCKETS)) as fn() -> Histogram,
+        );
+        registry.register_with_unit(
+            "colloquy_http_request_duration",
+            "Time from a request's arrival to its response's head, by route pattern and method",
+            Unit::Seconds,
+            latency.clone(),
+        );
+        let rate_limited = Family::<RouteOnly, Counter>::default();
+        registry.register(
+            "colloquy_rate_limited",
+            "Requests refused by a rate limit (429), by route pattern",
+            rate_limited.clone(),
+        );
+        let decisions = Family::<ActionLabel, Counter>::default();
+        for action in DECISIONS {
+            // Present from the start, so that rate() sees the first one.
+            let _ = decisions.get_or_create(&ActionLabel {
+                action: action.to_owned(),
+            });
+        }
+        registry.register(
+            "colloquy_decisions",
+            "Moderation decisions since the server started, by action (bulk decisions count each comment; the system's too)",
+            decisions.clone(),
+        );
+        let queue = Gauge::default();
+        registry.register(
+            "colloquy_queue_pending",
+            "Comments waiting for a moderator's decision",
+            queue.clone(),
+        );
+        let comments = Family::<StatusLabel, Gauge>::default();
+        registry.register(
+            "colloquy_comments",
+            "Stored comments and official replies, by status",
+            comments.clone(),
+        );
+        registry.register_collector(Box::new(CacheCollector(cache)));
+        Self {
+            registry,
+            requests,
+            latency,
+            rate_limited,
+            decisions,
+            queue,
+            comments,
+            last_log_id: Mutex::new(last_log_id),
+        }
+    }
+
+    /// Counts one answered request.
+    pub fn observe(&self, route: &str, method: &Method, status: u16, seconds: f64) {
+        let method = match *method {
+            Method::GET
+            | Method::HEAD
+            | Method::POST
+            | Method::PUT
+            | Method::PATCH
+            | Method::DELETE
+            | Method::OPTIONS => method.as_str(),
+            _ => "other",
+        };
+        let class = match status {
+            100..=199 => "1xx",
+            200..=299 => "2xx",
+            300..=399 => "3xx",
+            400..=499 => "4xx",
+            _ => "5xx",
+        };
+        self.requests
+            .get_or_create(&RequestLabels {
+                route: route.to_owned(),
+                method: method.to_owned(),
+                status: class.to_owned(),
+            })
+            .inc();
+        self.latency
+            .get_or_create(&RouteLabels {
+                route: route.to_owned(),
+                method: method.to_owned(),
+            })
+            .observe(seconds);
+        if status == 429 {
+            self.rate_limited
+                .get_or_create(&RouteOnly {
+                    route: route.to_owned(),
+                })
+                .inc();
+        }
+    }
+
+    /// Reads what lives in the database: the queue, comments by status,
+    /// and the decisions logged since the last scrape.
+    fn refresh(&self, conn: &mut SqliteConnection) -> QueryResult<()> {
+        let totals: Vec<(String, i64)> = status_totals::table
+            .select((status_totals::status, status_totals::total))
+            .load(conn)?;
+        let mut pending = 0;
+        for (status, total) in totals {
+            if status == "pending" {
+                pending = total;
+            }
+            self.comments
+                .get_or_create(&StatusLabel { status })
+                .set(total);
+        }
+        self.queue.set(pending);
+        let mut last = self
+            .last_log_id
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let new: Vec<(i32, String)> = moderation_log::table
+            .filter(moderation_log::id.gt(*last))
+            .select((moderation_log::id, moderation_log::action))
+            .order(moderation_log::id.asc())
+            .load(conn)?;
+        for (id, action) in new {
+            *last = id;
+            if DECISIONS.contains(&action.as_str()) {
+                self.decisions.get_or_create(&ActionLabel { action }).inc();
+            }
+        }
+        Ok(())
+    }
+
+    /// The metrics in the OpenMetrics text format.
+    fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+}
+
+/// The id of the newest moderation-log entry (0 when empty): decisions
+/// count from there.
+pub fn newest_log_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
+    moderation_log::table
+        .select(diesel::dsl::max(moderation_log::id))
+        .first::<Option<i32>>(conn)
+        .map(Option::unwrap_or_default)
+}
+
+/// Middleware: times and counts every request by its route pattern
+/// (`/api/v1/posts/{slug}`, or `unmatched`), so that labels stay few.
+pub async fn track(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let method = req.method().clone();
+    let result = next.call(req).await;
+    if let Some(state) = state {
+        let seconds = started.elapsed().as_secs_f64();
+        let (route, status) = match &result {
+            Ok(response) => (
+                response.request().match_pattern(),
+                response.status().as_u16(),
+            ),
+            Err(error) => (None, error.as_response_error().status_code().as_u16()),
+        };
+        let route = route.as_deref().unwrap_or("unmatched");
+        state.metrics.observe(route, &method, status, seconds);
+    }
+    result
+}
+
+/// Whether this request may read the metrics: from a network in
+/// `metrics.allow`, directly or through a trusted proxy.
+fn allowed(req: &HttpRequest, settings: &Settings) -> bool {
+    let peer_trusted = req
+        .peer_addr()
+        .is_some_and(|a| settings.is_trusted_proxy(a.ip()));
+    let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|name| req.headers().contains_key(*name));
+    if forwarded && !peer_trusted {
+        // A proxy we do not know relays this: its client could be anyone.
+        return false;
+    }
+    let client = ClientIp::of(req, settings).0;
+    settings
+        .metrics
+        .allow
+        .iter()
+        .any(|net| net.contains(&client))
+}
+
+/// `GET /metrics`: Prometheus metrics, for the networks in `metrics.allow`.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = "operations",
+    responses(
+        (status = 200, description = "The metrics in the OpenMetrics text format (Prometheus reads it).", body = String, content_type = "application/openmetrics-text"),
+        (status = 404, response = crate::http::openapi::NotFound),
+    ),
+)]
+pub async fn metrics(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    if !state.settings.metrics.enabled || !allowed(&req, &state.settings) {
+        return Err(ApiError::NotFound("Nothing is served at /metrics.".into()));
+    }
+    let shared = state.clone();
+    db(&state, move |conn| Ok(shared.metrics.refresh(conn)?)).await?;
+    let text = state.metrics.encode().map_err(ApiError::internal)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, OPENMETRICS))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(text))
+}

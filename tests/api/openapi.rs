@@ -1,0 +1,243 @@
+//! The OpenAPI document: committed as `docs/openapi.json` (a change that
+//! nobody noticed fails here), served at `/api/v1/openapi.json`, and
+//! complete: every route `app::routes` wires is in it with exactly the
+//! methods the route answers.
+
+use crate::helpers::spawn_app;
+use reqwest::StatusCode;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+const SNAPSHOT: &str = "docs/openapi.json";
+const REFRESH: &str = "COLLOQUY_BLESS=1 cargo test --test api openapi";
+
+fn document() -> Value {
+    serde_json::from_str(&colloquy::http::openapi::document_json()).unwrap()
+}
+
+/// Operations per path: `{"/healthz": {"GET"}, …}`.
+fn documented(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
+    doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(path, item)| {
+            let methods = item
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str()))
+                .map(|k| k.to_uppercase())
+                .collect();
+            (path.clone(), methods)
+        })
+        .collect()
+}
+
+/// What `src/app.rs` wires: every `resource("PATH", "METHODS")`, with
+/// the `/api/v1` scope's prefix on those inside it and `{file:.*}`
+/// written `{file}` as OpenAPI names it.
+fn wired() -> BTreeMap<String, BTreeSet<String>> {
+    let source =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app.rs")).unwrap();
+    let body = source
+        .split("pub fn routes(")
+        .nth(1)
+        .expect("app.rs has a routes function");
+    let body = &body[..body.find("\n}\n").expect("routes ends")];
+    let scope_at = body
+        .find("web::scope(\"/api/v1\")")
+        .expect("an /api/v1 scope");
+    let mut routes = BTreeMap::new();
+    let mut rest = body;
+    let mut offset = 0;
+    while let Some(at) = rest.find("resource(\"") {
+        let start = at + "resource(\"".len();
+        let tail = &rest[start..];
+        let path_end = tail.find('"').unwrap();
+        let path = &tail[..path_end];
+        let after = &tail[path_end..];
+        // `resource("PATH", "METHODS")`; the helper's own definition has
+        // no string literal and is skipped by the `("` above.
+        if let Some(methods) = after.strip_prefix("\", \"") {
+            let methods = &methods[..methods.find('"').unwrap()];
+            let inside_scope = offset + at > scope_at;
+            let full = if inside_scope {
+                format!("/api/v1{path}")
+            } else {
+                path.to_owned()
+            };
+            let full = full.replace(":.*}", "}");
+            routes.insert(
+                full,
+                methods.split(',').map(|m| m.trim().to_owned()).collect(),
+            );
+        }
+        offset += start;
+        rest = &rest[start..];
+    }
+    routes
+}
+
+#[test]
+fn the_openapi_document_matches_the_committed_snapshot() {
+    let generated = colloquy::http::openapi::document_json();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(SNAPSHOT);
+    if std::env::var_os("COLLOQUY_BLESS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    if committed != generated {
+        let line = committed
+            .lines()
+            .zip(generated.lines())
+            .position(|(a, b)| a != b)
+            .map_or_else(
+                || committed.lines().count().min(generated.lines().count()) + 1,
+                |i| i + 1,
+            );
+        panic!(
+            "{SNAPSHOT} is not the document the handlers generate (first difference at line \
+             {line}). If the API change is intended, refresh the snapshot with\n    {REFRESH}\n\
+             and commit it with the change."
+        );
+    }
+}
+
+#[test]
+fn every_route_the_app_wires_is_in_the_document_with_its_methods() {
+    let wired = wired();
+    let documented = documented(&document());
+    assert!(wired.len() > 40, "the route parser found only {wired:?}");
+    assert_eq!(
+        wired, documented,
+        "src/app.rs (left) and the OpenAPI document (right) disagree: annotate the handler \
+         with #[utoipa::path] and list it in src/http/openapi.rs"
+    );
+}
+
+#[tokio::test]
+async fn every_documented_path_answers_405_with_exactly_the_documented_methods() {
+    let app = spawn_app().await;
+    for (path, methods) in documented(&document()) {
+        // Fill the path's parameters with something of the right type.
+        let concrete = path
+            .replace("{slug}", "no-such-post")
+            .replace("{id}", "1")
+            .replace("{bytes}", "1")
+            .replace("{file}", "x");
+        let response = app
+            .reader
+            .put(format!("{}{concrete}", app.address))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "PUT {path}"
+        );
+        let allow: BTreeSet<String> = response
+            .headers()
+            .get("allow")
+            .unwrap_or_else(|| panic!("PUT {path}: no Allow header"))
+            .to_str()
+            .unwrap()
+            .split(',')
+            .map(|m| m.trim().to_owned())
+            .collect();
+        assert_eq!(allow, methods, "{path}: Allow (left) against the document");
+    }
+}
+
+#[test]
+fn moderator_operations_need_the_session_and_changes_need_the_csrf_token_too() {
+    let doc = document();
+    let schemes = &doc["components"]["securitySchemes"];
+    assert_eq!(schemes["session"]["in"], "cookie");
+    assert_eq!(schemes["session"]["name"], "colloquy_session");
+    assert_eq!(schemes["csrf"]["in"], "header");
+    assert_eq!(schemes["csrf"]["name"], "X-CSRF-Token");
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let security = operation["security"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            let needs = |scheme: &str| {
+                !security.is_empty() && security.iter().all(|r| r.get(scheme).is_some())
+            };
+            let signed_in_only = path.starts_with("/api/v1/moderation")
+                || path == "/api/v1/auth/me"
+                || path == "/api/v1/auth/password"
+                || path == "/api/v1/auth/logout-all";
+            let changes = method != "get";
+            if signed_in_only {
+                assert!(needs("session"), "{method} {path} must need the session");
+                if changes {
+                    assert!(needs("csrf"), "{method} {path} must need the CSRF token");
+                    assert!(
+                        operation["responses"]["403"].is_object(),
+                        "{method} {path}: 403"
+                    );
+                }
+                assert!(
+                    operation["responses"]["401"].is_object(),
+                    "{method} {path}: 401"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_error_answer_is_a_problem_document() {
+    let doc = document();
+    let responses = doc["components"]["responses"].as_object().unwrap();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if !status.starts_with('4') && !status.starts_with('5') {
+                    continue;
+                }
+                let response = match response["$ref"].as_str() {
+                    Some(r) => &responses[r.rsplit('/').next().unwrap()],
+                    None => response,
+                };
+                let problem = &response["content"]["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(
+                    problem, "#/components/schemas/Problem",
+                    "{method} {path} {status} is not problem+json"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_document_is_served_and_cacheable() {
+    let app = spawn_app().await;
+    let response = app
+        .reader
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cache = response.headers()["cache-control"].to_str().unwrap();
+    assert!(cache.starts_with("public"), "{cache}");
+    let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+    let served: Value = response.json().await.unwrap();
+    assert_eq!(served, document());
+    assert_eq!(served["openapi"], "3.1.0");
+    let again = app
+        .reader
+        .get(app.url("/openapi.json"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
