@@ -86,6 +86,8 @@ pub fn run(listener: TcpListener, pool: Pool, settings: Settings) -> anyhow::Res
 /// Starts serving a prepared state (tests keep a handle on it).
 pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let workers = state.settings.workers;
+    let state_timeout = state.settings.client_timeout_secs;
+    let max_connections = state.settings.max_connections;
     spawn_housekeeping(&state);
     let mut server = HttpServer::new(move || {
         let settings = state.settings.clone();
@@ -112,6 +114,10 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
             .wrap(actix_web::middleware::from_fn(metrics::track))
     })
     .shutdown_timeout(30)
+    .client_request_timeout(Duration::from_secs(state_timeout.max(1)))
+    .client_disconnect_timeout(Duration::from_secs(2))
+    .keep_alive(Duration::from_secs(30))
+    .max_connections(max_connections.max(1))
     .listen(listener)?;
     if let Some(n) = workers {
         server = server.workers(n.max(1));

@@ -46,6 +46,12 @@ pub struct Settings {
     /// Database connections for readers' public reads, kept apart so that
     /// a flood of reads cannot starve submissions or moderators.
     pub read_pool_size: u32,
+    /// Seconds a client has to send a request's head before it gets 408
+    /// and is disconnected (slow-client protection).
+    pub client_timeout_secs: u64,
+    /// Open connections per worker thread; further ones wait in the
+    /// listen backlog.
+    pub max_connections: usize,
     /// HTTP worker threads; the number of CPU cores when unset.
     pub workers: Option<usize>,
     /// `Secure` on the session cookie: `true`, `false`, or unset to decide
@@ -80,6 +86,8 @@ impl Default for Settings {
             max_body_bytes: 64 * 1024,
             pool_size: 3,
             read_pool_size: 3,
+            client_timeout_secs: 5,
+            max_connections: 2048,
             workers: None,
             secure_cookies: None,
             demo: false,

@@ -244,3 +244,45 @@ async fn healthz_reports_the_database() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_client_that_sends_its_request_too_slowly_is_timed_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn_app_with(|s| {
+        s.rate_limit.enabled = false;
+        s.client_timeout_secs = 1;
+    })
+    .await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(b"GET /api/v1/posts HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        stream.read_to_end(&mut answer),
+    )
+    .await;
+    assert!(
+        read.is_ok(),
+        "the server closes the connection instead of waiting for ever"
+    );
+    let text = String::from_utf8_lossy(&answer);
+    assert!(
+        text.is_empty() || text.starts_with("HTTP/1.1 408"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn too_many_request_headers_are_refused() {
+    let app = spawn_app().await;
+    let mut request = app.reader.get(app.url("/posts"));
+    for i in 0..120 {
+        request = request.header(format!("x-h{i}"), "v");
+    }
+    let r = request.send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 431);
+}
