@@ -39,6 +39,14 @@ pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; char
 /// Decisions counted by `colloquy_decisions_total`.
 const DECISIONS: [&str; 3] = ["approve", "reject", "spam"];
 
+/// Routes with a rate limit: their refusal counters exist from the start.
+const RATE_LIMITED_ROUTES: [&str; 4] = [
+    "/api/v1/posts/{slug}/comments",
+    "/api/v1/comments/{id}/flag",
+    "/api/v1/auth/login",
+    "/api/v1/auth/password",
+];
+
 /// Upper bounds of the latency buckets, in seconds.
 const LATENCY_BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
@@ -139,6 +147,11 @@ impl Metrics {
             latency.clone(),
         );
         let rate_limited = Family::<RouteOnly, Counter>::default();
+        for route in RATE_LIMITED_ROUTES {
+            let _ = rate_limited.get_or_create(&RouteOnly {
+                route: route.to_owned(),
+            });
+        }
         registry.register(
             "colloquy_rate_limited",
             "Requests refused by a rate limit (429), by route pattern",
