@@ -27,25 +27,13 @@ pub fn single_line(
             Ok(None)
         };
     }
-    if trimmed.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters or line breaks",
-        ));
-    }
-    if trimmed.chars().any(is_bidi_control) {
-        return Err(FieldError::new(
-            field,
-            "must not contain text-direction override characters",
-        ));
-    }
-    let length = trimmed.chars().count();
-    if length > max {
-        return Err(FieldError::new(
-            field,
-            format!("must be at most {max} characters (it has {length})"),
-        ));
-    }
+    check(
+        field,
+        trimmed,
+        max,
+        |c| c.is_control(),
+        "must not contain control characters or line breaks",
+    )?;
     Ok(Some(trimmed.to_owned()))
 }
 
@@ -57,29 +45,42 @@ pub fn multi_line(field: &str, value: &str, max: usize) -> Result<String, FieldE
     if trimmed.is_empty() {
         return Err(FieldError::new(field, "must not be empty"));
     }
-    if trimmed
-        .chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            "must not contain control characters",
-        ));
+    check(
+        field,
+        trimmed,
+        max,
+        |c| c.is_control() && c != '\n' && c != '\t',
+        "must not contain control characters",
+    )?;
+    Ok(trimmed.to_owned())
+}
+
+/// The rules both kinds of field share: no `forbidden` characters, no bidi
+/// controls, at most `max` characters.
+fn check(
+    field: &str,
+    text: &str,
+    max: usize,
+    forbidden: impl Fn(char) -> bool,
+    forbidden_message: &str,
+) -> Result<(), FieldError> {
+    if text.chars().any(forbidden) {
+        return Err(FieldError::new(field, forbidden_message));
     }
-    if trimmed.chars().any(is_bidi_control) {
+    if text.chars().any(is_bidi_control) {
         return Err(FieldError::new(
             field,
             "must not contain text-direction override characters",
         ));
     }
-    let length = trimmed.chars().count();
+    let length = text.chars().count();
     if length > max {
         return Err(FieldError::new(
             field,
             format!("must be at most {max} characters (it has {length})"),
         ));
     }
-    Ok(trimmed.to_owned())
+    Ok(())
 }
 
 #[cfg(test)]
