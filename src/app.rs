@@ -440,10 +440,47 @@ fn workspace_housekeeping(state: &AppState) {
     }
 }
 
-/// Forgets idle rate-limit state and dead sessions every few minutes, on
-/// a plain thread that ends once the server (the last owner of the state)
-/// is gone.
+/// Forgets idle rate-limit state and dead sessions, and purges readers'
+/// personal data past `privacy.retention_days`, every few minutes; every
+/// two seconds, drops the cached threads that another process (`colloquy
+/// reader erase`) marked as changed. Runs on a plain thread that ends once
+/// the server (the last owner of the state) is gone.
 fn spawn_housekeeping(state: &web::Data<AppState>) {
+    /// The privacy share: the retention purge and old marks.
+    fn privacy_housekeeping(state: &AppState) {
+        let now = crate::domain::time::now();
+        let done = state
+            .pool
+            .get()
+            .map_err(anyhow::Error::from)
+            .and_then(|mut conn| {
+                Ok(crate::privacy::housekeeping(
+                    &mut conn,
+                    &state.settings.privacy,
+                    now,
+                )?)
+            });
+        match done {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(
+                comments = purged,
+                "privacy: e-mail addresses and IP hashes past the retention removed"
+            ),
+            Err(error) => tracing::warn!(%error, "privacy housekeeping failed"),
+        }
+    }
+    const SWEEP: Duration = Duration::from_secs(300);
+    const WATCH: Duration = Duration::from_secs(2);
+    // Read before the first request is served, so that no mark made while
+    // this server runs is mistaken for an old one.
+    let mut external = state
+        .pool
+        .get()
+        .map_err(anyhow::Error::from)
+        .and_then(|mut conn| Ok(crate::privacy::ExternalChanges::start(&mut conn)?));
+    if let Err(error) = &external {
+        tracing::warn!(%error, "cannot follow changes made by other processes");
+    }
     let weak = Arc::downgrade(&state.clone().into_inner());
     let spawned = std::thread::Builder::new()
         .name("colloquy-housekeeping".into())
@@ -451,12 +488,29 @@ fn spawn_housekeeping(state: &web::Data<AppState>) {
             // Comments due to close are closed at start, then with the rest.
             if let Some(state) = weak.upgrade() {
                 workspace_housekeeping(&state);
+                privacy_housekeeping(&state);
             }
+            let mut last_sweep = std::time::Instant::now();
             loop {
-                std::thread::sleep(Duration::from_secs(300));
+                std::thread::sleep(WATCH);
                 let Some(state) = weak.upgrade() else { return };
+                if let Ok(external) = &mut external {
+                    let polled = state
+                        .pool
+                        .get()
+                        .map_err(anyhow::Error::from)
+                        .and_then(|mut conn| Ok(external.poll(&mut conn, &state.cache)?));
+                    if let Err(error) = polled {
+                        tracing::warn!(%error, "reading changes made by other processes failed");
+                    }
+                }
+                if last_sweep.elapsed() < SWEEP {
+                    continue;
+                }
+                last_sweep = std::time::Instant::now();
                 state.limits.forget_idle();
                 workspace_housekeeping(&state);
+                privacy_housekeeping(&state);
                 let now = crate::domain::time::now();
                 let idle = now - i64::from(state.settings.session.idle_minutes) * 60;
                 let purged = state

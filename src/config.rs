@@ -66,6 +66,8 @@ pub struct Settings {
     /// Close a post's comments this many days after it was published
     /// (0: never).
     pub auto_close_days: u32,
+    /// Readers' personal data: how long it is kept.
+    pub privacy: PrivacySettings,
     /// The Prometheus `/metrics` endpoint.
     pub metrics: MetricsSettings,
 }
@@ -94,8 +96,24 @@ impl Default for Settings {
             cache: CacheSettings::default(),
             bench_routes: false,
             auto_close_days: 0,
+            privacy: PrivacySettings::default(),
             metrics: MetricsSettings::default(),
         }
+    }
+}
+
+/// How long readers' personal data is kept.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PrivacySettings {
+    /// Days after a comment is decided (approved, rejected or spam) before
+    /// its e-mail address and IP hash are removed; 0 keeps them forever.
+    pub retention_days: u32,
+}
+
+impl Default for PrivacySettings {
+    fn default() -> Self {
+        Self { retention_days: 90 }
     }
 }
 

@@ -49,6 +49,15 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Remove the e-mail addresses and IP hashes of comments decided more
+    /// than `privacy.retention_days` ago (the server also does this every
+    /// five minutes).
+    Purge,
+    /// A reader's data, found by the e-mail address they gave.
+    Reader {
+        #[command(subcommand)]
+        command: ReaderCommand,
+    },
     /// Replace the database with the backup FILE (stop the server first);
     /// the old database is kept as DATABASE.before-restore.
     Restore {
@@ -72,6 +81,21 @@ enum ModeratorCommand {
         /// Read the password from standard input (required: passwords never go on the command line).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ReaderCommand {
+    /// Print every comment sent with EMAIL as JSON.
+    Export {
+        /// The reader's e-mail address (case of ASCII letters ignored).
+        email: String,
+    },
+    /// Erase every comment sent with EMAIL: deleted, or kept as
+    /// "[removed]" where replies or log entries refer to it.
+    Erase {
+        /// The reader's e-mail address (case of ASCII letters ignored).
+        email: String,
     },
 }
 
@@ -123,6 +147,22 @@ fn run() -> anyhow::Result<()> {
             ));
             Ok(())
         }
+        Command::Purge => {
+            let pool = open(&settings)?;
+            let mut conn = pool.get()?;
+            let now = colloquy::domain::time::now();
+            let purged = colloquy::privacy::purge(&mut conn, &settings.privacy, now)?;
+            if settings.privacy.retention_days == 0 {
+                say("privacy.retention_days is 0: personal data is kept; nothing purged");
+            } else {
+                say(&format!(
+                    "{purged} comments decided more than {} days ago: e-mail address and IP hash removed",
+                    settings.privacy.retention_days
+                ));
+            }
+            Ok(())
+        }
+        Command::Reader { command } => reader(&settings, command),
         Command::Restore { file } => {
             let existed = settings.database.exists();
             let copied = colloquy::backup::restore(&file, &settings.database)?;
@@ -142,6 +182,30 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn reader(settings: &Settings, command: ReaderCommand) -> anyhow::Result<()> {
+    let pool = open(settings)?;
+    let mut conn = pool.get()?;
+    let now = colloquy::domain::time::now();
+    match command {
+        ReaderCommand::Export { email } => {
+            let email = colloquy::privacy::checked_email(&email)?;
+            let export = colloquy::privacy::export(&mut conn, &email, now)?;
+            say(&serde_json::to_string_pretty(&export)?);
+        }
+        ReaderCommand::Erase { email } => {
+            let email = colloquy::privacy::checked_email(&email)?;
+            let erased = colloquy::privacy::erase(&mut conn, &email, now)?;
+            say(&format!(
+                "{} comments deleted, {} kept as \"[removed]\" placeholders (replies or log entries refer to them); {} public threads changed; logged as reader_erase",
+                erased.deleted.len(),
+                erased.anonymised.len(),
+                erased.posts.len()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Opens the database, creating it and applying migrations.

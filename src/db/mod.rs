@@ -8,6 +8,7 @@ pub mod comments;
 pub mod moderation;
 pub mod pool;
 pub mod posts;
+pub mod privacy;
 pub mod writer;
 #[rustfmt::skip]
 #[allow(missing_docs)]

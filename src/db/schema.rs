@@ -21,6 +21,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    cache_invalidations (id) {
+        id -> Integer,
+        post_id -> Integer,
+        at -> BigInt,
+    }
+}
+
+diesel::table! {
     claims (comment_id) {
         comment_id -> Integer,
         moderator_id -> Integer,
@@ -145,6 +153,7 @@ diesel::table! {
 diesel::joinable!(auto_closed_posts -> posts (post_id));
 diesel::joinable!(bans -> comments (comment_id));
 diesel::joinable!(bans -> moderators (moderator_id));
+diesel::joinable!(cache_invalidations -> posts (post_id));
 diesel::joinable!(claims -> comments (comment_id));
 diesel::joinable!(claims -> moderators (moderator_id));
 diesel::joinable!(comments -> moderators (moderator_id));
@@ -159,6 +168,7 @@ diesel::joinable!(terms -> moderators (moderator_id));
 diesel::allow_tables_to_appear_in_same_query!(
     auto_closed_posts,
     bans,
+    cache_invalidations,
     claims,
     comments,
     flags,

@@ -1,0 +1,171 @@
+//! Readers' personal data, as operators handle it: the retention purge
+//! (run by the server's housekeeping and by `colloquy purge`), a reader's
+//! export and erasure (`colloquy reader export|erase EMAIL`), and the
+//! watch through which a running server learns of threads another process
+//! changed.
+
+use crate::cache::Cache;
+use crate::config::PrivacySettings;
+use crate::db::privacy::{self as privacy_db, Erased};
+use crate::domain::comment::Email;
+use crate::domain::render::render_comment;
+use crate::domain::time::rfc3339;
+use diesel::{QueryResult, SqliteConnection};
+use serde::Serialize;
+
+/// The body a placeholder shows in place of an erased comment.
+pub const REMOVED_BODY: &str = "Removed at the author's request.";
+
+/// How long the marks of changes made by other processes are kept.
+const MARK_LIFETIME_SECS: i64 = 24 * 60 * 60;
+
+/// Removes the e-mail addresses and IP hashes of comments decided more
+/// than `retention_days` ago (nothing when it is 0). Returns how many
+/// comments were purged; each batch is logged as `privacy_purge`.
+pub fn purge(
+    conn: &mut SqliteConnection,
+    settings: &PrivacySettings,
+    now: i64,
+) -> QueryResult<usize> {
+    if settings.retention_days == 0 {
+        return Ok(0);
+    }
+    let cutoff = now - i64::from(settings.retention_days) * 24 * 60 * 60;
+    privacy_db::purge_personal_data(conn, cutoff, settings.retention_days, now)
+}
+
+/// Checks an e-mail address given on the command line.
+pub fn checked_email(email: &str) -> anyhow::Result<String> {
+    match Email::parse(email) {
+        Ok(Some(email)) => Ok(email.as_str().to_owned()),
+        Ok(None) => anyhow::bail!("give the reader's e-mail address"),
+        Err(error) => anyhow::bail!("the e-mail address {}", error.message),
+    }
+}
+
+/// The post a comment is under, as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedPost {
+    /// Its slug.
+    pub slug: String,
+    /// Its title.
+    pub title: String,
+    /// Where the blog shows it.
+    pub url: Option<String>,
+}
+
+/// One of the reader's comments, as exported: what they sent and what
+/// became of it, nothing about anyone else.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedComment {
+    /// Its id.
+    pub id: i32,
+    /// The post.
+    pub post: ExportedPost,
+    /// The id of the comment it answered, if any.
+    pub parent_id: Option<i32>,
+    /// When it was sent (RFC 3339).
+    pub created_at: String,
+    /// `pending`, `approved`, `rejected` or `spam`.
+    pub status: String,
+    /// When it was last decided (RFC 3339).
+    pub moderated_at: Option<String>,
+    /// The rejection reason's id.
+    pub reason: Option<String>,
+    /// The name it was signed with.
+    pub author_name: String,
+    /// The location given.
+    pub author_location: Option<String>,
+    /// The e-mail address given.
+    pub email: Option<String>,
+    /// Whether the keyed hash of the sender's IP address is still kept
+    /// (the hash itself means nothing without the server's key).
+    pub ip_hash_kept: bool,
+    /// The text as sent (Markdown).
+    pub body: String,
+}
+
+/// Everything stored under one e-mail address.
+#[derive(Debug, Clone, Serialize)]
+pub struct Export {
+    /// The address asked for.
+    pub email: String,
+    /// When the export was made (RFC 3339).
+    pub exported_at: String,
+    /// The reader's comments, oldest first.
+    pub comments: Vec<ExportedComment>,
+}
+
+/// Every comment sent with `email` (ignoring the case of ASCII letters).
+pub fn export(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult<Export> {
+    let rows = privacy_db::comments_by_email(conn, email)?;
+    Ok(Export {
+        email: email.to_owned(),
+        exported_at: rfc3339(now),
+        comments: rows
+            .into_iter()
+            .map(|(c, slug, title, url)| ExportedComment {
+                id: c.id,
+                post: ExportedPost { slug, title, url },
+                parent_id: c.parent_id,
+                created_at: rfc3339(c.created_at),
+                status: c.status,
+                moderated_at: c.moderated_at.map(rfc3339),
+                reason: c.reason,
+                author_name: c.author_name,
+                author_location: c.author_location,
+                email: c.email,
+                ip_hash_kept: c.ip_hash.is_some(),
+                body: c.body_source,
+            })
+            .collect(),
+    })
+}
+
+/// Erases every comment sent with `email`: deleted where nothing refers
+/// to it, otherwise kept as a "[removed]" placeholder; logged, and the
+/// changed threads marked for every running server's cache.
+pub fn erase(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult<Erased> {
+    let placeholder = render_comment(REMOVED_BODY);
+    privacy_db::erase(conn, email, REMOVED_BODY, &placeholder, now)
+}
+
+/// Follows the marks other processes leave when they change a thread, and
+/// drops those threads from this server's cache.
+#[derive(Debug, Clone, Copy)]
+pub struct ExternalChanges {
+    seen: i32,
+}
+
+impl ExternalChanges {
+    /// Starts after the newest mark: the cache of a starting server is
+    /// empty, so older marks concern it not.
+    pub fn start(conn: &mut SqliteConnection) -> QueryResult<Self> {
+        Ok(Self {
+            seen: privacy_db::latest_mark(conn)?,
+        })
+    }
+
+    /// Drops the threads marked since the last poll; returns how many
+    /// marks there were.
+    pub fn poll(&mut self, conn: &mut SqliteConnection, cache: &Cache) -> QueryResult<usize> {
+        let marks = privacy_db::marks_after(conn, self.seen)?;
+        for (id, post_id) in &marks {
+            cache.invalidate(*post_id);
+            self.seen = self.seen.max(*id);
+        }
+        Ok(marks.len())
+    }
+}
+
+/// The privacy share of the server's housekeeping: the retention purge,
+/// and forgetting marks every server has long seen.
+pub fn housekeeping(
+    conn: &mut SqliteConnection,
+    settings: &PrivacySettings,
+    now: i64,
+) -> QueryResult<usize> {
+    let purged = purge(conn, settings, now)?;
+    privacy_db::prune_marks(conn, now - MARK_LIFETIME_SECS)?;
+    Ok(purged)
+}
