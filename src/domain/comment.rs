@@ -109,6 +109,10 @@ pub enum LooseId {
     Number(i64),
     /// A form field (or a JSON string).
     Text(String),
+    /// A JSON number written with a fraction (`12.0`, which JSON Schema
+    /// counts as an integer): read when it is whole.
+    #[serde(skip_serializing)]
+    Fraction(f64),
 }
 
 impl LooseId {
@@ -116,6 +120,9 @@ impl LooseId {
     pub fn parse(&self, field: &str) -> Result<Option<i32>, FieldError> {
         let number = match self {
             Self::Number(n) => *n,
+            // Saturating; anything out of range fails the check below.
+            Self::Fraction(f) if f.fract() == 0.0 => *f as i64,
+            Self::Fraction(_) => return Err(FieldError::new(field, "must be a comment id")),
             Self::Text(t) if t.trim().is_empty() => return Ok(None),
             Self::Text(t) => t
                 .trim()
@@ -134,14 +141,27 @@ impl LooseId {
 /// Every field is optional here so that a missing field is a 422 naming it,
 /// not an opaque 400.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({
+    "author_name": "Mari",
+    "author_location": "United States",
+    "body": "Is there a *reciprocal* arrangement?",
+}))]
 pub struct CommentForm {
     /// The reader's name.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,78}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$")]
     pub author_name: Option<String>,
     /// The reader's location.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,78}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub author_location: Option<String>,
     /// The reader's e-mail address.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,252}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub email: Option<String>,
     /// The comment text.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,9998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$")]
     pub body: Option<String>,
     /// The approved comment this one answers.
     pub parent_id: Option<LooseId>,
@@ -250,6 +270,13 @@ mod tests {
         );
         f.parent_id = Some(LooseId::Text(String::new()));
         assert_eq!(NewComment::parse(&f).unwrap().parent_id, None);
+        f.parent_id = Some(LooseId::Fraction(12.0));
+        assert_eq!(
+            NewComment::parse(&f).unwrap().parent_id,
+            Some(CommentId(12))
+        );
+        f.parent_id = Some(LooseId::Fraction(12.5));
+        assert!(NewComment::parse(&f).is_err());
         f.parent_id = Some(LooseId::Number(-3));
         assert!(NewComment::parse(&f).is_err());
         f.parent_id = Some(LooseId::Text("12abc".into()));

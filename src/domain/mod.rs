@@ -11,6 +11,7 @@ pub mod spam;
 pub mod terms;
 pub mod text;
 pub mod time;
+pub mod whole;
 
 /// A problem with one input field, reported to the client in a 422.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]

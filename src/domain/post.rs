@@ -53,18 +53,32 @@ impl Slug {
 #[serde(deny_unknown_fields)]
 pub struct PostForm {
     /// The post's slug.
+    #[schema(pattern = r"^\s*[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?\s*$")]
     pub slug: Option<String>,
     /// Its title.
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,298}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$"
+    )]
     pub title: Option<String>,
     /// Who wrote it.
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,298}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$"
+    )]
     pub author: Option<String>,
     /// When it was published (RFC 3339).
+    #[schema(format = DateTime)]
     pub published_at: Option<String>,
     /// Where the blog shows it.
     pub url: Option<String>,
     /// A sentence or two for lists.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub summary: Option<String>,
     /// Markdown body.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,199998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub body: Option<String>,
     /// Whether readers may comment (patch only).
     pub comments_open: Option<bool>,

@@ -123,13 +123,19 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct NewAccountBody {
     /// Sign-in name.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,62}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$")]
     pub username: Option<String>,
     /// Name shown in the workspace (defaults to the user name).
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,78}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub display_name: Option<String>,
     /// `moderator`, `editor` or `admin`.
+    #[schema(value_type = Role, required = true)]
     pub role: Option<String>,
     /// A password; without one, a one-time password is generated and
     /// returned once (an invitation).
+    #[schema(min_length = 10, max_length = 1000)]
     pub password: Option<String>,
 }
 
@@ -221,10 +227,14 @@ pub async fn create(
 #[serde(deny_unknown_fields)]
 pub struct AccountChangeBody {
     /// New role.
+    #[schema(value_type = Option<Role>)]
     pub role: Option<String>,
     /// Disable or enable.
     pub disabled: Option<bool>,
     /// New display name.
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,78}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$"
+    )]
     pub display_name: Option<String>,
 }
 
@@ -236,7 +246,7 @@ pub struct AccountChangeBody {
     path = "/api/v1/moderation/accounts/{id}",
     tag = "accounts",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The account.")),
+    params(("id" = i32, Path, description = "The account.", example = 1)),
     request_body(content = AccountChangeBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed (admins).", body = AccountView),
@@ -298,7 +308,7 @@ pub async fn update(
     path = "/api/v1/moderation/accounts/{id}/password",
     tag = "accounts",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The account.")),
+    params(("id" = i32, Path, description = "The account.", example = 1)),
     responses(
         (status = 200, description = "A new one-time password, shown once (admins); the account's sessions ended.", body = crate::http::openapi::AccountWithPassword),
         (status = 403, response = crate::http::openapi::Forbidden),
@@ -331,8 +341,10 @@ pub async fn reset_password(
 #[serde(deny_unknown_fields)]
 pub struct PasswordBody {
     /// The password now in use.
+    #[schema(value_type = String, required = true)]
     pub current_password: Option<String>,
     /// The new one.
+    #[schema(value_type = String, required = true, min_length = 10, max_length = 1000)]
     pub new_password: Option<String>,
 }
 

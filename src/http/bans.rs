@@ -102,16 +102,27 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct BanBody {
     /// `email` or `ip_hash`.
+    #[schema(value_type = crate::http::openapi::BanKindName, required = true)]
     pub kind: Option<String>,
     /// Ban the sender of this comment (by its e-mail or its IP hash).
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
     pub comment_id: Option<i32>,
     /// The address, for an e-mail ban not made from a comment.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,252}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub email: Option<String>,
     /// Why.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,498}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub note: Option<String>,
     /// When it ends (RFC 3339, in the future).
+    #[schema(format = DateTime)]
     pub expires_at: Option<String>,
     /// Or: how many days it lasts.
+    #[schema(minimum = 1, maximum = 3650)]
+    #[serde(default, deserialize_with = "crate::domain::whole::option")]
     pub days: Option<i64>,
 }
 
@@ -287,7 +298,7 @@ pub async fn create(
     path = "/api/v1/moderation/bans/{id}",
     tag = "bans",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The ban.")),
+    params(("id" = i32, Path, description = "The ban.", example = 1)),
     responses(
         (status = 204, description = "Lifted."),
         (status = 404, response = crate::http::openapi::NotFound),
@@ -352,8 +363,10 @@ fn term_view(t: terms_db::TermRow, by: Option<String>) -> serde_json::Value {
 #[serde(deny_unknown_fields)]
 pub struct TermBody {
     /// The word or phrase; a trailing `*` matches any ending.
+    #[schema(value_type = String, required = true)]
     pub term: Option<String>,
     /// `banned` or `suspect`.
+    #[schema(value_type = crate::http::openapi::TermKindName, required = true)]
     pub kind: Option<String>,
     /// For a banned term: the id of the reason it cites.
     pub reason: Option<String>,
@@ -430,7 +443,7 @@ pub async fn add_term(
     path = "/api/v1/moderation/terms/{id}",
     tag = "bans",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The term.")),
+    params(("id" = i32, Path, description = "The term.", example = 1)),
     responses(
         (status = 204, description = "Removed (admins)."),
         (status = 403, response = crate::http::openapi::Forbidden),

@@ -104,7 +104,7 @@ pub(crate) fn post_id(
     params(
         ("status" = Option<crate::http::openapi::QueueTab>, Query, description = "The tab: `pending` (default), `approved`, `rejected`, `spam` or `flagged`."),
         ("post" = Option<String>, Query, description = "Only this post's comments (slug); an unknown one is 404."),
-        ("q" = Option<String>, Query, max_length = 200, description = "Only comments whose body, author name, location or e-mail contains this (ASCII case ignored; at most 200 characters)."),
+        ("q" = Option<String>, Query, pattern = r"^\s*(?:\S(?:[\s\S]{0,198}\S)?)?\s*$", description = "Only comments whose body, author name, location or e-mail contains this (ASCII case ignored; at most 200 characters)."),
         ("order" = Option<crate::http::openapi::ThreadOrder>, Query, description = "`oldest` (default) or `newest` first."),
         crate::http::openapi::Paging,
     ),
@@ -161,6 +161,7 @@ pub(crate) fn with_context(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RejectBody {
     /// The id of a configured reason.
+    #[schema(value_type = String, required = true)]
     pub reason: Option<String>,
 }
 
@@ -217,7 +218,7 @@ async fn decide_one(
     path = "/api/v1/moderation/comments/{id}/approve",
     tag = "moderation",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The comment.")),
+    params(("id" = i32, Path, description = "The comment.", example = 1)),
     responses(
         (status = 200, description = "Approved; the comment as it now stands.", body = ModComment),
         (status = 404, response = crate::http::openapi::NotFound),
@@ -238,7 +239,7 @@ pub async fn approve(
     path = "/api/v1/moderation/comments/{id}/reject",
     tag = "moderation",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The comment.")),
+    params(("id" = i32, Path, description = "The comment.", example = 1)),
     request_body(content = RejectBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Rejected; the comment as it now stands.", body = ModComment),
@@ -269,7 +270,7 @@ pub async fn reject(
     path = "/api/v1/moderation/comments/{id}/spam",
     tag = "moderation",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The comment.")),
+    params(("id" = i32, Path, description = "The comment.", example = 1)),
     responses(
         (status = 200, description = "Filed as spam; the comment as it now stands.", body = ModComment),
         (status = 404, response = crate::http::openapi::NotFound),
@@ -291,8 +292,11 @@ pub const MAX_BULK: usize = 200;
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BulkBody {
     /// The comments.
+    #[schema(min_items = 1, max_items = 200)]
+    #[serde(deserialize_with = "crate::domain::whole::list")]
     pub ids: Vec<i32>,
     /// `approve`, `reject` or `spam`.
+    #[schema(value_type = crate::http::openapi::DecisionAction)]
     pub action: String,
     /// The reason, for `reject`.
     pub reason: Option<String>,
@@ -355,6 +359,7 @@ pub async fn bulk(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ReplyBody {
     /// Markdown text.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,9998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$")]
     pub body: Option<String>,
     /// The comment answered (any status, same post).
     pub parent_id: Option<LooseId>,
@@ -367,7 +372,7 @@ pub struct ReplyBody {
     path = "/api/v1/moderation/posts/{slug}/replies",
     tag = "moderation",
     security(("session" = [], "csrf" = [])),
-    params(("slug" = String, Path, description = "The post's slug.")),
+    params(("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue")),
     request_body(content = ReplyBody, content_type = "application/json"),
     responses(
         (status = 201, description = "An official reply, published at once.", body = ThreadComment),
@@ -579,7 +584,7 @@ pub async fn create_post(
     path = "/api/v1/moderation/posts/{slug}",
     tag = "moderation",
     security(("session" = [], "csrf" = [])),
-    params(("slug" = String, Path, description = "The post's slug.")),
+    params(("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue")),
     request_body(content = PostForm, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed (editors and admins).", body = PostDetail),

@@ -96,7 +96,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
         schemas(
             Problem, FieldError, Role, Reason, History, PostView, PostDetail, ThreadPost,
             ThreadComment, ThreadView, ModComment, ParentView, ClaimView, QueueView, LogView,
-            LogPage,
+            LogPage, ThreadOrder, QueueTab, Limit, DecisionAction, BanKindName, TermKindName,
         ),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,
@@ -191,30 +191,109 @@ pub async fn openapi_json(req: HttpRequest) -> HttpResponse {
 #[allow(dead_code)]
 async fn embed_css() {}
 
-/// Order of top-level items.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum ThreadOrder {
-    /// Oldest first (the default).
-    Oldest,
-    /// Newest first.
-    Newest,
+/// A string enumeration whose empty value means the default (the
+/// server reads `?order=` as no `order`), which a derived schema cannot
+/// say.
+fn choice(description: &str, values: &[&str]) -> RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(description))
+        .enum_values(Some(values.iter().copied()))
+        .into()
 }
 
+/// Order of top-level items: `oldest` (the default, also when empty) or
+/// `newest`.
+pub struct ThreadOrder;
+
+impl utoipa::PartialSchema for ThreadOrder {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        choice(
+            "Order: `oldest` (the default, also when empty) or `newest` first.",
+            &["", "oldest", "newest"],
+        )
+    }
+}
+
+impl ToSchema for ThreadOrder {}
+
+/// A page size: a whole number from 0 (read as 1), or empty for the
+/// default.
+pub struct Limit;
+
+impl utoipa::PartialSchema for Limit {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+                    .minimum(Some(0)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([""])),
+            )
+            .description(Some(
+                "Items wanted, clamped to 1..=200 (a larger number gives 200); empty for the \
+                 default. Negative or non-numeric is 400.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for Limit {}
+
 /// A tab of the moderation queue.
+pub struct QueueTab;
+
+impl utoipa::PartialSchema for QueueTab {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        choice(
+            "A tab of the queue: `pending` (the default, also when empty), `approved`, \
+             `rejected`, `spam`, or `flagged` (open reader flags, whatever the status).",
+            &["", "pending", "approved", "rejected", "spam", "flagged"],
+        )
+    }
+}
+
+impl ToSchema for QueueTab {}
+
+/// What a bulk decision does.
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
-pub enum QueueTab {
-    /// Waiting for a decision (the default).
-    Pending,
-    /// Approved.
-    Approved,
-    /// Rejected.
-    Rejected,
-    /// In the spam bin.
+pub enum DecisionAction {
+    /// Publish.
+    Approve,
+    /// Reject, citing `reason`.
+    Reject,
+    /// File as spam.
     Spam,
-    /// With open reader flags, whatever their status.
-    Flagged,
+}
+
+/// What a ban matches.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum BanKindName {
+    /// An e-mail address (compared ignoring case).
+    Email,
+    /// The keyed hash of the sender's IP address (IPv6 by /64).
+    IpHash,
+}
+
+/// Which list a term is on.
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum TermKindName {
+    /// A comment containing it is rejected.
+    Banned,
+    /// A comment containing it waits with a signal.
+    Suspect,
 }
 
 /// Adds the session cookie and CSRF header schemes.
@@ -573,7 +652,7 @@ pub struct AccountWithPassword {
 pub struct Paging {
     /// Items wanted; clamped to 1..=200 (a larger number gives 200). A
     /// negative or non-numeric value is 400.
-    #[param(minimum = 0)]
+    #[param(value_type = Option<Limit>)]
     pub limit: Option<i64>,
     /// The `next` of the previous page; opaque (one this server did not
     /// make is 400).

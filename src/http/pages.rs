@@ -156,7 +156,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     path = "/posts/{slug}",
     tag = "pages",
     params(
-        ("slug" = String, Path, description = "The post's slug."),
+        ("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue"),
         ("lang" = Option<String>, Query, description = "The widget's language: `en` (default), `ru`, `fr`, `es` or `ar`."),
         ("theme" = Option<String>, Query, description = "`light` or `dark`; otherwise the reader's system setting."),
     ),
@@ -206,7 +206,7 @@ pub struct ThreadPageQuery {
     path = "/threads/{slug}",
     tag = "pages",
     params(
-        ("slug" = String, Path, description = "The post's slug."),
+        ("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue"),
         ("reply_to" = Option<i32>, Query, description = "Pre-fills the form as a reply to this comment."),
         crate::http::openapi::Paging,
     ),

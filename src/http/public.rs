@@ -62,7 +62,7 @@ pub async fn list_posts(
     get,
     path = "/api/v1/posts/{slug}",
     tag = "public",
-    params(("slug" = String, Path, description = "The post's slug.")),
+    params(("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue")),
     responses(
         (status = 200, description = "The post with its sanitised body.", body = PostDetail),
         (status = 404, response = crate::http::openapi::NotFound),
@@ -142,7 +142,7 @@ pub struct ThreadQuery {
     path = "/api/v1/posts/{slug}/comments",
     tag = "public",
     params(
-        ("slug" = String, Path, description = "The post's slug."),
+        ("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue"),
         ("order" = Option<crate::http::openapi::ThreadOrder>, Query, description = "Order of top-level items: `oldest` (default) or `newest`."),
         crate::http::openapi::Paging,
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 while it is current."),
@@ -304,7 +304,7 @@ pub const AWAITING_REVIEW: &str =
     post,
     path = "/api/v1/posts/{slug}/comments",
     tag = "public",
-    params(("slug" = String, Path, description = "The post's slug.")),
+    params(("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue")),
     request_body(
         description = "The comment. A form posted by a browser (`Accept` naming `text/html`) gets the same statuses as HTML pages.",
         content(
@@ -559,6 +559,9 @@ pub async fn counts(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct FlagBody {
     /// Why the reader reports the comment.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,498}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub reason: Option<String>,
 }
 
@@ -570,7 +573,7 @@ pub const MAX_FLAG_REASON: usize = 500;
     post,
     path = "/api/v1/comments/{id}/flag",
     tag = "public",
-    params(("id" = i32, Path, description = "An approved comment.")),
+    params(("id" = i32, Path, description = "An approved comment.", example = 1)),
     request_body(content = FlagBody, content_type = "application/json"),
     responses(
         (status = 202, description = "The report was received.", body = crate::http::openapi::FlagReceived),

@@ -42,7 +42,7 @@ pub struct StatsQuery {
     security(("session" = [])),
     params(
         ("post" = Option<String>, Query, description = "Only this post (slug); an unknown one is 404."),
-        ("q" = Option<String>, Query, max_length = 200, description = "Only comments containing this text (at most 200 characters)."),
+        ("q" = Option<String>, Query, pattern = r"^\s*(?:\S(?:[\s\S]{0,198}\S)?)?\s*$", description = "Only comments containing this text (at most 200 characters)."),
     ),
     responses(
         (status = 200, description = "Counts per tab, the oldest pending comment, pending per post.", body = crate::http::openapi::Stats),
@@ -119,7 +119,7 @@ impl ClaimAnswer {
     path = "/api/v1/moderation/comments/{id}/claim",
     tag = "workspace",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The comment.")),
+    params(("id" = i32, Path, description = "The comment.", example = 1)),
     responses(
         (status = 200, description = "The claim (the caller's, or another moderator's with `mine: false`) and the comment's status.", body = crate::http::openapi::ClaimState),
         (status = 404, response = crate::http::openapi::NotFound),
@@ -151,7 +151,7 @@ pub async fn claim(
     path = "/api/v1/moderation/comments/{id}/claim",
     tag = "workspace",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The comment.")),
+    params(("id" = i32, Path, description = "The comment.", example = 1)),
     responses((status = 204, description = "The caller's claim (if any) is given up.")),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -197,6 +197,7 @@ pub async fn claims(
 #[serde(deny_unknown_fields)]
 pub struct CommentReplyBody {
     /// Markdown text.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,9998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$")]
     pub body: Option<String>,
     /// Approve the comment in the same step.
     #[serde(default)]
@@ -240,7 +241,7 @@ fn official_row<'a>(
     path = "/api/v1/moderation/comments/{id}/replies",
     tag = "workspace",
     security(("session" = [], "csrf" = [])),
-    params(("id" = i32, Path, description = "The comment answered.")),
+    params(("id" = i32, Path, description = "The comment answered.", example = 1)),
     request_body(content = CommentReplyBody, content_type = "application/json"),
     responses(
         (status = 201, description = "The official reply, and the comment as it now stands.", body = crate::http::openapi::ReplyResult),
@@ -303,6 +304,9 @@ pub async fn reply_to_comment(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct PreviewBody {
     /// Markdown text.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,9998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
     pub body: Option<String>,
 }
 
@@ -344,7 +348,7 @@ pub async fn preview(
     path = "/api/v1/moderation/posts/{slug}",
     tag = "moderation",
     security(("session" = [])),
-    params(("slug" = String, Path, description = "The post's slug.")),
+    params(("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue")),
     responses(
         (status = 200, description = "The post with its Markdown source and auto-close time.", body = crate::http::openapi::EditorPost),
         (status = 404, response = crate::http::openapi::NotFound),

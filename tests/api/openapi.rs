@@ -241,3 +241,29 @@ async fn the_document_is_served_and_cacheable() {
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 }
+
+#[test]
+fn every_reference_in_the_document_resolves() {
+    fn walk(value: &Value, doc: &Value, missing: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(target)) = map.get("$ref") {
+                    let pointer = target.trim_start_matches('#');
+                    if doc.pointer(pointer).is_none() {
+                        missing.push(target.clone());
+                    }
+                }
+                map.values().for_each(|v| walk(v, doc, missing));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, doc, missing)),
+            _ => {}
+        }
+    }
+    let doc = document();
+    let mut missing = Vec::new();
+    walk(&doc, &doc, &mut missing);
+    assert!(
+        missing.is_empty(),
+        "unresolved: {missing:?} (list the type in components(schemas(…)))"
+    );
+}
