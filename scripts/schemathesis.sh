@@ -62,7 +62,7 @@ export COLLOQUY_DATABASE="$WORK/colloquy.db"
 export COLLOQUY_BIND="127.0.0.1:0"
 # The fuzzer sends far more than readers may; 429s would hide the rest.
 export COLLOQUY_RATE_LIMIT__ENABLED=false
-export RUST_LOG=${RUST_LOG:-warn}
+export COLLOQUY_LOG=${COLLOQUY_LOG:-warn}
 
 PASSWORD="fuzz-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s' "$PASSWORD" | "$BIN" moderator add fuzzer --role admin --password-stdin >/dev/null
