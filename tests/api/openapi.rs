@@ -49,33 +49,35 @@ fn wired() -> BTreeMap<String, BTreeSet<String>> {
     let scope_at = body
         .find("web::scope(\"/api/v1\")")
         .expect("an /api/v1 scope");
+    // Each `resource(` call, however rustfmt wraps it: two string literals.
+    let literal = |text: &str| -> Option<(String, usize)> {
+        let trimmed = text.trim_start();
+        let skipped = text.len() - trimmed.len();
+        let inner = trimmed.strip_prefix('"')?;
+        let end = inner.find('"')?;
+        Some((inner[..end].to_owned(), skipped + 1 + end + 1))
+    };
     let mut routes = BTreeMap::new();
-    let mut rest = body;
-    let mut offset = 0;
-    while let Some(at) = rest.find("resource(\"") {
-        let start = at + "resource(\"".len();
-        let tail = &rest[start..];
-        let path_end = tail.find('"').unwrap();
-        let path = &tail[..path_end];
-        let after = &tail[path_end..];
-        // `resource("PATH", "METHODS")`; the helper's own definition has
-        // no string literal and is skipped by the `("` above.
-        if let Some(methods) = after.strip_prefix("\", \"") {
-            let methods = &methods[..methods.find('"').unwrap()];
-            let inside_scope = offset + at > scope_at;
-            let full = if inside_scope {
-                format!("/api/v1{path}")
-            } else {
-                path.to_owned()
-            };
-            let full = full.replace(":.*}", "}");
-            routes.insert(
-                full,
-                methods.split(',').map(|m| m.trim().to_owned()).collect(),
-            );
-        }
-        offset += start;
-        rest = &rest[start..];
+    let mut at = 0;
+    while let Some(found) = body[at..].find("resource(") {
+        let start = at + found + "resource(".len();
+        at = start;
+        let Some((path, used)) = literal(&body[start..]) else {
+            continue; // the helper's own definition
+        };
+        let after = body[start + used..].trim_start();
+        let Some((methods, _)) = after.strip_prefix(',').and_then(literal) else {
+            continue;
+        };
+        let full = if start > scope_at {
+            format!("/api/v1{path}")
+        } else {
+            path
+        };
+        routes.insert(
+            full.replace(":.*}", "}"),
+            methods.split(',').map(|m| m.trim().to_owned()).collect(),
+        );
     }
     routes
 }
