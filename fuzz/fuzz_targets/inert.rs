@@ -5,7 +5,17 @@
 
 /// Tags a reader's comment may contain.
 const COMMENT_TAGS: &[&str] = &[
-    "p", "br", "em", "strong", "a", "code", "pre", "blockquote", "ul", "ol", "li",
+    "p",
+    "br",
+    "em",
+    "strong",
+    "a",
+    "code",
+    "pre",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
 ];
 /// Post bodies may also have these.
 const POST_TAGS: &[&str] = &["h2", "h3", "h4"];
