@@ -17,6 +17,7 @@ mod openapi;
 mod posts;
 mod privacy;
 mod rate_limits;
+mod render_properties;
 mod sanitising;
 mod submit;
 mod thread;
