@@ -46,6 +46,10 @@ fn sanitiser(extra_tags: &[&'static str]) -> Builder<'static> {
     let mut builder = Builder::empty();
     builder
         .tags(tags)
+        // No attribute on any tag but those named below (ammonia's empty
+        // builder still allows `title`, `lang` and `hreflang` otherwise).
+        .generic_attributes(HashSet::new())
+        .tag_attributes(std::collections::HashMap::new())
         .add_tag_attributes("a", ["href"])
         .add_tag_attributes("ol", ["start"])
         .url_schemes(["http", "https", "mailto"].into_iter().collect())
@@ -181,6 +185,15 @@ mod tests {
             assert!(!out.contains("<a "), "{hostile} gave {out}");
         }
         assert_eq!(html("<b>hi</b>"), "<p>&lt;b&gt;hi&lt;/b&gt;</p>\n");
+    }
+
+    #[test]
+    fn links_carry_no_attribute_but_href_and_rel() {
+        let out = html("[x](https://example.org \"a title\")");
+        assert_eq!(
+            out,
+            "<p><a href=\"https://example.org\" rel=\"nofollow ugc noopener\">x</a></p>\n"
+        );
     }
 
     #[test]
