@@ -96,7 +96,9 @@ fn main() {
             for (post_id, _) in chunk {
                 let mut rows = Vec::with_capacity(per_post);
                 for j in 0..per_post {
-                    let status = match j % 100 {
+                    // Spread over the whole table, so that a small set has
+                    // pending and rejected comments too.
+                    let status = match (*post_id as usize * 37 + j) % 100 {
                         0..=91 => Status::Approved,
                         92..=96 => Status::Pending,
                         _ => Status::Rejected,
