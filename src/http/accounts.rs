@@ -18,7 +18,6 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// Longest user name.
 pub const MAX_USERNAME: usize = 64;
@@ -381,12 +380,9 @@ pub async fn change_own_password(
         return Err(ApiError::field("current_password", "is not correct"));
     }
     let hashed = hash(new).await?;
-    let keep = req.cookie(SESSION_COOKIE).map(|c| {
-        Sha256::digest(c.value().as_bytes())
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    });
+    let keep = req
+        .cookie(SESSION_COOKIE)
+        .map(|c| super::auth::token_hash(c.value()));
     let id = signed_in.moderator.id;
     db(&state, move |conn| {
         accounts_db::set_password(conn, id, &hashed, id, keep.as_deref(), now())

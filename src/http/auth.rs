@@ -30,7 +30,8 @@ fn random_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-fn token_hash(token: &str) -> String {
+/// What the sessions table stores for a cookie's token: its SHA-256, hex.
+pub(crate) fn token_hash(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
