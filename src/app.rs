@@ -91,6 +91,7 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
     spawn_housekeeping(&state);
     let mut server = HttpServer::new(move || {
         let settings = state.settings.clone();
+        let body_limit = settings.max_body_bytes;
         App::new()
             .app_data(state.clone())
             .app_data(json_config(settings.max_body_bytes))
@@ -106,6 +107,9 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
             .app_data(web::FormConfig::default().limit(settings.max_body_bytes))
             .configure(routes)
             .default_service(web::to(not_found))
+            .wrap(actix_web::middleware::from_fn(move |req, next| {
+                crate::http::middleware::whole_body(body_limit, req, next)
+            }))
             .wrap(cors(&settings))
             .wrap(ErrorHandlers::new().default_handler(problem_fallback))
             .wrap(security_headers())

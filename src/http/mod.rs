@@ -7,6 +7,7 @@ pub mod auth;
 pub mod bans;
 pub mod bench;
 pub mod metrics;
+pub mod middleware;
 pub mod moderation;
 pub mod openapi;
 pub mod pages;

@@ -633,7 +633,14 @@ async fn the_queue_filters_by_post_and_text_and_counts_every_tab() {
              && document.getElementById('oldest').textContent.startsWith('Oldest pending:')",
         )
         .await;
-    // By post: the select lists each post with its pending count.
+    // By post: the select lists each post with its pending count (the
+    // counts arrive with the stats, after the queue itself).
+    b_page
+        .wait_for(
+            "the pending count in the post filter",
+            "return [...document.querySelectorAll('#filter-post option')].some(o => o.textContent.includes('pending'))",
+        )
+        .await;
     let label = b_page
         .eval("return [...document.querySelectorAll('#filter-post option')].map(o => o.textContent).join('|')")
         .await;

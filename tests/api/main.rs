@@ -8,6 +8,7 @@ mod backup;
 mod browser;
 mod cache;
 mod cli;
+mod connections;
 mod errors;
 mod helpers;
 mod isolation;
