@@ -3,7 +3,7 @@
 //! shows the whole idea. It never touches a database that has posts.
 
 use crate::db::comments::{self, NewCommentRow};
-use crate::db::moderation::{LogEntry, append_log};
+use crate::db::log::{self, LogEntry};
 use crate::db::posts::{self, NewPost};
 use crate::domain::comment::CommentBody;
 use crate::domain::moderation::{Kind, Status};
@@ -220,15 +220,7 @@ pub fn seed(
                 }
             }
         }
-        append_log(
-            conn,
-            &LogEntry::account(
-                crate::domain::time::now(),
-                None,
-                "demo_seed",
-                "sample posts and comments added by serve --demo".into(),
-            ),
-        )?;
+        log::append(conn, &LogEntry::demo_seed(crate::domain::time::now()))?;
         Ok(true)
     })
 }

@@ -4,13 +4,11 @@
 use crate::config::{RateLimitSettings, Settings};
 use crate::domain::privacy::network_key;
 use crate::error::ApiError;
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use std::collections::HashMap;
-use std::future::{Ready, ready};
 use std::net::{IpAddr, Ipv4Addr};
 use std::num::NonZeroU32;
 use std::sync::Mutex;
@@ -54,20 +52,6 @@ impl ClientIp {
             }
         }
         Self(client)
-    }
-}
-
-impl FromRequest for ClientIp {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(match req.app_data::<web::Data<crate::app::AppState>>() {
-            Some(state) => Ok(Self::of(req, &state.settings)),
-            None => Err(ApiError::internal(anyhow::anyhow!(
-                "application state missing"
-            ))),
-        })
     }
 }
 

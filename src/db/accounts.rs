@@ -1,6 +1,6 @@
 //! Moderator accounts, their sessions, and instance secrets.
 
-use super::moderation::{LogEntry, append_log};
+use super::log::{self, LogEntry};
 use super::schema::{instance_secrets, moderators, sessions};
 use diesel::prelude::*;
 
@@ -101,10 +101,7 @@ pub fn create_moderator_by(
                     AccountError::Db(e)
                 }
             })?;
-        append_log(
-            conn,
-            &LogEntry::account(now, by, "account_create", format!("{username} as {role}")),
-        )?;
+        log::append(conn, &LogEntry::account_create(now, by, username, role))?;
         Ok(moderator)
     })
 }
@@ -166,25 +163,17 @@ pub fn update_account(
         let name = &before.username;
         let mut entries = Vec::new();
         if role != before.role {
-            entries.push((
-                "account_role",
-                format!("{name}: {} \u{2192} {role}", before.role),
-            ));
+            entries.push(LogEntry::account_role(now, by, name, &before.role, &role));
         }
         if disabled != before.disabled {
-            let action = if disabled {
-                "account_disable"
-            } else {
-                "account_enable"
-            };
-            entries.push((action, name.clone()));
+            entries.push(LogEntry::account_disabled(now, by, name, disabled));
         }
         let display_name = change
             .display_name
             .clone()
             .unwrap_or_else(|| before.display_name.clone());
         if display_name != before.display_name {
-            entries.push(("account_rename", format!("{name}: display name changed")));
+            entries.push(LogEntry::account_rename(now, by, name));
         }
         let after: Moderator = diesel::update(moderators::table.find(id))
             .set((
@@ -197,8 +186,8 @@ pub fn update_account(
         if disabled {
             diesel::delete(sessions::table.filter(sessions::moderator_id.eq(id))).execute(conn)?;
         }
-        for (action, detail) in entries {
-            append_log(conn, &LogEntry::account(now, Some(by), action, detail))?;
+        for entry in &entries {
+            log::append(conn, entry)?;
         }
         Ok(after)
     })
@@ -227,14 +216,9 @@ pub fn set_password(
                 .filter(sessions::token_hash.ne(keep_session.unwrap_or(""))),
         )
         .execute(conn)?;
-        let detail = if by == id {
-            format!("{}: changed own password", account.username)
-        } else {
-            format!("{}: new password issued", account.username)
-        };
-        append_log(
+        log::append(
             conn,
-            &LogEntry::account(now, Some(by), "account_password", detail),
+            &LogEntry::account_password(now, by, &account.username, by == id),
         )?;
         Ok(account)
     })
@@ -322,15 +306,7 @@ pub fn delete_all_sessions(
     super::write(conn, |conn| {
         let ended = diesel::delete(sessions::table.filter(sessions::moderator_id.eq(moderator_id)))
             .execute(conn)?;
-        append_log(
-            conn,
-            &LogEntry::account(
-                now,
-                Some(moderator_id),
-                "logout_all",
-                format!("{ended} session(s) ended"),
-            ),
-        )?;
+        log::append(conn, &LogEntry::logout_all(now, moderator_id, ended))?;
         Ok(ended)
     })
 }

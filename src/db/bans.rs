@@ -1,6 +1,6 @@
 //! Bans: senders refused on submit, by e-mail or by IP hash.
 
-use super::moderation::{LogEntry, append_log};
+use super::log::{self, LogEntry};
 use super::schema::{bans, comments, moderators};
 use crate::domain::moderation::BanKind;
 use diesel::prelude::*;
@@ -92,7 +92,15 @@ pub fn create(
                     BanError::Db(e)
                 }
             })?;
-        append_log(conn, &LogEntry::ban(now, moderator_id, "ban", &ban))?;
+        log::append(
+            conn,
+            &LogEntry::ban(
+                now,
+                moderator_id,
+                false,
+                (ban.id, ban.kind.as_str(), ban.comment_id, ban.expires_at),
+            ),
+        )?;
         Ok(ban)
     })
 }
@@ -114,7 +122,15 @@ pub fn lift(
             return Ok(false);
         };
         diesel::delete(bans::table.find(id)).execute(conn)?;
-        append_log(conn, &LogEntry::ban(now, moderator_id, "unban", &ban))?;
+        log::append(
+            conn,
+            &LogEntry::ban(
+                now,
+                moderator_id,
+                true,
+                (ban.id, ban.kind.as_str(), ban.comment_id, ban.expires_at),
+            ),
+        )?;
         Ok(true)
     })
 }

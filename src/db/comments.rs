@@ -1,6 +1,6 @@
 //! Comments and official replies: submission, thread reads, the queue.
 
-use super::moderation::{LogEntry, append_log};
+use super::log::{self, LogEntry};
 use super::schema::{comments, moderators, posts, status_totals};
 use crate::domain::moderation::{Kind, QueueFilter, Status};
 use crate::domain::render::SafeHtml;
@@ -162,9 +162,9 @@ pub fn insert_official(
             .values(row)
             .returning(Comment::as_returning())
             .get_result(conn)?;
-        append_log(
+        log::append(
             conn,
-            &LogEntry::comment(row.created_at, moderator_id, "reply", &comment, None),
+            &LogEntry::reply(row.created_at, moderator_id, (comment.id, comment.post_id)),
         )?;
         Ok(comment)
     })
@@ -384,4 +384,12 @@ pub fn queue_item(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Qu
         ))
         .first(conn)
         .optional()
+}
+
+/// Every status with its number of comments, from the trigger-kept
+/// `status_totals` table.
+pub fn status_totals(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, i64)>> {
+    status_totals::table
+        .select((status_totals::status, status_totals::total))
+        .load(conn)
 }

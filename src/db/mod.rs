@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bans;
 pub mod claims;
 pub mod comments;
+pub mod log;
 pub mod moderation;
 pub mod pool;
 pub mod posts;

@@ -1,137 +1,10 @@
 //! Decisions, reader flags and the append-only moderation log.
 
-use super::bans::Ban;
 use super::comments::{Comment, NewCommentRow};
-use super::schema::{comments, flags, moderation_log, moderators, posts};
-use super::terms::TermRow;
+use super::log::{self, LogAction, LogEntry};
+use super::schema::{comments, flags};
 use crate::domain::moderation::{Decision, Status};
-use crate::domain::time::rfc3339;
 use diesel::prelude::*;
-
-/// A log entry to append. One constructor per kind of action; never copy
-/// removed text into it.
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = moderation_log)]
-pub struct LogEntry {
-    /// When.
-    pub at: i64,
-    /// Who (none for actions of the system itself, e.g. the demo seed).
-    pub moderator_id: Option<i32>,
-    /// What: `approve`, `reject`, `spam`, `reply`, `post_create`, …
-    pub action: String,
-    /// The comment concerned.
-    pub comment_id: Option<i32>,
-    /// The post concerned.
-    pub post_id: Option<i32>,
-    /// The rejection reason id.
-    pub reason: Option<String>,
-    /// Extra facts (fields changed, previous status).
-    pub detail: Option<String>,
-}
-
-impl LogEntry {
-    /// An action on a comment.
-    pub fn comment(
-        at: i64,
-        moderator_id: i32,
-        action: &str,
-        comment: &Comment,
-        reason: Option<&str>,
-    ) -> Self {
-        Self {
-            at,
-            moderator_id: Some(moderator_id),
-            action: action.to_owned(),
-            comment_id: Some(comment.id),
-            post_id: Some(comment.post_id),
-            reason: reason.map(str::to_owned),
-            detail: None,
-        }
-    }
-
-    /// An action on a post.
-    pub fn post(
-        at: i64,
-        moderator_id: Option<i32>,
-        action: &str,
-        post_id: i32,
-        detail: Option<String>,
-    ) -> Self {
-        Self {
-            at,
-            moderator_id,
-            action: action.to_owned(),
-            comment_id: None,
-            post_id: Some(post_id),
-            reason: None,
-            detail,
-        }
-    }
-
-    /// An action on a moderator account.
-    pub fn account(at: i64, moderator_id: Option<i32>, action: &str, detail: String) -> Self {
-        Self {
-            at,
-            moderator_id,
-            action: action.to_owned(),
-            comment_id: None,
-            post_id: None,
-            reason: None,
-            detail: Some(detail),
-        }
-    }
-}
-
-impl LogEntry {
-    /// A decision the system made on its own (a banned term), with no
-    /// moderator.
-    pub fn system(at: i64, action: &str, comment: &Comment, reason: Option<&str>) -> Self {
-        Self {
-            moderator_id: None,
-            ..Self::comment(at, 0, action, comment, reason)
-        }
-    }
-
-    /// A ban made or lifted. The detail names the ban and its kind, never
-    /// the address or hash banned; `comment_id` says which comment it came
-    /// from.
-    pub fn ban(at: i64, moderator_id: i32, action: &str, ban: &Ban) -> Self {
-        let until = ban.expires_at.map_or_else(
-            || "no expiry".to_owned(),
-            |t| format!("until {}", rfc3339(t)),
-        );
-        Self {
-            at,
-            moderator_id: Some(moderator_id),
-            action: action.to_owned(),
-            comment_id: ban.comment_id,
-            post_id: None,
-            reason: None,
-            detail: Some(format!("ban {} by {}, {until}", ban.id, ban.kind)),
-        }
-    }
-
-    /// A banned or suspect term added or removed.
-    pub fn term(at: i64, moderator_id: i32, action: &str, term: &TermRow) -> Self {
-        Self {
-            at,
-            moderator_id: Some(moderator_id),
-            action: action.to_owned(),
-            comment_id: None,
-            post_id: None,
-            reason: term.reason.clone(),
-            detail: Some(format!("{} \u{201c}{}\u{201d}", term.kind, term.term)),
-        }
-    }
-}
-
-/// Appends one entry; call inside the transaction of the change it records.
-pub fn append_log(conn: &mut SqliteConnection, entry: &LogEntry) -> QueryResult<()> {
-    diesel::insert_into(moderation_log::table)
-        .values(entry)
-        .execute(conn)
-        .map(drop)
-}
 
 /// Applies one decision to each of `ids` that exists, logging each, in one
 /// transaction; reader flags on them are resolved. Returns the comments as
@@ -163,18 +36,29 @@ pub fn decide(
             .execute(conn)?;
         super::claims::clear(conn, &found)?;
         for comment in &before {
-            let mut entry = LogEntry::comment(
-                now,
-                moderator_id,
-                decision.action(),
-                comment,
-                decision.reason(),
-            );
-            entry.detail = Some(format!("was {}", comment.status));
-            append_log(conn, &entry)?;
+            log::append(
+                conn,
+                &LogEntry::decision(
+                    now,
+                    moderator_id,
+                    decision_action(decision),
+                    (comment.id, comment.post_id),
+                    decision.reason(),
+                    &comment.status,
+                ),
+            )?;
         }
         Ok(before)
     })
+}
+
+/// The log's name for a decision.
+fn decision_action(decision: &Decision) -> LogAction {
+    match decision {
+        Decision::Approve => LogAction::Approve,
+        Decision::Reject { .. } => LogAction::Reject,
+        Decision::Spam => LogAction::Spam,
+    }
 }
 
 /// Approves a comment and publishes an official reply to it, in one
@@ -221,9 +105,10 @@ pub fn insert_rejected(
             .set(comments::reason.eq(reason))
             .returning(Comment::as_returning())
             .get_result(conn)?;
-        let mut entry = LogEntry::system(now, "reject", &comment, Some(reason));
-        entry.detail = Some("banned term".to_owned());
-        append_log(conn, &entry)?;
+        log::append(
+            conn,
+            &LogEntry::banned_term(now, (comment.id, comment.post_id), reason),
+        )?;
         Ok(id)
     })
 }
@@ -263,70 +148,4 @@ pub fn flag_reasons(conn: &mut SqliteConnection, comment_id: i32) -> QueryResult
         .order(flags::id.desc())
         .select(flags::reason)
         .load(conn)
-}
-
-/// A log entry as listed: the entry with the moderator's name and the
-/// post's slug.
-pub type LogRow = (
-    (
-        i32,
-        i64,
-        String,
-        Option<i32>,
-        Option<String>,
-        Option<String>,
-    ),
-    Option<String>,
-    Option<String>,
-);
-
-/// Filters on the log listing.
-#[derive(Debug, Clone, Default)]
-pub struct LogFilter {
-    /// Only this moderator's entries (user name).
-    pub moderator: Option<String>,
-    /// Only this action.
-    pub action: Option<String>,
-    /// Only this post (slug).
-    pub post: Option<String>,
-}
-
-/// A page of the log, newest first, before the id `before`.
-pub fn list_log(
-    conn: &mut SqliteConnection,
-    filter: &LogFilter,
-    before: Option<i32>,
-    limit: i64,
-) -> QueryResult<Vec<LogRow>> {
-    let mut query = moderation_log::table
-        .left_join(moderators::table)
-        .left_join(posts::table)
-        .select((
-            (
-                moderation_log::id,
-                moderation_log::at,
-                moderation_log::action,
-                moderation_log::comment_id,
-                moderation_log::reason,
-                moderation_log::detail,
-            ),
-            moderators::username.nullable(),
-            posts::slug.nullable(),
-        ))
-        .order(moderation_log::id.desc())
-        .limit(limit)
-        .into_boxed();
-    if let Some(id) = before {
-        query = query.filter(moderation_log::id.lt(id));
-    }
-    if let Some(m) = &filter.moderator {
-        query = query.filter(moderators::username.eq(m.clone()));
-    }
-    if let Some(a) = &filter.action {
-        query = query.filter(moderation_log::action.eq(a.clone()));
-    }
-    if let Some(p) = &filter.post {
-        query = query.filter(posts::slug.eq(p.clone()));
-    }
-    query.load(conn)
 }

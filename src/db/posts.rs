@@ -1,6 +1,6 @@
 //! Posts: listing, lookup, creation and change.
 
-use super::moderation::{LogEntry, append_log};
+use super::log::{self, LogEntry};
 use super::schema::{comments, posts};
 use crate::domain::moderation::Status;
 use crate::domain::post::PostChange;
@@ -222,9 +222,9 @@ pub fn create(
             .returning(Post::as_returning())
             .get_result(conn)
             .map_err(map_unique)?;
-        append_log(
+        log::append(
             conn,
-            &LogEntry::post(new.created_at, moderator_id, "post_create", post.id, None),
+            &LogEntry::post_create(new.created_at, moderator_id, post.id),
         )?;
         Ok(post)
     })
@@ -260,15 +260,9 @@ pub fn update(
             .returning(Post::as_returning())
             .get_result(conn)
             .map_err(map_unique)?;
-        append_log(
+        log::append(
             conn,
-            &LogEntry::post(
-                now,
-                Some(moderator_id),
-                "post_update",
-                after.id,
-                Some(fields),
-            ),
+            &LogEntry::post_update(now, Some(moderator_id), after.id, fields),
         )?;
         Ok((before, after))
     })

@@ -3,7 +3,7 @@
 //! which cached threads it changed.
 
 use super::comments::Comment;
-use super::moderation::{LogEntry, append_log};
+use super::log::{self, LogEntry};
 use super::schema::{cache_invalidations, comments, moderation_log, posts};
 use crate::domain::moderation::{Kind, Status};
 use crate::domain::render::SafeHtml;
@@ -58,21 +58,7 @@ pub fn purge_personal_data(
                     comments::ip_hash.eq(None::<String>),
                 ))
                 .execute(conn)?;
-            append_log(
-                conn,
-                &LogEntry {
-                    at: now,
-                    moderator_id: None,
-                    action: "privacy_purge".to_owned(),
-                    comment_id: None,
-                    post_id: None,
-                    reason: None,
-                    detail: Some(format!(
-                        "{n} comments: e-mail address and IP hash removed \
-                         (decided more than {retention_days} days ago)"
-                    )),
-                },
-            )?;
+            log::append(conn, &LogEntry::privacy_purge(now, n, retention_days))?;
             Ok(n)
         })?;
         total += purged;
@@ -169,33 +155,13 @@ pub fn erase(
                 } else {
                     "log entries refer to it"
                 };
-                LogEntry {
-                    at: now,
-                    moderator_id: None,
-                    action: "reader_erase".to_owned(),
-                    comment_id: Some(id),
-                    post_id: Some(post_id),
-                    reason: None,
-                    detail: Some(format!(
-                        "removed at the author's request; kept as a placeholder ({why}); was {status}"
-                    )),
-                }
+                LogEntry::reader_erase_kept(now, (id, post_id), why, &status)
             } else {
                 diesel::delete(comments::table.find(id)).execute(conn)?;
                 erased.deleted.push(id);
-                LogEntry {
-                    at: now,
-                    moderator_id: None,
-                    action: "reader_erase".to_owned(),
-                    comment_id: None,
-                    post_id: Some(post_id),
-                    reason: None,
-                    detail: Some(format!(
-                        "comment {id} deleted at the author's request; was {status}"
-                    )),
-                }
+                LogEntry::reader_erase_deleted(now, id, post_id, &status)
             };
-            append_log(conn, &entry)?;
+            log::append(conn, &entry)?;
             if status == Status::Approved.as_str() && !erased.posts.contains(&post_id) {
                 erased.posts.push(post_id);
             }

@@ -1,6 +1,6 @@
 //! The editable lists of banned and suspect terms.
 
-use super::moderation::{LogEntry, append_log};
+use super::log::{self, LogEntry};
 use super::schema::{moderators, terms};
 use crate::domain::terms::{Term, TermKind};
 use diesel::prelude::*;
@@ -63,7 +63,15 @@ pub fn add(
                     TermError::Db(e)
                 }
             })?;
-        append_log(conn, &LogEntry::term(now, moderator_id, "term_add", &row))?;
+        log::append(
+            conn,
+            &LogEntry::term(
+                now,
+                moderator_id,
+                false,
+                (row.kind.as_str(), row.term.as_str(), row.reason.as_deref()),
+            ),
+        )?;
         Ok(row)
     })
 }
@@ -85,9 +93,14 @@ pub fn remove(
             return Ok(false);
         };
         diesel::delete(terms::table.find(id)).execute(conn)?;
-        append_log(
+        log::append(
             conn,
-            &LogEntry::term(now, moderator_id, "term_remove", &row),
+            &LogEntry::term(
+                now,
+                moderator_id,
+                true,
+                (row.kind.as_str(), row.term.as_str(), row.reason.as_deref()),
+            ),
         )?;
         Ok(true)
     })

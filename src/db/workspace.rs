@@ -4,7 +4,7 @@
 
 use super::claims::{self, Claim};
 use super::comments::{Comment, QueueSpec, queue_count};
-use super::moderation::{LogEntry, append_log};
+use super::log::{self, LogEntry};
 use super::schema::{auto_closed_posts, comments, flags, posts};
 use crate::domain::moderation::{Kind, QueueFilter, Status};
 use diesel::prelude::*;
@@ -235,16 +235,13 @@ pub fn auto_close(
                     auto_closed_posts::closed_at.eq(now),
                 ))
                 .execute(conn)?;
-            append_log(
+            log::append(
                 conn,
-                &LogEntry::post(
+                &LogEntry::post_update(
                     now,
                     None,
-                    "post_update",
                     *id,
-                    Some(format!(
-                        "comments_open=false (auto-close after {days} days)"
-                    )),
+                    format!("comments_open=false (auto-close after {days} days)"),
                 ),
             )?;
         }

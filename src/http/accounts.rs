@@ -4,7 +4,6 @@
 
 use super::auth::{SESSION_COOKIE, SignedIn};
 use super::db;
-use crate::app::AppState;
 use crate::db::accounts::{self as accounts_db, AccountChange, AccountError, Moderator};
 use crate::domain::moderation::Role;
 use crate::domain::password::{self, MIN_PASSWORD};
@@ -13,6 +12,7 @@ use crate::domain::time::{now, rfc3339};
 use crate::domain::{Errors, FieldError};
 use crate::error::ApiError;
 use crate::limits::ClientIp;
+use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

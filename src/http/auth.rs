@@ -2,13 +2,13 @@
 //! a CSRF token for every state-changing request, and role checks.
 
 use super::db;
-use crate::app::AppState;
 use crate::db::accounts::{self, Moderator};
 use crate::domain::moderation::Role;
 use crate::domain::password::{self, DUMMY_HASH};
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::limits::{ClientIp, is_https};
+use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::http::Method;

@@ -4,7 +4,6 @@
 use super::auth::SignedIn;
 use super::db;
 use super::moderation::checked_reason;
-use crate::app::AppState;
 use crate::db::bans::{self as bans_db, BanError, BanRow, NewBan};
 use crate::db::comments as comments_db;
 use crate::db::terms::{self as terms_db, TermError};
@@ -15,6 +14,7 @@ use crate::domain::text::multi_line;
 use crate::domain::time::{now, parse_rfc3339, rfc3339};
 use crate::domain::{Errors, FieldError};
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;

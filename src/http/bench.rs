@@ -2,8 +2,8 @@
 //! of a fixed size served from memory, the ceiling a cached thread read is
 //! measured against in the same binary and run.
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::http::header::{self, ContentType};
 use actix_web::web::Bytes;
 use actix_web::{HttpResponse, web};

@@ -1,11 +1,14 @@
 //! What wraps every request: whole bodies, security headers, HSTS, CORS.
 
+use crate::config::Settings;
 use crate::error::ApiError;
+use crate::state::AppState;
+use actix_cors::Cors;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, RequestHead, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::middleware::Next;
-use actix_web::web::BytesMut;
+use actix_web::middleware::{DefaultHeaders, Next};
+use actix_web::web::{self, BytesMut};
 use futures_util::StreamExt;
 
 /// Reads a request's whole body (up to `limit` bytes) before any handler
@@ -57,4 +60,66 @@ fn too_large<B>(req: ServiceRequest) -> ServiceResponse<EitherBody<B>> {
         .head_mut()
         .set_connection_type(actix_web::http::ConnectionType::Close);
     response.map_into_right_body()
+}
+
+/// Headers every response carries.
+pub fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+}
+
+/// `Strict-Transport-Security` on every response to a request that came
+/// over https (directly, or as a trusted proxy says).
+pub async fn strict_transport(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| crate::limits::is_https(req.request(), &state.settings));
+    let mut response = next.call(req).await?;
+    if https {
+        response.headers_mut().insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    Ok(response)
+}
+
+/// CORS for the configured origins (and the server's own), on the public
+/// API only; moderator routes are same-origin.
+pub fn cors(settings: &Settings) -> Cors {
+    let allowed: Vec<String> = settings
+        .allowed_origins
+        .iter()
+        .map(|o| o.trim_end_matches('/').to_owned())
+        .collect();
+    Cors::default()
+        .allowed_origin_fn(move |origin, head| {
+            let origin = origin.to_str().unwrap_or("");
+            // `/metrics` is for operators' scrapers, never for pages.
+            head.uri.path() != "/metrics" && is_same_origin(origin, head)
+                || (!is_private_path(head.uri.path()) && allowed.iter().any(|a| a == origin))
+        })
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])
+        .expose_headers([header::ETAG, header::RETRY_AFTER])
+        .block_on_origin_mismatch(false)
+        .max_age(3600)
+}
+
+fn is_private_path(path: &str) -> bool {
+    path.starts_with("/api/v1/moderation") || path.starts_with("/api/v1/auth") || path == "/metrics"
+}
+
+fn is_same_origin(origin: &str, head: &RequestHead) -> bool {
+    let host = head
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    let authority = origin.split_once("://").map(|(_, rest)| rest);
+    matches!((host, authority), (Some(h), Some(a)) if h.eq_ignore_ascii_case(a))
 }

@@ -6,6 +6,8 @@ pub mod assets;
 pub mod auth;
 pub mod bans;
 pub mod bench;
+pub mod fallback;
+pub mod health;
 pub mod metrics;
 pub mod middleware;
 pub mod moderation;
@@ -15,12 +17,16 @@ pub mod public;
 pub mod views;
 pub mod workspace;
 
-use crate::app::AppState;
 use crate::error::ApiError;
+use crate::limits::ClientIp;
+use crate::state::AppState;
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use diesel::SqliteConnection;
 use serde::Deserialize;
+use std::future::{Ready, ready};
 
 /// Runs blocking database work on actix's thread pool with a connection
 /// of the main pool (moderators, submissions).
@@ -54,6 +60,21 @@ where
         work(&mut conn)
     })
     .await?
+}
+
+/// The client's address (see [`ClientIp::of`]) as an extractor.
+impl FromRequest for ClientIp {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(match req.app_data::<web::Data<AppState>>() {
+            Some(state) => Ok(Self::of(req, &state.settings)),
+            None => Err(ApiError::internal(anyhow::anyhow!(
+                "application state missing"
+            ))),
+        })
+    }
 }
 
 /// Largest page any list returns.

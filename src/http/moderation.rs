@@ -6,9 +6,9 @@ use super::views::{
     LogPage, LogView, ModComment, PostDetail, PostView, QueueView, ThreadComment, log_cursor,
 };
 use super::{PageQuery, db, decode_cursor, next_cursor};
-use crate::app::AppState;
 use crate::db::comments::{self as comments_db, NewCommentRow, QueueSpec};
-use crate::db::moderation::{self as moderation_db, LogFilter};
+use crate::db::log::{self as log_db, LogFilter};
+use crate::db::moderation as moderation_db;
 use crate::db::posts::{self as posts_db, NewPost, PostWriteError};
 use crate::db::workspace as workspace_db;
 use crate::domain::comment::{CommentBody, LooseId};
@@ -18,6 +18,7 @@ use crate::domain::render::render_comment;
 use crate::domain::time::now;
 use crate::domain::{Errors, FieldError};
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 
@@ -489,7 +490,7 @@ pub async fn log(
         post: nonempty(&query.post),
     };
     let page = db(&state, move |conn| {
-        let mut rows = moderation_db::list_log(conn, &filter, before, limit + 1)?;
+        let mut rows = log_db::list(conn, &filter, before, limit + 1)?;
         let next = next_cursor(&mut rows, limit, |((id, ..), ..)| (0, *id)).map(|_| ());
         let last = rows.last().map(|((id, ..), ..)| *id);
         let entries = rows

@@ -41,7 +41,7 @@ use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
         license(name = "MIT OR Apache-2.0"),
     ),
     paths(
-        crate::app::healthz,
+        crate::http::health::healthz,
         openapi_json,
         crate::http::metrics::metrics,
         crate::http::public::list_posts,

@@ -5,12 +5,12 @@
 
 use super::views::{Order, ThreadComment, build_thread};
 use super::{PageQuery, read};
-use crate::app::AppState;
 use crate::db::comments as comments_db;
 use crate::db::posts::{self as posts_db, Post};
 use crate::domain::comment::{MAX_BODY, MAX_EMAIL, MAX_LOCATION, MAX_NAME};
 use crate::domain::time::{parse_rfc3339, rfc3339};
 use crate::error::ApiError;
+use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};

@@ -2,7 +2,6 @@
 
 use super::views::{Order, PostDetail, PostView, ThreadPost, ThreadView, build_thread};
 use super::{PageQuery, db, next_cursor, pages, read, workspace};
-use crate::app::AppState;
 use crate::cache::{Cache, Coding, PageKey, Rendered};
 use crate::db::bans as bans_db;
 use crate::db::comments as comments_db;
@@ -18,6 +17,7 @@ use crate::domain::text::multi_line;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::limits::{Action, ClientIp};
+use crate::state::AppState;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};

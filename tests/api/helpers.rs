@@ -15,7 +15,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// A running server and what a test needs to talk to it.
 pub struct TestApp {
     /// The server's state, for tests that must reach inside (pools, cache).
-    pub state: actix_web::web::Data<colloquy::app::AppState>,
+    pub state: actix_web::web::Data<colloquy::state::AppState>,
     /// `http://127.0.0.1:PORT`.
     pub address: String,
     /// The database, for checks that the API cannot make.
@@ -58,7 +58,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let state =
-        actix_web::web::Data::new(colloquy::app::AppState::new(pool.clone(), settings).unwrap());
+        actix_web::web::Data::new(colloquy::state::AppState::new(pool.clone(), settings).unwrap());
     let server = colloquy::app::serve_state(listener, state.clone()).unwrap();
     tokio::spawn(server);
     TestApp {

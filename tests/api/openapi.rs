@@ -1,6 +1,6 @@
 //! The OpenAPI document: committed as `docs/openapi.json` (a change that
 //! nobody noticed fails here), served at `/api/v1/openapi.json`, and
-//! complete: every route `app::routes` wires is in it with exactly the
+//! complete: every route `routes::routes` wires is in it with exactly the
 //! methods the route answers.
 
 use crate::helpers::spawn_app;
@@ -35,16 +35,17 @@ fn documented(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// What `src/app.rs` wires: every `resource("PATH", "METHODS")`, with
+/// What `src/routes.rs` wires: every `resource("PATH", "METHODS")`, with
 /// the `/api/v1` scope's prefix on those inside it and `{file:.*}`
 /// written `{file}` as OpenAPI names it.
 fn wired() -> BTreeMap<String, BTreeSet<String>> {
     let source =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/app.rs")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes.rs"))
+            .unwrap();
     let body = source
         .split("pub fn routes(")
         .nth(1)
-        .expect("app.rs has a routes function");
+        .expect("routes.rs has a routes function");
     let body = &body[..body.find("\n}\n").expect("routes ends")];
     let scope_at = body
         .find("web::scope(\"/api/v1\")")
