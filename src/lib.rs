@@ -12,6 +12,6 @@ pub mod housekeeping;
 pub mod http;
 pub mod limits;
 pub mod metrics;
-pub mod privacy;
 pub mod routes;
+pub mod service;
 pub mod state;

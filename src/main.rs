@@ -151,7 +151,7 @@ fn run() -> anyhow::Result<()> {
             let pool = open(&settings)?;
             let mut conn = pool.get()?;
             let now = colloquy::domain::time::now();
-            let purged = colloquy::privacy::purge(&mut conn, &settings.privacy, now)?;
+            let purged = colloquy::service::privacy::purge(&mut conn, &settings.privacy, now)?;
             if settings.privacy.retention_days == 0 {
                 say("privacy.retention_days is 0: personal data is kept; nothing purged");
             } else {
@@ -190,13 +190,13 @@ fn reader(settings: &Settings, command: ReaderCommand) -> anyhow::Result<()> {
     let now = colloquy::domain::time::now();
     match command {
         ReaderCommand::Export { email } => {
-            let email = colloquy::privacy::checked_email(&email)?;
-            let export = colloquy::privacy::export(&mut conn, &email, now)?;
+            let email = colloquy::service::privacy::checked_email(&email)?;
+            let export = colloquy::service::privacy::export(&mut conn, &email, now)?;
             say(&serde_json::to_string_pretty(&export)?);
         }
         ReaderCommand::Erase { email } => {
-            let email = colloquy::privacy::checked_email(&email)?;
-            let erased = colloquy::privacy::erase(&mut conn, &email, now)?;
+            let email = colloquy::service::privacy::checked_email(&email)?;
+            let erased = colloquy::service::privacy::erase(&mut conn, &email, now)?;
             say(&format!(
                 "{} comments deleted, {} kept as \"[removed]\" placeholders (replies or log entries refer to them); {} public threads changed; logged as reader_erase",
                 erased.deleted.len(),

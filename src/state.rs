@@ -9,6 +9,7 @@ use crate::db::{self, Pool};
 use crate::domain::privacy::IpHasher;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
+use crate::service::Dispatcher;
 use anyhow::Context;
 use base64::Engine;
 use std::sync::Arc;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub writer: Writer,
     /// What `/metrics` reports.
     pub metrics: Metrics,
+    /// Applies what write services changed (the cache today).
+    pub events: Dispatcher,
 }
 
 impl AppState {
@@ -55,6 +58,7 @@ impl AppState {
         };
         Ok(Self {
             metrics: Metrics::new(cache.clone(), newest_log_id),
+            events: Dispatcher::new(cache.clone()),
             ip_hasher: IpHasher::new(key.as_bytes())
                 .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
             limits: Limits::new(&settings.rate_limit),

@@ -3,28 +3,18 @@
 //! change. Every change is logged; password hashes never leave the server.
 
 use super::auth::{SESSION_COOKIE, SignedIn};
-use super::db;
-use crate::db::accounts::{self as accounts_db, AccountChange, AccountError, Moderator};
+use super::{db, service};
+use crate::db::accounts::{self as accounts_db, Moderator};
 use crate::domain::moderation::Role;
-use crate::domain::password::{self, MIN_PASSWORD};
-use crate::domain::text::single_line;
+use crate::domain::password;
 use crate::domain::time::{now, rfc3339};
-use crate::domain::{Errors, FieldError};
 use crate::error::ApiError;
 use crate::limits::ClientIp;
+use crate::service::accounts;
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-/// Longest user name.
-pub const MAX_USERNAME: usize = 64;
-/// Longest display name.
-pub const MAX_DISPLAY_NAME: usize = 80;
-/// Longest password accepted (argon2 takes any length; this bounds work).
-pub const MAX_PASSWORD: usize = 1_000;
 
 /// An account as the API shows it: never its password hash.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -56,43 +46,8 @@ impl From<Moderator> for AccountView {
     }
 }
 
-fn account_error(error: AccountError) -> ApiError {
-    match error {
-        AccountError::NameTaken => ApiError::Conflict("That user name is taken.".into()),
-        AccountError::NotFound => ApiError::NotFound("There is no such account.".into()),
-        AccountError::LastAdmin => ApiError::Conflict(
-            "This is the last enabled admin account; make another admin first.".into(),
-        ),
-        AccountError::Db(e) => ApiError::internal(e),
-    }
-}
-
-/// A password made for someone else: 128 random bits, shown once.
-fn generated_password() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 16]>())
-}
-
-fn check_password(field: &str, value: &str) -> Result<(), FieldError> {
-    let n = value.chars().count();
-    if n < MIN_PASSWORD {
-        Err(FieldError::new(
-            field,
-            format!("must have at least {MIN_PASSWORD} characters"),
-        ))
-    } else if n > MAX_PASSWORD {
-        Err(FieldError::new(
-            field,
-            format!("must have at most {MAX_PASSWORD} characters"),
-        ))
-    } else {
-        Ok(())
-    }
-}
-
-async fn hash(password: String) -> Result<String, ApiError> {
-    web::block(move || password::hash(&password))
-        .await?
-        .map_err(|e| ApiError::internal(anyhow::anyhow!("hashing a password: {e}")))
+async fn hashed(password: String) -> Result<String, ApiError> {
+    web::block(move || accounts::hash(&password)).await?
 }
 
 /// `GET /api/v1/moderation/accounts` (admin): every account.
@@ -161,62 +116,21 @@ pub async fn create(
     body: web::Json<NewAccountBody>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Admin)?;
-    let body = body.into_inner();
-    let mut errors = Errors::default();
-    let username = errors
-        .take(single_line(
-            "username",
-            body.username.as_deref().unwrap_or(""),
-            MAX_USERNAME,
-            true,
-        ))
-        .flatten();
-    let display_name = errors
-        .take(single_line(
-            "display_name",
-            body.display_name.as_deref().unwrap_or(""),
-            MAX_DISPLAY_NAME,
-            false,
-        ))
-        .flatten();
-    let role = body.role.as_deref().and_then(Role::parse);
-    if role.is_none() {
-        errors.push(FieldError::new(
-            "role",
-            "must be moderator, editor or admin",
-        ));
-    }
-    if let Some(p) = &body.password {
-        errors.take(check_password("password", p));
-    }
-    errors.finish().map_err(ApiError::Validation)?;
-    let (Some(username), Some(role)) = (username, role) else {
-        return Err(ApiError::field("username", "could not be read"));
-    };
-    let display_name = display_name.unwrap_or_else(|| username.clone());
-    let generated = body.password.is_none().then(generated_password);
-    let secret = body
-        .password
-        .clone()
-        .or_else(|| generated.clone())
-        .unwrap_or_default();
-    let hashed = hash(secret).await?;
+    let account = accounts::check_new(
+        body.username.as_deref(),
+        body.display_name.as_deref(),
+        body.role.as_deref(),
+        body.password.as_deref(),
+    )?;
+    let hash = hashed(account.password.clone()).await?;
     let by = signed_in.moderator.id;
-    let account = db(&state, move |conn| {
-        accounts_db::create_moderator_by(
-            conn,
-            &username,
-            &display_name,
-            role.as_str(),
-            &hashed,
-            now(),
-            Some(by),
-        )
-        .map_err(account_error)
+    let generated = account.generated.then(|| account.password.clone());
+    let created = service(&state, move |ctx| {
+        accounts::create(ctx, &account, &hash, by, now())
     })
     .await?;
     Ok(HttpResponse::Created().json(json!({
-        "account": AccountView::from(account),
+        "account": AccountView::from(created),
         "password": generated,
     })))
 }
@@ -263,37 +177,15 @@ pub async fn update(
     body: web::Json<AccountChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Admin)?;
-    let body = body.into_inner();
-    let mut errors = Errors::default();
-    let role = match body.role.as_deref() {
-        None => None,
-        Some(r) => match Role::parse(r) {
-            Some(role) => Some(role.as_str().to_owned()),
-            None => {
-                errors.push(FieldError::new(
-                    "role",
-                    "must be moderator, editor or admin",
-                ));
-                None
-            }
-        },
-    };
-    let display_name = match body.display_name.as_deref() {
-        None => None,
-        Some(d) => errors
-            .take(single_line("display_name", d, MAX_DISPLAY_NAME, true))
-            .flatten(),
-    };
-    errors.finish().map_err(ApiError::Validation)?;
-    let change = AccountChange {
-        role,
-        disabled: body.disabled,
-        display_name,
-    };
+    let change = accounts::check_change(
+        body.role.as_deref(),
+        body.disabled,
+        body.display_name.as_deref(),
+    )?;
     let id = id.into_inner();
     let by = signed_in.moderator.id;
-    let account = db(&state, move |conn| {
-        accounts_db::update_account(conn, id, &change, by, now()).map_err(account_error)
+    let account = service(&state, move |ctx| {
+        accounts::update(ctx, id, &change, by, now())
     })
     .await?;
     Ok(HttpResponse::Ok().json(AccountView::from(account)))
@@ -323,10 +215,10 @@ pub async fn reset_password(
     signed_in.require(Role::Admin)?;
     let id = id.into_inner();
     let by = signed_in.moderator.id;
-    let secret = generated_password();
-    let hashed = hash(secret.clone()).await?;
-    let account = db(&state, move |conn| {
-        accounts_db::set_password(conn, id, &hashed, by, None, now()).map_err(account_error)
+    let secret = accounts::generated_password();
+    let hash = hashed(secret.clone()).await?;
+    let account = service(&state, move |ctx| {
+        accounts::set_password(ctx, id, &hash, by, None, now())
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({
@@ -372,21 +264,20 @@ pub async fn change_own_password(
 ) -> Result<HttpResponse, ApiError> {
     let current = body.current_password.clone().unwrap_or_default();
     let new = body.new_password.clone().unwrap_or_default();
-    check_password("new_password", &new).map_err(|e| ApiError::Validation(vec![e]))?;
+    accounts::check_password("new_password", &new).map_err(|e| ApiError::Validation(vec![e]))?;
     let stored = signed_in.moderator.password_hash.clone();
     let verified = web::block(move || password::verify(&current, &stored)).await?;
     if !verified {
         state.limits.record_failed_login(client.0)?;
         return Err(ApiError::field("current_password", "is not correct"));
     }
-    let hashed = hash(new).await?;
+    let hash = hashed(new).await?;
     let keep = req
         .cookie(SESSION_COOKIE)
         .map(|c| super::auth::token_hash(c.value()));
     let id = signed_in.moderator.id;
-    db(&state, move |conn| {
-        accounts_db::set_password(conn, id, &hashed, id, keep.as_deref(), now())
-            .map_err(account_error)
+    service(&state, move |ctx| {
+        accounts::set_password(ctx, id, &hash, id, keep.as_deref(), now())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -2,27 +2,18 @@
 //! every moderator reads).
 
 use super::auth::SignedIn;
-use super::db;
-use super::moderation::checked_reason;
-use crate::db::bans::{self as bans_db, BanError, BanRow, NewBan};
-use crate::db::comments as comments_db;
-use crate::db::terms::{self as terms_db, TermError};
-use crate::domain::comment::Email;
+use super::{db, service};
+use crate::db::bans::{self as bans_db, BanRow};
+use crate::db::terms as terms_db;
 use crate::domain::moderation::{BanKind, Role};
-use crate::domain::terms::{TermKind, parse_term};
-use crate::domain::text::multi_line;
-use crate::domain::time::{now, parse_rfc3339, rfc3339};
-use crate::domain::{Errors, FieldError};
+use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
+use crate::service::bans::{self, BanFields};
+use crate::service::terms;
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-
-/// Longest ban note, in characters.
-pub const MAX_NOTE: usize = 500;
-/// Longest ban, in days, when given as `days`.
-pub const MAX_BAN_DAYS: i64 = 3650;
 
 /// A ban as the API shows it. An IP-hash ban shows neither the address
 /// (never stored) nor the hash: only the comment it was made from.
@@ -126,99 +117,6 @@ pub struct BanBody {
     pub days: Option<i64>,
 }
 
-/// The parts of a ban body that need no database.
-struct CheckedBan {
-    kind: BanKind,
-    comment_id: Option<i32>,
-    email: Option<String>,
-    note: String,
-    expires_at: Option<i64>,
-}
-
-fn check_ban(body: &BanBody, now: i64) -> Result<CheckedBan, Vec<FieldError>> {
-    let mut errors = Errors::default();
-    let kind = match body.kind.as_deref().map(BanKind::parse) {
-        Some(Some(kind)) => Some(kind),
-        _ => {
-            errors.push(FieldError::new("kind", "must be email or ip_hash"));
-            None
-        }
-    };
-    let email = match body.email.as_deref() {
-        Some(raw) => errors
-            .take(Email::parse(raw))
-            .flatten()
-            .map(|e| e.as_str().to_lowercase()),
-        None => None,
-    };
-    match (kind, body.comment_id, &email) {
-        (Some(BanKind::IpHash), None, _) => errors.push(FieldError::new(
-            "comment_id",
-            "an IP ban is made from a comment: name it",
-        )),
-        (Some(BanKind::IpHash), Some(_), Some(_)) => {
-            errors.push(FieldError::new(
-                "email",
-                "an IP ban takes no e-mail address",
-            ));
-        }
-        (Some(BanKind::Email), None, None) if body.email.is_none() => errors.push(FieldError::new(
-            "email",
-            "name the address, or the comment it came with",
-        )),
-        (Some(BanKind::Email), Some(_), Some(_)) => errors.push(FieldError::new(
-            "email",
-            "name either the address or the comment, not both",
-        )),
-        _ => {}
-    }
-    let note = match body.note.as_deref().map(str::trim) {
-        None | Some("") => String::new(),
-        Some(text) => errors
-            .take(multi_line("note", text, MAX_NOTE))
-            .unwrap_or_default(),
-    };
-    let expires_at = match (&body.expires_at, body.days) {
-        (Some(_), Some(_)) => {
-            errors.push(FieldError::new("days", "give expires_at or days, not both"));
-            None
-        }
-        (Some(at), None) if at.trim().is_empty() => None,
-        (Some(at), None) => match parse_rfc3339(at) {
-            Some(t) if t > now => Some(t),
-            Some(_) => {
-                errors.push(FieldError::new("expires_at", "must be in the future"));
-                None
-            }
-            None => {
-                errors.push(FieldError::new(
-                    "expires_at",
-                    "must be an RFC 3339 time such as 2026-12-01T00:00:00Z",
-                ));
-                None
-            }
-        },
-        (None, Some(days)) if (1..=MAX_BAN_DAYS).contains(&days) => Some(now + days * 86_400),
-        (None, Some(_)) => {
-            errors.push(FieldError::new(
-                "days",
-                format!("must be from 1 to {MAX_BAN_DAYS}"),
-            ));
-            None
-        }
-        (None, None) => None,
-    };
-    errors.finish()?;
-    let kind = kind.ok_or_else(|| vec![FieldError::new("kind", "must be email or ip_hash")])?;
-    Ok(CheckedBan {
-        kind,
-        comment_id: body.comment_id,
-        email,
-        note,
-        expires_at,
-    })
-}
-
 /// `POST /api/v1/moderation/bans` (moderator): bans a sender by e-mail
 /// (an address, or the one a comment came with) or by IP hash (the one a
 /// comment came from). 201 with the ban; 409 if one is in force already.
@@ -242,51 +140,10 @@ pub async fn create(
     body: web::Json<BanBody>,
 ) -> Result<HttpResponse, ApiError> {
     let now = now();
-    let checked = check_ban(&body, now).map_err(ApiError::Validation)?;
+    let checked = bans::check(&body.fields(), now).map_err(ApiError::Validation)?;
     let moderator = signed_in.moderator.id;
-    let row = db(&state, move |conn| {
-        let value = match (checked.kind, checked.comment_id, checked.email) {
-            (BanKind::Email, None, Some(email)) => email,
-            (kind, Some(id), _) => {
-                let comment = comments_db::get(conn, id)?
-                    .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
-                let value = match kind {
-                    BanKind::Email => comment.email.map(|e| e.trim().to_lowercase()),
-                    BanKind::IpHash => comment.ip_hash,
-                };
-                value.ok_or_else(|| {
-                    ApiError::field(
-                        "comment_id",
-                        match kind {
-                            BanKind::Email => "this comment came without an e-mail address",
-                            BanKind::IpHash => "this comment has no sender address to ban",
-                        },
-                    )
-                })?
-            }
-            (_, None, _) => return Err(ApiError::field("email", "name the address")),
-        };
-        let ban = bans_db::create(
-            conn,
-            &NewBan {
-                kind: checked.kind,
-                value,
-                note: checked.note,
-                comment_id: checked.comment_id,
-                expires_at: checked.expires_at,
-            },
-            moderator,
-            now,
-        )
-        .map_err(|e| match e {
-            BanError::Exists => ApiError::Conflict("This sender is banned already.".into()),
-            BanError::Db(e) => ApiError::internal(e),
-        })?;
-        let row = bans_db::list(conn, true, now)?
-            .into_iter()
-            .find(|(b, ..)| b.id == ban.id)
-            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("ban {} vanished", ban.id)))?;
-        Ok(row)
+    let row = service(&state, move |ctx| {
+        bans::create(ctx, checked, moderator, now)
     })
     .await?;
     Ok(HttpResponse::Created().json(BanView::new(row, now)))
@@ -312,15 +169,8 @@ pub async fn lift(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let moderator = signed_in.moderator.id;
-    let lifted = db(&state, move |conn| {
-        Ok(bans_db::lift(conn, id, moderator, now())?)
-    })
-    .await?;
-    if lifted {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound(format!("There is no ban {id}.")))
-    }
+    service(&state, move |ctx| bans::lift(ctx, id, moderator, now())).await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 /// `GET /api/v1/moderation/terms`: the banned and suspect lists, the terms
@@ -356,6 +206,20 @@ fn term_view(t: terms_db::TermRow, by: Option<String>) -> serde_json::Value {
         "created_at": rfc3339(t.created_at),
         "created_by": by,
     })
+}
+
+impl BanBody {
+    /// The fields as the ban service reads them.
+    fn fields(&self) -> BanFields<'_> {
+        BanFields {
+            kind: self.kind.as_deref(),
+            comment_id: self.comment_id,
+            email: self.email.as_deref(),
+            note: self.note.as_deref(),
+            expires_at: self.expires_at.as_deref(),
+            days: self.days,
+        }
+    }
 }
 
 /// Body of a new term.
@@ -394,43 +258,15 @@ pub async fn add_term(
     body: web::Json<TermBody>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Admin)?;
-    let mut errors = Errors::default();
-    let term = errors.take(parse_term(body.term.as_deref().unwrap_or("")));
-    let kind = body.kind.as_deref().and_then(TermKind::parse);
-    if kind.is_none() {
-        errors.push(FieldError::new("kind", "must be banned or suspect"));
-    }
-    let reason = match (kind, body.reason.as_deref().map(str::trim)) {
-        (_, None | Some("")) => None,
-        (Some(TermKind::Suspect), Some(_)) => {
-            errors.push(FieldError::new(
-                "reason",
-                "only a banned term cites a reason",
-            ));
-            None
-        }
-        (_, Some(r)) => match checked_reason(&state, Some(r)) {
-            Ok(r) => Some(r),
-            Err(ApiError::Validation(mut e)) => {
-                errors.push(e.remove(0));
-                None
-            }
-            Err(other) => return Err(other),
-        },
-    };
-    errors.finish().map_err(ApiError::Validation)?;
-    let (Some(mut term), Some(kind)) = (term, kind) else {
-        return Err(ApiError::field("term", "could not be read"));
-    };
-    term.reason = reason;
+    let checked = terms::check(
+        &state.settings,
+        body.term.as_deref(),
+        body.kind.as_deref(),
+        body.reason.as_deref(),
+    )?;
     let moderator = signed_in.moderator.id;
-    let row = db(&state, move |conn| {
-        terms_db::add(conn, &term, kind, moderator, now()).map_err(|e| match e {
-            TermError::Exists => ApiError::Conflict(
-                "That term (or one that reads the same) is listed already.".into(),
-            ),
-            TermError::Db(e) => ApiError::internal(e),
-        })
+    let row = service(&state, move |ctx| {
+        terms::add(ctx, &checked, moderator, now())
     })
     .await?;
     let by = signed_in.moderator.username.clone();
@@ -459,13 +295,6 @@ pub async fn remove_term(
     signed_in.require(Role::Admin)?;
     let id = id.into_inner();
     let moderator = signed_in.moderator.id;
-    let removed = db(&state, move |conn| {
-        Ok(terms_db::remove(conn, id, moderator, now())?)
-    })
-    .await?;
-    if removed {
-        Ok(HttpResponse::NoContent().finish())
-    } else {
-        Err(ApiError::NotFound(format!("There is no term {id}.")))
-    }
+    service(&state, move |ctx| terms::remove(ctx, id, moderator, now())).await?;
+    Ok(HttpResponse::NoContent().finish())
 }

@@ -14,11 +14,13 @@ pub mod moderation;
 pub mod openapi;
 pub mod pages;
 pub mod public;
+pub mod queue;
 pub mod views;
 pub mod workspace;
 
 use crate::error::ApiError;
 use crate::limits::ClientIp;
+use crate::service::Ctx;
 use crate::state::AppState;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
@@ -47,6 +49,18 @@ where
     F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
 {
     on(&state.read_pool, work).await
+}
+
+/// Runs a write service on actix's thread pool with a connection of the
+/// main pool; what it changed is dispatched once it returns (after its
+/// commit), so no handler touches the cache.
+pub async fn service<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Ctx<'_>) -> Result<T, ApiError> + Send + 'static,
+{
+    let events = state.events.clone();
+    on(&state.pool, move |conn| events.run(conn, work)).await
 }
 
 async fn on<T, F>(pool: &crate::db::Pool, work: F) -> Result<T, ApiError>

@@ -2,22 +2,21 @@
 //! and posts.
 
 use super::auth::SignedIn;
+use super::queue::{moderator_item, post_id, queue_spec, with_context};
 use super::views::{
     LogPage, LogView, ModComment, PostDetail, PostView, QueueView, ThreadComment, log_cursor,
 };
-use super::{PageQuery, db, decode_cursor, next_cursor};
-use crate::db::comments::{self as comments_db, NewCommentRow, QueueSpec};
+use super::{PageQuery, db, decode_cursor, next_cursor, service};
+use crate::db::comments as comments_db;
 use crate::db::log::{self as log_db, LogFilter};
-use crate::db::moderation as moderation_db;
-use crate::db::posts::{self as posts_db, NewPost, PostWriteError};
-use crate::db::workspace as workspace_db;
-use crate::domain::comment::{CommentBody, LooseId};
-use crate::domain::moderation::{Decision, Kind, QueueFilter, Role, Status};
-use crate::domain::post::{PostChange, PostForm};
-use crate::domain::render::render_comment;
+use crate::domain::comment::LooseId;
+use crate::domain::moderation::{Decision, Role};
+use crate::domain::post::PostForm;
 use crate::domain::time::now;
-use crate::domain::{Errors, FieldError};
 use crate::error::ApiError;
+use crate::service::decisions::{self, BulkAction};
+use crate::service::replies::{self, Reply};
+use crate::service::{not_found, posts};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -37,62 +36,6 @@ pub struct QueueQuery {
     /// Paging.
     #[serde(flatten)]
     pub page: PageQuery,
-}
-
-/// Longest `q` text filter, in characters.
-pub const MAX_QUERY_TEXT: usize = 200;
-
-/// Reads the filters shared by the queue and the stats: the tab, the post
-/// (by slug; resolved later), the text and the order.
-pub(crate) fn queue_spec(
-    status: Option<&str>,
-    q: Option<&str>,
-    order: Option<&str>,
-) -> Result<QueueSpec, ApiError> {
-    let filter = match status {
-        None | Some("") => QueueFilter::Status(Status::Pending),
-        Some(s) => QueueFilter::parse(s).ok_or_else(|| {
-            ApiError::BadRequest(
-                "status must be pending, approved, rejected, spam or flagged".into(),
-            )
-        })?,
-    };
-    let newest_first = match order {
-        None | Some("") | Some("oldest") => false,
-        Some("newest") => true,
-        Some(_) => {
-            return Err(ApiError::BadRequest(
-                "order must be oldest or newest".into(),
-            ));
-        }
-    };
-    let text = q.map(str::trim).filter(|t| !t.is_empty());
-    if text.is_some_and(|t| t.chars().count() > MAX_QUERY_TEXT) {
-        return Err(ApiError::BadRequest(format!(
-            "q must be at most {MAX_QUERY_TEXT} characters"
-        )));
-    }
-    Ok(QueueSpec {
-        filter: Some(filter),
-        post_id: None,
-        text: text.map(str::to_owned),
-        newest_first,
-    })
-}
-
-/// The id of the post `slug`, or a 404.
-pub(crate) fn post_id(
-    conn: &mut diesel::SqliteConnection,
-    slug: Option<&str>,
-) -> Result<Option<i32>, ApiError> {
-    match slug.filter(|s| !s.is_empty()) {
-        Some(slug) => Ok(Some(
-            posts_db::by_slug(conn, slug)?
-                .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?
-                .id,
-        )),
-        None => Ok(None),
-    }
 }
 
 /// `GET /api/v1/moderation/comments`: the queue, oldest first (or newest
@@ -143,48 +86,12 @@ pub async fn queue(
     Ok(HttpResponse::Ok().json(view))
 }
 
-/// Queue rows in the moderator's shape, each with its context.
-pub(crate) fn with_context(
-    conn: &mut diesel::SqliteConnection,
-    rows: Vec<comments_db::QueueRow>,
-    viewer: i32,
-) -> Result<Vec<ModComment>, ApiError> {
-    let items: Vec<&comments_db::Comment> = rows.iter().map(|(c, ..)| c).collect();
-    let contexts = workspace_db::context(conn, &items, now())?;
-    Ok(rows
-        .into_iter()
-        .zip(contexts)
-        .map(|(row, context)| ModComment::with_context(row, context, viewer))
-        .collect())
-}
-
 /// Body of a rejection.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct RejectBody {
     /// The id of a configured reason.
     #[schema(value_type = String, required = true)]
     pub reason: Option<String>,
-}
-
-pub(crate) fn checked_reason(state: &AppState, reason: Option<&str>) -> Result<String, ApiError> {
-    let reason = reason.map(str::trim).unwrap_or("");
-    if reason.is_empty() {
-        return Err(ApiError::field("reason", "a rejection needs a reason"));
-    }
-    if state.settings.reasons.iter().any(|r| r.id == reason) {
-        Ok(reason.to_owned())
-    } else {
-        let ids: Vec<&str> = state
-            .settings
-            .reasons
-            .iter()
-            .map(|r| r.id.as_str())
-            .collect();
-        Err(ApiError::field(
-            "reason",
-            format!("must be one of: {}", ids.join(", ")),
-        ))
-    }
 }
 
 async fn decide_one(
@@ -194,20 +101,11 @@ async fn decide_one(
     decision: Decision,
 ) -> Result<HttpResponse, ApiError> {
     let moderator = signed_in.moderator.id;
-    let cache = state.cache.clone();
-    let item = db(&state, move |conn| {
-        let changed = moderation_db::decide(conn, &[id], &decision, moderator, now())?;
-        for comment in &changed {
-            cache.invalidate(comment.post_id);
+    let item = service(&state, move |ctx| {
+        if decisions::decide(ctx, &[id], &decision, moderator, now())?.is_empty() {
+            return Err(not_found::comment(id));
         }
-        if changed.is_empty() {
-            return Err(ApiError::NotFound(format!("There is no comment {id}.")));
-        }
-        let row = comments_db::queue_item(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
-        with_context(conn, vec![row], moderator)?
-            .pop()
-            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))
+        moderator_item(ctx.conn, id, moderator)
     })
     .await?;
     Ok(HttpResponse::Ok().json(item))
@@ -255,7 +153,7 @@ pub async fn reject(
     id: web::Path<i32>,
     body: web::Json<RejectBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let reason = checked_reason(&state, body.reason.as_deref())?;
+    let reason = decisions::checked_reason(&state.settings, body.reason.as_deref())?;
     decide_one(
         state,
         signed_in,
@@ -286,9 +184,6 @@ pub async fn spam(
     decide_one(state, signed_in, id.into_inner(), Decision::Spam).await
 }
 
-/// Most comments one bulk decision may name.
-pub const MAX_BULK: usize = 200;
-
 /// Body of a bulk decision.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct BulkBody {
@@ -298,7 +193,7 @@ pub struct BulkBody {
     pub ids: Vec<i32>,
     /// `approve`, `reject` or `spam`.
     #[schema(value_type = crate::http::openapi::DecisionAction)]
-    pub action: String,
+    pub action: BulkAction,
     /// The reason, for `reject`.
     pub reason: Option<String>,
 }
@@ -323,34 +218,15 @@ pub async fn bulk(
     body: web::Json<BulkBody>,
 ) -> Result<HttpResponse, ApiError> {
     let BulkBody {
-        mut ids,
+        ids,
         action,
         reason,
     } = body.into_inner();
-    if ids.is_empty() || ids.len() > MAX_BULK {
-        return Err(ApiError::field(
-            "ids",
-            format!("name from 1 to {MAX_BULK} comments"),
-        ));
-    }
-    ids.sort_unstable();
-    ids.dedup();
-    let decision = match action.as_str() {
-        "approve" => Decision::Approve,
-        "spam" => Decision::Spam,
-        "reject" => Decision::Reject {
-            reason: checked_reason(&state, reason.as_deref())?,
-        },
-        _ => return Err(ApiError::field("action", "must be approve, reject or spam")),
-    };
+    let ids = decisions::bulk_ids(ids)?;
+    let decision = decisions::bulk_decision(&state.settings, action, reason.as_deref())?;
     let moderator = signed_in.moderator.id;
-    let cache = state.cache.clone();
-    let updated = db(&state, move |conn| {
-        let changed = moderation_db::decide(conn, &ids, &decision, moderator, now())?;
-        for comment in &changed {
-            cache.invalidate(comment.post_id);
-        }
-        Ok(changed.len())
+    let updated = service(&state, move |ctx| {
+        Ok(decisions::decide(ctx, &ids, &decision, moderator, now())?.len())
     })
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "updated": updated })))
@@ -388,52 +264,12 @@ pub async fn reply(
     slug: web::Path<String>,
     body: web::Json<ReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut errors = Errors::default();
-    let text = errors.take(CommentBody::parse(body.body.as_deref().unwrap_or("")));
-    let parent = match &body.parent_id {
-        Some(raw) => errors.take(raw.parse("parent_id")).flatten(),
-        None => None,
-    };
-    errors.finish().map_err(ApiError::Validation)?;
-    let text = text.ok_or_else(|| ApiError::field("body", "must not be empty"))?;
-    let html = render_comment(text.as_str());
+    let (reply, parent) = Reply::parse_answering(body.body.as_deref(), body.parent_id.as_ref())?;
     let official_name = state.settings.official_name.clone();
     let moderator = signed_in.moderator.id;
     let slug = slug.into_inner();
-    let cache = state.cache.clone();
-    let comment = db(&state, move |conn| {
-        let post = posts_db::by_slug(conn, &slug)?
-            .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
-        if let Some(parent) = parent {
-            let same_post = comments_db::get(conn, parent)?.is_some_and(|p| p.post_id == post.id);
-            if !same_post {
-                return Err(ApiError::field(
-                    "parent_id",
-                    "must be a comment on this post",
-                ));
-            }
-        }
-        let now = now();
-        let row = NewCommentRow {
-            kind: Kind::Official.as_str(),
-            moderator_id: Some(moderator),
-            moderated_at: Some(now),
-            ..NewCommentRow::reader(
-                post.id,
-                parent,
-                Status::Approved,
-                &official_name,
-                None,
-                None,
-                None,
-                text.as_str(),
-                &html,
-                now,
-            )
-        };
-        let comment = comments_db::insert_official(conn, &row, moderator)?;
-        cache.invalidate(comment.post_id);
-        Ok(comment)
+    let comment = service(&state, move |ctx| {
+        replies::on_post(ctx, &official_name, &slug, parent, &reply, moderator, now())
     })
     .await?;
     Ok(HttpResponse::Created().json(ThreadComment::from_comment(&comment)))
@@ -529,16 +365,6 @@ pub async fn reasons(state: web::Data<AppState>, _signed_in: SignedIn) -> HttpRe
     HttpResponse::Ok().json(serde_json::json!({ "reasons": state.settings.reasons }))
 }
 
-fn post_error(error: PostWriteError, slug: &str) -> ApiError {
-    match error {
-        PostWriteError::SlugTaken => {
-            ApiError::Conflict("Another post already has that slug.".into())
-        }
-        PostWriteError::NotFound => ApiError::NotFound(format!("There is no post {slug:?}.")),
-        PostWriteError::Db(e) => ApiError::internal(e),
-    }
-}
-
 /// `POST /api/v1/moderation/posts` (editor): creates a post.
 #[utoipa::path(
     post,
@@ -560,19 +386,9 @@ pub async fn create_post(
     body: web::Json<PostForm>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Editor)?;
-    let change = PostChange::parse(&body, true).map_err(ApiError::Validation)?;
-    let new = NewPost::from_change(change, now())
-        .ok_or_else(|| ApiError::Validation(vec![FieldError::new("slug", "is required")]))?;
+    let new = posts::check_new(&body, now())?;
     let moderator = signed_in.moderator.id;
-    let slug = new.slug.clone();
-    let cache = state.cache.clone();
-    let post = db(&state, move |conn| {
-        let post =
-            posts_db::create(conn, &new, Some(moderator)).map_err(|e| post_error(e, &slug))?;
-        cache.slugs_changed();
-        Ok(post)
-    })
-    .await?;
+    let post = service(&state, move |ctx| posts::create(ctx, &new, moderator)).await?;
     Ok(HttpResponse::Created().json(PostDetail {
         body_html: post.body_html.clone(),
         post: PostView::new(&post, 0),
@@ -603,26 +419,15 @@ pub async fn update_post(
     body: web::Json<PostForm>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Editor)?;
-    let change = PostChange::parse(&body, false).map_err(ApiError::Validation)?;
+    let change = posts::check_change(&body)?;
     let moderator = signed_in.moderator.id;
     let slug = slug.into_inner();
-    let cache = state.cache.clone();
-    let detail = db(&state, move |conn| {
-        let (before, post) = posts_db::update(conn, &slug, change, moderator, now())
-            .map_err(|e| post_error(e, &slug))?;
-        cache.invalidate(post.id);
-        if before.slug != post.slug {
-            cache.slugs_changed();
-        }
-        let count = posts_db::approved_counts_by_id(conn, &[post.id])?
-            .get(&post.id)
-            .copied()
-            .unwrap_or(0);
-        Ok(PostDetail {
-            post: PostView::new(&post, count),
-            body_html: post.body_html,
-        })
+    let (post, count) = service(&state, move |ctx| {
+        posts::update(ctx, &slug, change, moderator, now())
     })
     .await?;
-    Ok(HttpResponse::Ok().json(detail))
+    Ok(HttpResponse::Ok().json(PostDetail {
+        post: PostView::new(&post, count),
+        body_html: post.body_html,
+    }))
 }

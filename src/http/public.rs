@@ -1,31 +1,26 @@
 //! Readers and the widget: posts, threads, submissions, counts, flags.
 
 use super::views::{Order, PostDetail, PostView, ThreadPost, ThreadView, build_thread};
-use super::{PageQuery, db, next_cursor, pages, read, workspace};
+use super::{PageQuery, db, next_cursor, pages, read, service};
 use crate::cache::{Cache, Coding, PageKey, Rendered};
-use crate::db::bans as bans_db;
 use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
-use crate::db::terms as terms_db;
-use crate::db::writer::{Committed, PendingComment};
 use crate::domain::comment::{CommentForm, NewComment};
 use crate::domain::moderation::Status;
 use crate::domain::render::render_comment;
-use crate::domain::spam::{SpamInput, assess};
 use crate::domain::text::multi_line;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::limits::{Action, ClientIp};
+use crate::service::not_found;
+use crate::service::submission::{self, Submission, SubmissionRules};
 use crate::state::AppState;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
-
-/// How far back a sender's identical text counts as a repeat.
-const REPEAT_WINDOW_SECS: i64 = 24 * 60 * 60;
 
 /// `GET /api/v1/posts`: posts, newest first.
 #[utoipa::path(
@@ -76,7 +71,7 @@ pub async fn get_post(
     let slug = slug.into_inner();
     let cache = state.cache.clone();
     let detail = read(&state, move |conn| {
-        let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
+        let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| not_found::post(&slug))?;
         let count = visible_counts(conn, &cache, &[post.id])?
             .get(&post.id)
             .copied()
@@ -118,10 +113,6 @@ fn visible_counts(
         }
     }
     Ok(counts)
-}
-
-fn no_post(slug: &str) -> ApiError {
-    ApiError::NotFound(format!("There is no post {slug:?}."))
 }
 
 /// Query of the thread endpoint.
@@ -191,13 +182,13 @@ pub async fn thread(
             return Ok(send_page(&req, &hit, coding));
         }
     } else if cache.is_unknown(&slug) {
-        return Err(no_post(&slug));
+        return Err(not_found::post(&slug));
     }
     let rendered = read(&state, move |conn| {
         let epoch = cache.slug_epoch();
         let Some(post) = posts_db::by_slug(conn, &slug)? else {
             cache.remember_unknown(&slug, epoch);
-            return Err(no_post(&slug));
+            return Err(not_found::post(&slug));
         };
         cache.remember_slug(&slug, post.id, epoch);
         // Read between resolving the post and reading its comments: see
@@ -350,10 +341,8 @@ pub async fn submit(
     }
 }
 
-/// Checks and stores a submission; returns its id and the post's URL.
-/// A banned sender gets 403; a comment with a banned term is stored as
-/// rejected (citing the term's reason) yet answered like any other, so
-/// that spammers learn nothing; a suspect term adds a signal.
+/// Checks a submission and hands it to the submission service; returns
+/// its id once committed and the post's URL.
 async fn accept(
     state: &AppState,
     req: &HttpRequest,
@@ -364,112 +353,25 @@ async fn accept(
     let form: CommentForm = read_body(req, body)?;
     let comment = NewComment::parse(&form).map_err(ApiError::Validation)?;
     state.limits.check(Action::Comment, client.0)?;
-    let ip_hash = state.ip_hasher.hash(client.0);
-    let html = render_comment(comment.body.as_str());
-    let mut rules = state.settings.spam.rules();
-    let default_reason = state.settings.spam.banned_term_reason.clone();
-    let auto_close_days = state.settings.auto_close_days;
-    let cache = state.cache.clone();
+    let submission = Submission {
+        slug,
+        ip_hash: state.ip_hasher.hash(client.0),
+        html: render_comment(comment.body.as_str()),
+        comment,
+        now: now(),
+    };
+    let rules = SubmissionRules {
+        spam: state.settings.spam.clone(),
+        auto_close_days: state.settings.auto_close_days,
+    };
     let writer = state.writer.clone();
-    let prepared = db(state, move |conn| {
-        let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| no_post(&slug))?;
-        let now = now();
-        let closed_now = post.comments_open
-            && !workspace::auto_close(conn, auto_close_days, Some(post.id), now)?.is_empty();
-        if closed_now {
-            // The thread shows `comments_open`: it changed.
-            cache.invalidate(post.id);
-        }
-        if !post.comments_open || closed_now {
-            return Err(ApiError::Forbidden(
-                "Comments on this post are closed.".into(),
-            ));
-        }
-        let email = comment.email.as_ref().map(|e| e.as_str());
-        if bans_db::is_banned(conn, email, Some(&ip_hash), now)? {
-            return Err(ApiError::Forbidden(
-                "You cannot comment on this site.".into(),
-            ));
-        }
-        if let Some(parent) = comment.parent_id {
-            let ok = comments_db::get(conn, parent.0)?
-                .is_some_and(|p| p.post_id == post.id && p.status == Status::Approved.as_str());
-            if !ok {
-                return Err(ApiError::field(
-                    "parent_id",
-                    "must be an approved comment on this post",
-                ));
-            }
-        }
-        let fingerprint = comment.body.fingerprint();
-        let repeated = comments_db::is_repeat(
-            conn,
-            post.id,
-            &ip_hash,
-            fingerprint,
-            now - REPEAT_WINDOW_SECS,
-        )?;
-        (rules.reject_terms, rules.suspect_terms) = terms_db::load(conn, &default_reason)?;
-        let verdict = assess(
-            &SpamInput {
-                honeypot_filled: comment.honeypot_filled,
-                body: comment.body.as_str(),
-                author_name: comment.author_name.as_str(),
-                repeated,
-            },
-            &rules,
-        );
-        let status = if verdict.is_spam {
-            Status::Spam
-        } else {
-            Status::Pending
-        };
-        let pending = PendingComment {
-            post_id: post.id,
-            parent_id: comment.parent_id.map(|p| p.0),
-            status,
-            author_name: comment.author_name.as_str().to_owned(),
-            author_location: comment
-                .author_location
-                .as_ref()
-                .map(|l| l.as_str().to_owned()),
-            email: email.map(str::to_owned),
-            ip_hash,
-            body_source: comment.body.as_str().to_owned(),
-            body_html: html,
-            spam_score: verdict.score,
-            signals: serde_json::to_string(&verdict.signals).map_err(ApiError::internal)?,
-            created_at: now,
-            body_hash: fingerprint,
-        };
-        match verdict.banned.filter(|_| !verdict.is_spam) {
-            // Rare: stored at once, with its log entry, on this connection.
-            Some(term) => {
-                let reason = term.reason.unwrap_or(default_reason);
-                let id = moderation_db::insert_rejected(conn, &pending.row(), &reason, now)?;
-                Ok((Prepared::Stored(id), post.url))
-            }
-            // The common case: queued here, off the async workers, and
-            // group-committed with whatever else is waiting.
-            None => {
-                let committed = writer.enqueue(pending).map_err(ApiError::internal)?;
-                Ok((Prepared::Queued(committed), post.url))
-            }
-        }
+    let (accepted, url) = service(state, move |ctx| {
+        submission::submit(ctx, &rules, &writer, submission)
     })
     .await?;
-    match prepared {
-        (Prepared::Stored(id), url) => Ok((id, url)),
-        (Prepared::Queued(committed), url) => {
-            Ok((committed.id().await.map_err(ApiError::internal)?, url))
-        }
-    }
-}
-
-/// A checked submission: already stored, or ready for the writer.
-enum Prepared {
-    Stored(i32),
-    Queued(Committed),
+    let (id, event) = accepted.committed().await?;
+    state.events.apply(event.as_slice());
+    Ok((id, url))
 }
 
 /// Query of the counts endpoint.
@@ -602,9 +504,7 @@ pub async fn flag(
         let public =
             comments_db::get(conn, id)?.is_some_and(|c| c.status == Status::Approved.as_str());
         if !public {
-            return Err(ApiError::NotFound(format!(
-                "There is no published comment {id}."
-            )));
+            return Err(not_found::published_comment(id));
         }
         moderation_db::flag(conn, id, &reason, &ip_hash, now())?;
         Ok(())

@@ -4,22 +4,21 @@
 //! and comments' auto-close.
 
 use super::auth::SignedIn;
-use super::db;
-use super::moderation::{post_id, queue_spec, with_context};
+use super::queue::{moderator_item, post_id, queue_spec};
 use super::views::{ClaimView, PostView, ThreadComment};
+use super::{db, service};
 use crate::db::claims::{self as claims_db, Claim};
-use crate::db::comments::{self as comments_db, NewCommentRow};
-use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
 use crate::db::workspace as workspace_db;
 use crate::domain::comment::CommentBody;
-use crate::domain::moderation::{CLAIM_TTL_SECS, Kind, Status};
+use crate::domain::moderation::CLAIM_TTL_SECS;
 use crate::domain::render::render_comment;
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
+use crate::service::not_found;
+use crate::service::replies::{self, Reply};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
-use diesel::SqliteConnection;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -134,8 +133,7 @@ pub async fn claim(
     let id = id.into_inner();
     let viewer = signed_in.moderator.id;
     let (claim, status) = db(&state, move |conn| {
-        claims_db::claim(conn, id, viewer, now())?
-            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))
+        claims_db::claim(conn, id, viewer, now())?.ok_or_else(|| not_found::comment(id))
     })
     .await?;
     let mut answer =
@@ -204,34 +202,6 @@ pub struct CommentReplyBody {
     pub approve: bool,
 }
 
-fn official_row<'a>(
-    state: &'a AppState,
-    post_id: i32,
-    parent: i32,
-    moderator: i32,
-    text: &'a CommentBody,
-    html: &'a crate::domain::render::SafeHtml,
-    now: i64,
-) -> NewCommentRow<'a> {
-    NewCommentRow {
-        kind: Kind::Official.as_str(),
-        moderator_id: Some(moderator),
-        moderated_at: Some(now),
-        ..NewCommentRow::reader(
-            post_id,
-            Some(parent),
-            Status::Approved,
-            &state.settings.official_name,
-            None,
-            None,
-            None,
-            text.as_str(),
-            html,
-            now,
-        )
-    }
-}
-
 /// `POST /api/v1/moderation/comments/{id}/replies`: an official reply to
 /// the comment, on its post; with `"approve": true` the comment is
 /// approved in the same transaction ("approve and reply"). 201 with the
@@ -257,41 +227,14 @@ pub async fn reply_to_comment(
     body: web::Json<CommentReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let CommentReplyBody { body, approve } = body.into_inner();
-    let text = CommentBody::parse(body.as_deref().unwrap_or(""))
-        .map_err(|e| ApiError::Validation(vec![e]))?;
-    let html = render_comment(text.as_str());
+    let reply = Reply::parse(body.as_deref())?;
     let id = id.into_inner();
     let moderator = signed_in.moderator.id;
-    let state_for_db = state.clone();
-    let (reply, item) = db(&state, move |conn| {
-        let parent = comments_db::get(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
-        let now = now();
-        let row = official_row(
-            &state_for_db,
-            parent.post_id,
-            id,
-            moderator,
-            &text,
-            &html,
-            now,
-        );
-        let reply = if approve {
-            // CACHE: invalidates post <parent.post_id> (the comment is
-            // approved and the official reply published in one step)
-            moderation_db::approve_and_reply(conn, id, &row, moderator, now)?
-                .map(|(_, reply)| reply)
-                .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?
-        } else {
-            // CACHE: invalidates post <parent.post_id> (an official reply
-            // is published)
-            comments_db::insert_official(conn, &row, moderator)?
-        };
-        state_for_db.cache.invalidate(parent.post_id);
-        let row = comments_db::queue_item(conn, id)?
-            .ok_or_else(|| ApiError::NotFound(format!("There is no comment {id}.")))?;
-        let item = with_context(conn, vec![row], moderator)?.pop();
-        Ok((reply, item))
+    let official_name = state.settings.official_name.clone();
+    let (reply, item) = service(&state, move |ctx| {
+        let reply =
+            replies::to_comment(ctx, &official_name, id, &reply, approve, moderator, now())?;
+        Ok((reply, moderator_item(ctx.conn, id, moderator)?))
     })
     .await?;
     Ok(HttpResponse::Created().json(json!({
@@ -362,8 +305,7 @@ pub async fn get_post(
 ) -> Result<HttpResponse, ApiError> {
     let slug = slug.into_inner();
     let answer = db(&state, move |conn| {
-        let post = posts_db::by_slug(conn, &slug)?
-            .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
+        let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| not_found::post(&slug))?;
         let count = posts_db::approved_counts_by_id(conn, &[post.id])?
             .get(&post.id)
             .copied()
@@ -378,21 +320,4 @@ pub async fn get_post(
     })
     .await?;
     Ok(HttpResponse::Ok().json(answer))
-}
-
-/// Applies `auto_close_days` to one post (or every post, with `None`):
-/// comments on a post published more than that many days ago close, once.
-/// Returns the ids of the posts it closed. A no-op when the setting is 0.
-pub fn auto_close(
-    conn: &mut SqliteConnection,
-    days: u32,
-    post_id: Option<i32>,
-    now: i64,
-) -> diesel::QueryResult<Vec<i32>> {
-    if days == 0 {
-        return Ok(Vec::new());
-    }
-    let cutoff = now - i64::from(days) * 86_400;
-    // CACHE: invalidates post <each id returned> (comments_open changes)
-    workspace_db::auto_close(conn, post_id, cutoff, days, now)
 }

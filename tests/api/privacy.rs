@@ -152,13 +152,13 @@ async fn decided_comments_lose_email_and_ip_hash_after_the_retention_and_the_pur
     let mut conn = app.pool.get().unwrap();
     let keep_forever = PrivacySettings { retention_days: 0 };
     assert_eq!(
-        colloquy::privacy::purge(&mut conn, &keep_forever, now()).unwrap(),
+        colloquy::service::privacy::purge(&mut conn, &keep_forever, now()).unwrap(),
         0
     );
     let settings = PrivacySettings::default();
     assert_eq!(settings.retention_days, 90);
     assert_eq!(
-        colloquy::privacy::purge(&mut conn, &settings, now()).unwrap(),
+        colloquy::service::privacy::purge(&mut conn, &settings, now()).unwrap(),
         2
     );
     drop(conn);
@@ -177,7 +177,7 @@ async fn decided_comments_lose_email_and_ip_hash_after_the_retention_and_the_pur
     // A second run finds nothing and logs nothing.
     let mut conn = app.pool.get().unwrap();
     assert_eq!(
-        colloquy::privacy::purge(&mut conn, &settings, now()).unwrap(),
+        colloquy::service::privacy::purge(&mut conn, &settings, now()).unwrap(),
         0
     );
     assert_eq!(log_entries(&app, "privacy_purge").len(), 1);
@@ -200,7 +200,7 @@ async fn export_lists_every_comment_of_one_reader_and_nothing_of_anyone_else() {
     )
     .await;
     let mut conn = app.pool.get().unwrap();
-    let export = colloquy::privacy::export(&mut conn, "ANA@example.org", now()).unwrap();
+    let export = colloquy::service::privacy::export(&mut conn, "ANA@example.org", now()).unwrap();
     let value = serde_json::to_value(&export).unwrap();
     let items = value["comments"].as_array().unwrap();
     let ids: Vec<i64> = items.iter().map(|c| c["id"].as_i64().unwrap()).collect();
@@ -217,7 +217,7 @@ async fn export_lists_every_comment_of_one_reader_and_nothing_of_anyone_else() {
     let text = value.to_string();
     assert!(!text.contains("Bob") && !text.contains("bob@") && !text.contains("not Ana"));
     assert!(
-        colloquy::privacy::export(&mut conn, "nobody@example.org", now())
+        colloquy::service::privacy::export(&mut conn, "nobody@example.org", now())
             .unwrap()
             .comments
             .is_empty()
@@ -254,7 +254,7 @@ async fn erase_deletes_what_nothing_refers_to_and_leaves_placeholders_where_repl
 
     let erased = {
         let mut conn = app.pool.get().unwrap();
-        colloquy::privacy::erase(&mut conn, "ANA@example.org", now()).unwrap()
+        colloquy::service::privacy::erase(&mut conn, "ANA@example.org", now()).unwrap()
     };
     let mut deleted = erased.deleted.clone();
     deleted.sort();
@@ -272,7 +272,8 @@ async fn erase_deletes_what_nothing_refers_to_and_leaves_placeholders_where_repl
             .unwrap();
         assert_eq!(gone, 0);
     }
-    let placeholder = colloquy::domain::render::render_comment(colloquy::privacy::REMOVED_BODY);
+    let placeholder =
+        colloquy::domain::render::render_comment(colloquy::service::privacy::REMOVED_BODY);
     for id in [answered, approved] {
         let row = colloquy::db::comments::get(&mut conn, id as i32)
             .unwrap()
@@ -327,13 +328,13 @@ async fn erase_deletes_what_nothing_refers_to_and_leaves_placeholders_where_repl
     // Nothing is left to export or erase.
     let mut conn = app.pool.get().unwrap();
     assert!(
-        colloquy::privacy::export(&mut conn, "ana@example.org", now())
+        colloquy::service::privacy::export(&mut conn, "ana@example.org", now())
             .unwrap()
             .comments
             .is_empty()
     );
     assert_eq!(
-        colloquy::privacy::erase(&mut conn, "ana@example.org", now()).unwrap(),
+        colloquy::service::privacy::erase(&mut conn, "ana@example.org", now()).unwrap(),
         Default::default()
     );
     let problems = colloquy::backup::integrity_problems(&mut conn).unwrap();

@@ -4,7 +4,7 @@
 //! watch through which a running server learns of threads another process
 //! changed.
 
-use crate::cache::Cache;
+use super::events::{Ctx, Event};
 use crate::config::PrivacySettings;
 use crate::db::privacy::{self as privacy_db, Erased};
 use crate::domain::comment::Email;
@@ -146,12 +146,12 @@ impl ExternalChanges {
         })
     }
 
-    /// Drops the threads marked since the last poll; returns how many
-    /// marks there were.
-    pub fn poll(&mut self, conn: &mut SqliteConnection, cache: &Cache) -> QueryResult<usize> {
-        let marks = privacy_db::marks_after(conn, self.seen)?;
+    /// Records the threads marked since the last poll as changed;
+    /// returns how many marks there were.
+    pub fn poll(&mut self, ctx: &mut Ctx<'_>) -> QueryResult<usize> {
+        let marks = privacy_db::marks_after(ctx.conn, self.seen)?;
         for (id, post_id) in &marks {
-            cache.invalidate(*post_id);
+            ctx.emit(Event::ThreadChangedElsewhere { post_id: *post_id });
             self.seen = self.seen.max(*id);
         }
         Ok(marks.len())

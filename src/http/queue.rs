@@ -1,0 +1,95 @@
+//! Reads the moderators' views share: the queue's filters, a post by
+//! slug, and queue rows with their context in the moderator's shape.
+
+use super::views::ModComment;
+use crate::db::comments::{self as comments_db, QueueSpec};
+use crate::db::posts as posts_db;
+use crate::db::workspace as workspace_db;
+use crate::domain::moderation::{QueueFilter, Status};
+use crate::domain::time::now;
+use crate::error::ApiError;
+use crate::service::not_found;
+
+/// Longest `q` text filter, in characters.
+pub const MAX_QUERY_TEXT: usize = 200;
+
+/// Reads the filters shared by the queue and the stats: the tab, the post
+/// (by slug; resolved later), the text and the order.
+pub(crate) fn queue_spec(
+    status: Option<&str>,
+    q: Option<&str>,
+    order: Option<&str>,
+) -> Result<QueueSpec, ApiError> {
+    let filter = match status {
+        None | Some("") => QueueFilter::Status(Status::Pending),
+        Some(s) => QueueFilter::parse(s).ok_or_else(|| {
+            ApiError::BadRequest(
+                "status must be pending, approved, rejected, spam or flagged".into(),
+            )
+        })?,
+    };
+    let newest_first = match order {
+        None | Some("") | Some("oldest") => false,
+        Some("newest") => true,
+        Some(_) => {
+            return Err(ApiError::BadRequest(
+                "order must be oldest or newest".into(),
+            ));
+        }
+    };
+    let text = q.map(str::trim).filter(|t| !t.is_empty());
+    if text.is_some_and(|t| t.chars().count() > MAX_QUERY_TEXT) {
+        return Err(ApiError::BadRequest(format!(
+            "q must be at most {MAX_QUERY_TEXT} characters"
+        )));
+    }
+    Ok(QueueSpec {
+        filter: Some(filter),
+        post_id: None,
+        text: text.map(str::to_owned),
+        newest_first,
+    })
+}
+
+/// The id of the post `slug`, or a 404.
+pub(crate) fn post_id(
+    conn: &mut diesel::SqliteConnection,
+    slug: Option<&str>,
+) -> Result<Option<i32>, ApiError> {
+    match slug.filter(|s| !s.is_empty()) {
+        Some(slug) => Ok(Some(
+            posts_db::by_slug(conn, slug)?
+                .ok_or_else(|| not_found::post(slug))?
+                .id,
+        )),
+        None => Ok(None),
+    }
+}
+
+/// Queue rows in the moderator's shape, each with its context.
+pub(crate) fn with_context(
+    conn: &mut diesel::SqliteConnection,
+    rows: Vec<comments_db::QueueRow>,
+    viewer: i32,
+) -> Result<Vec<ModComment>, ApiError> {
+    let items: Vec<&comments_db::Comment> = rows.iter().map(|(c, ..)| c).collect();
+    let contexts = workspace_db::context(conn, &items, now())?;
+    Ok(rows
+        .into_iter()
+        .zip(contexts)
+        .map(|(row, context)| ModComment::with_context(row, context, viewer))
+        .collect())
+}
+
+/// One comment in the moderator's shape, with its context (404 when it
+/// is gone).
+pub(crate) fn moderator_item(
+    conn: &mut diesel::SqliteConnection,
+    id: i32,
+    viewer: i32,
+) -> Result<ModComment, ApiError> {
+    let row = comments_db::queue_item(conn, id)?.ok_or_else(|| not_found::comment(id))?;
+    with_context(conn, vec![row], viewer)?
+        .pop()
+        .ok_or_else(|| not_found::comment(id))
+}

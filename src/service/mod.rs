@@ -1,0 +1,22 @@
+//! The service floor, between `http/` and `db/`: every rule that decides
+//! an outcome (submission, decisions, replies, posts, bans and terms,
+//! accounts, privacy, housekeeping), as plain functions over a database
+//! connection. Write services record what they changed as [`Event`]s in
+//! their [`Ctx`]; the runner that called them hands those to the
+//! [`Dispatcher`] after the commit. Nothing here knows HTTP.
+
+pub mod accounts;
+pub mod bans;
+pub mod decisions;
+pub mod events;
+pub mod housekeeping;
+pub mod not_found;
+pub mod posts;
+pub mod privacy;
+pub mod replies;
+pub mod submission;
+pub mod terms;
+#[cfg(test)]
+pub mod testing;
+
+pub use events::{Ctx, Dispatcher, Event};

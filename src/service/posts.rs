@@ -1,0 +1,137 @@
+//! Posts: creating and changing them (editors), and closing comments on
+//! old ones (`auto_close_days`).
+
+use super::events::{Ctx, Event};
+use super::not_found;
+use crate::db::posts::{self as posts_db, NewPost, Post, PostWriteError};
+use crate::db::workspace as workspace_db;
+use crate::domain::FieldError;
+use crate::domain::post::{PostChange, PostForm};
+use crate::error::ApiError;
+
+fn post_error(error: PostWriteError, slug: &str) -> ApiError {
+    match error {
+        PostWriteError::SlugTaken => {
+            ApiError::Conflict("Another post already has that slug.".into())
+        }
+        PostWriteError::NotFound => not_found::post(slug),
+        PostWriteError::Db(e) => ApiError::internal(e),
+    }
+}
+
+/// Checks a new post's fields (422 with every problem at once).
+pub fn check_new(form: &PostForm, now: i64) -> Result<NewPost, ApiError> {
+    let change = PostChange::parse(form, true).map_err(ApiError::Validation)?;
+    NewPost::from_change(change, now)
+        .ok_or_else(|| ApiError::Validation(vec![FieldError::new("slug", "is required")]))
+}
+
+/// Checks a change to a post (422 with every problem at once).
+pub fn check_change(form: &PostForm) -> Result<PostChange, ApiError> {
+    PostChange::parse(form, false).map_err(ApiError::Validation)
+}
+
+/// Creates a post (409 when the slug is taken), logged.
+pub fn create(ctx: &mut Ctx<'_>, new: &NewPost, moderator: i32) -> Result<Post, ApiError> {
+    let post =
+        posts_db::create(ctx.conn, new, Some(moderator)).map_err(|e| post_error(e, &new.slug))?;
+    ctx.emit(Event::PostCreated { post_id: post.id });
+    Ok(post)
+}
+
+/// Changes the post `slug`, logged; returns it as it now stands with its
+/// public count.
+pub fn update(
+    ctx: &mut Ctx<'_>,
+    slug: &str,
+    change: PostChange,
+    moderator: i32,
+    now: i64,
+) -> Result<(Post, i64), ApiError> {
+    let (before, post) = posts_db::update(ctx.conn, slug, change, moderator, now)
+        .map_err(|e| post_error(e, slug))?;
+    ctx.emit(Event::PostChanged {
+        post_id: post.id,
+        slug_changed: before.slug != post.slug,
+    });
+    let count = posts_db::approved_counts_by_id(ctx.conn, &[post.id])?
+        .get(&post.id)
+        .copied()
+        .unwrap_or(0);
+    Ok((post, count))
+}
+
+/// Applies `auto_close_days` to one post (or every post, with `None`):
+/// comments on a post published more than that many days ago close, once
+/// (an editor may open them again). Returns how many posts it closed. A
+/// no-op when the setting is 0.
+pub fn auto_close(
+    ctx: &mut Ctx<'_>,
+    days: u32,
+    post_id: Option<i32>,
+    now: i64,
+) -> Result<usize, ApiError> {
+    if days == 0 {
+        return Ok(0);
+    }
+    let cutoff = now - i64::from(days) * 86_400;
+    let closed = workspace_db::auto_close(ctx.conn, post_id, cutoff, days, now)?;
+    for post_id in &closed {
+        ctx.emit(Event::PostClosed { post_id: *post_id });
+    }
+    Ok(closed.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::testing::{conn, post_published_at};
+
+    #[test]
+    fn an_old_post_closes_once_and_says_so() {
+        let mut conn = conn();
+        let now = 1_800_000_000;
+        let old = post_published_at(&mut conn, "old", now - 40 * 86_400);
+        let fresh = post_published_at(&mut conn, "fresh", now - 86_400);
+        let mut ctx = Ctx::new(&mut conn);
+        assert_eq!(auto_close(&mut ctx, 30, None, now).unwrap(), 1);
+        assert_eq!(ctx.events(), [Event::PostClosed { post_id: old }]);
+        assert_eq!(auto_close(&mut ctx, 30, None, now).unwrap(), 0, "once");
+        let fresh_post = posts_db::by_slug(ctx.conn, "fresh").unwrap().unwrap();
+        assert!(fresh_post.comments_open);
+        assert_eq!(fresh_post.id, fresh);
+        assert_eq!(auto_close(&mut ctx, 0, None, now + 1e9 as i64).unwrap(), 0);
+    }
+
+    #[test]
+    fn a_taken_slug_is_a_conflict_and_a_rename_says_the_slug_changed() {
+        let mut conn = conn();
+        post_published_at(&mut conn, "taken", 0);
+        let mut ctx = Ctx::new(&mut conn);
+        let form: PostForm = serde_json::from_value(
+            serde_json::json!({"slug": "taken", "title": "T", "author": "Staff"}),
+        )
+        .unwrap();
+        let new = check_new(&form, 1).unwrap();
+        assert!(matches!(
+            create(&mut ctx, &new, 1),
+            Err(ApiError::Conflict(_))
+        ));
+        let rename: PostForm =
+            serde_json::from_value(serde_json::json!({"slug": "renamed"})).unwrap();
+        let (post, count) =
+            update(&mut ctx, "taken", check_change(&rename).unwrap(), 1, 2).unwrap();
+        assert_eq!((post.slug.as_str(), count), ("renamed", 0));
+        assert_eq!(
+            ctx.events(),
+            [Event::PostChanged {
+                post_id: post.id,
+                slug_changed: true
+            }]
+        );
+        assert!(matches!(
+            update(&mut ctx, "taken", check_change(&rename).unwrap(), 1, 3),
+            Err(ApiError::NotFound(_))
+        ));
+    }
+}
