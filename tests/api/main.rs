@@ -12,6 +12,7 @@ mod connections;
 mod errors;
 mod helpers;
 mod isolation;
+mod layering;
 mod metrics;
 mod moderation;
 mod openapi;
