@@ -85,7 +85,6 @@ async function send(d, keepalive = false) {
     } else {
       await api('POST', '/moderation/comments/bulk', { ids: d.ids, action: d.action, reason: d.reason }, { keepalive });
     }
-    document.body.dataset.sent = String(Number(document.body.dataset.sent || 0) + d.ids.length);
   } catch (e) {
     restoreItems(d.entries, d.tab);
     failure(d, e);

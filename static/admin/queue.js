@@ -110,7 +110,7 @@ export function reset() {
   $('queue-list').replaceChildren();
 }
 
-/** The focused comment's id, for tests and the benchmark. */
+/** The focused comment's id (the browser tests and the benchmark import it). */
 export function focusedId() {
   const item = focused();
   return item ? item.id : null;
@@ -125,5 +125,3 @@ export function idle() {
 export function refocus() {
   if (state.active && state.items.length) focusItem(state.focus);
 }
-
-window.colloquyQueue = { focusedId, idle, unsent };
