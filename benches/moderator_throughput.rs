@@ -148,7 +148,9 @@ async fn main() {
     let mut per_comment = Vec::with_capacity(COMMENTS);
     let started = Instant::now();
     for i in 0..COMMENTS {
-        let focused = b.eval("return window.colloquyQueue.focusedId()").await;
+        let focused = b
+            .eval("return import('/admin/queue.js').then((queue) => queue.focusedId())")
+            .await;
         let keys = plan(i).1;
         let one = Instant::now();
         press(&b, keys).await;
@@ -157,7 +159,7 @@ async fn main() {
         b.wait_for(
             "the next comment",
             &format!(
-                "const id = window.colloquyQueue.focusedId(); return id !== {focused} || document.querySelectorAll('#queue-list > li').length === 0"
+                "return import('/admin/queue.js').then((queue) => queue.focusedId() !== {focused} || document.querySelectorAll('#queue-list > li').length === 0)"
             ),
         )
         .await;
@@ -166,7 +168,7 @@ async fn main() {
     let cleared = started.elapsed();
     b.wait_for(
         "every decision to reach the server",
-        "return window.colloquyQueue.unsent() === 0",
+        "return import('/admin/queue.js').then((queue) => queue.unsent() === 0)",
     )
     .await;
     let confirmed = started.elapsed();

@@ -18,7 +18,8 @@
 
   // ---- Words -------------------------------------------------------------
   // `total` is chosen with Intl.PluralRules; `#` is the number, `{name}` a
-  // reader's name (always inserted as text), `{when}` a relative time.
+  // reader's name (always inserted as text), `{when}` a relative time;
+  // `dir` is the script's direction where it is not left to right.
   const L = {
     en: {
       total: { one: '# comment', other: '# comments' },
@@ -189,6 +190,7 @@
       },
     },
     ar: {
+      dir: 'rtl',
       total: { zero: 'لا توجد تعليقات', one: 'تعليق واحد', two: 'تعليقان', few: '# تعليقات', many: '# تعليقًا', other: '# تعليق' },
       loading: 'جارٍ تحميل التعليقات…',
       loadError: 'تعذّر تحميل التعليقات.',
@@ -290,71 +292,82 @@
   };
 
   // ---- One thread --------------------------------------------------------
+  // Each thread is an object `w` (words, state, nodes) that the load,
+  // render and form functions below are given.
+
   const mount = (host) => {
     const slug = (host.dataset.post || host.dataset.colloquyThread || '').trim();
     if (!slug || host.shadowRoot) return;
     const asked = (host.dataset.lang || document.documentElement.lang || 'en').toLowerCase().split(/[-_]/)[0];
     const lang = L[asked] ? asked : 'en';
-    const T = { ...L.en, ...L[lang] };
-    const plurals = new Intl.PluralRules(lang);
-    const dates = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' });
-    const theme = ['light', 'dark'].includes(host.dataset.theme) ? host.dataset.theme : null;
-    let order = host.dataset.order === 'newest' ? 'newest' : 'oldest';
-    let cursor = null;
-    let seq = 0;
-    let open = false;
-    let form = null;
-
-    let shadow;
+    const w = {
+      slug,
+      lang,
+      T: { ...L.en, ...L[lang] },
+      plurals: new Intl.PluralRules(lang),
+      dates: new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }),
+      order: host.dataset.order === 'newest' ? 'newest' : 'oldest',
+      cursor: null,
+      seq: 0, // numbers the loads: only the latest is shown
+      open: false,
+      form: null,
+      describe: new Map(), // field -> ids that always describe it
+      replyFrom: null, // the Reply button that started a reply
+      busy: false,
+    };
     try {
-      shadow = host.attachShadow({ mode: 'open' });
+      w.shadow = host.attachShadow({ mode: 'open' });
     } catch {
       return;
     }
-    const total = h('span', { class: 'colloquy-total' });
-    const select = h(
+    shell(w, ['light', 'dark'].includes(host.dataset.theme) ? host.dataset.theme : null);
+    w.root.addEventListener('click', (e) => {
+      const button = e.target.closest('.colloquy-reply');
+      if (button && w.form) startReply(w, button);
+    });
+    w.more.addEventListener('click', () => {
+      if (w.root.dataset.state !== 'loading') load(w, false);
+    });
+    w.select.addEventListener('change', () => {
+      w.order = w.select.value === 'newest' ? 'newest' : 'oldest';
+      load(w, true);
+    });
+    w.form = buildForm(w); // ready before the thread arrives; shown only if comments are open
+    load(w, true);
+  };
+
+  // The header, the list, "Load more", the form's place, the status line.
+  const shell = (w, theme) => {
+    const { T } = w;
+    w.total = h('span', { class: 'colloquy-total' });
+    w.select = h(
       'select',
       { name: 'order', id: 'colloquy-order' },
       h('option', { value: 'oldest', text: T.oldest }),
       h('option', { value: 'newest', text: T.newest }),
     );
-    select.value = order;
-    const list = h('div', { class: 'colloquy-list' }, h('p', { class: 'colloquy-loading', text: T.loading }));
-    const more = h('button', { type: 'button', class: 'colloquy-more', hidden: true, text: T.more });
-    const status = h('div', { class: 'colloquy-status', role: 'status', 'aria-live': 'polite' });
-    const tail = h('div', { class: 'colloquy-tail' });
-    const root = h(
+    w.select.value = w.order;
+    w.list = h('div', { class: 'colloquy-list' }, h('p', { class: 'colloquy-loading', text: T.loading }));
+    w.more = h('button', { type: 'button', class: 'colloquy-more', hidden: true, text: T.more });
+    w.status = h('div', { class: 'colloquy-status', role: 'status', 'aria-live': 'polite' });
+    w.tail = h('div', { class: 'colloquy-tail' });
+    w.root = h(
       'div',
-      { class: 'colloquy', lang, dir: lang === 'ar' ? 'rtl' : 'ltr', 'data-state': 'loading', 'data-theme': theme },
+      { class: 'colloquy', lang: w.lang, dir: T.dir || 'ltr', 'data-state': 'loading', 'data-theme': theme },
       h(
         'header',
         { class: 'colloquy-header' },
-        h('h2', { class: 'colloquy-heading' }, total),
-        h('div', { class: 'colloquy-sort' }, h('label', { for: 'colloquy-order', text: T.order }), select),
+        h('h2', { class: 'colloquy-heading' }, w.total),
+        h('div', { class: 'colloquy-sort' }, h('label', { for: 'colloquy-order', text: T.order }), w.select),
       ),
-      list,
-      more,
-      tail,
-      status,
+      w.list,
+      w.more,
+      w.tail,
+      w.status,
     );
-    shadow.append(h('link', { rel: 'stylesheet', href: STYLES }), root);
-
-    const say = (kind, text) => {
-      status.dataset.kind = kind;
-      status.textContent = text;
-    };
-    const setTotal = (n) => {
-      total.textContent = (T.total[plurals.select(n)] || T.total.other).replace('#', n);
-    };
-    const when = (iso) => {
-      const d = new Date(iso);
-      return isNaN(d) ? iso : dates.format(d);
-    };
-
-    // A comment, its replies nested up to MAX_DEPTH levels; beyond that
-    // they follow at the last level, saying whom they answer.
+    w.shadow.append(h('link', { rel: 'stylesheet', href: STYLES }), w.root);
     // Comments are cloned from these (much faster than building each one).
-    const proto = h(
+    w.proto = h(
       'article',
       { class: 'colloquy-comment' },
       h(
@@ -364,299 +377,329 @@
         h('div', { class: 'colloquy-body', dir: 'auto' }),
       ),
     );
-    const protoReply = h('button', { type: 'button', class: 'colloquy-reply', text: T.reply });
-    const protoBadge = h('span', { class: 'colloquy-badge', text: T.official });
-
-    const render = (into, items, depth, parentName) => {
-      for (const c of items) {
-        const aid = `colloquy-a-${c.id}`;
-        const art = proto.cloneNode(true);
-        const main = art.firstChild;
-        const meta = main.firstChild;
-        const author = meta.firstChild;
-        const date = meta.lastChild;
-        const body = main.lastChild;
-        art.dataset.id = c.id;
-        art.dataset.kind = c.kind === 'official' ? 'official' : 'reader';
-        art.setAttribute('aria-labelledby', aid);
-        author.id = aid;
-        author.textContent = c.author_name;
-        if (c.author_location) date.before(h('span', { class: 'colloquy-location' }, h('bdi', { text: c.author_location })));
-        if (c.kind === 'official') date.before(protoBadge.cloneNode(true));
-        date.dateTime = c.created_at;
-        date.textContent = when(c.created_at);
-        if (parentName) body.before(h('p', { class: 'colloquy-context' }, ...fill(T.inReplyTo, parentName)));
-        body.innerHTML = c.body_html; // sanitised by the server; the only HTML we insert
-        if (open) {
-          const reply = protoReply.cloneNode(true);
-          reply.setAttribute('aria-describedby', aid);
-          main.append(reply);
-        }
-        into.append(art);
-        const replies = c.replies || [];
-        if (!replies.length) continue;
-        if (depth + 1 < MAX_DEPTH) {
-          const box = h('div', { class: 'colloquy-replies' });
-          art.append(box);
-          render(box, replies, depth + 1, null);
-        } else {
-          render(into, replies, depth, c.author_name);
-        }
-      }
-    };
-
-    const load = async (reset) => {
-      const mine = ++seq;
-      const hadFocus = shadow.activeElement === more;
-      root.dataset.state = 'loading';
-      more.setAttribute('aria-disabled', 'true');
-      if (reset) cursor = null;
-      const q = new URLSearchParams({ order, limit: '50' });
-      if (cursor) q.set('cursor', cursor);
-      let data;
-      try {
-        data = await getJSON(`${API}posts/${encodeURIComponent(slug)}/comments?${q}`);
-      } catch (status) {
-        if (mine !== seq) return;
-        root.dataset.state = 'error';
-        more.removeAttribute('aria-disabled');
-        const text = status === 404 ? T.notFound : T.loadError;
-        if (reset) {
-          const retry = h('button', { type: 'button', class: 'colloquy-retry', text: T.retry });
-          retry.addEventListener('click', () => load(true));
-          list.replaceChildren(h('p', { class: 'colloquy-error' }, text, ' '), retry);
-          more.hidden = true;
-        }
-        say('error', text);
-        return;
-      }
-      if (mine !== seq) return;
-      open = !!data.post.comments_open;
-      if (!tail.firstChild) {
-        if (!open) form = null;
-        tail.append(form || h('p', { class: 'colloquy-closed', text: T.closed }));
-      }
-      setTotal(data.total);
-      const frag = document.createDocumentFragment();
-      render(frag, data.comments, 0, null);
-      const first = frag.firstElementChild;
-      if (reset) list.replaceChildren(frag);
-      else list.append(frag);
-      if (!list.firstChild) list.append(h('p', { class: 'colloquy-empty', text: T.empty }));
-      cursor = data.next;
-      more.hidden = !cursor;
-      more.removeAttribute('aria-disabled');
-      root.dataset.state = 'ready';
-      if (hadFocus && more.hidden && first) {
-        first.tabIndex = -1;
-        first.focus();
-      }
-    };
-
-    // ---- The form --------------------------------------------------------
-    const describe = new Map(); // field -> ids that always describe it
-    let replyFrom = null; // the Reply button that started a reply
-
-    const buildForm = () => {
-      const saved = storage.get();
-      const field = (name, attrs, hint) => {
-        const id = `colloquy-${name}`;
-        const input = h(name === 'body' ? 'textarea' : 'input', { id, name, dir: 'auto', ...attrs });
-        describe.set(name, hint ? [hint.id] : []);
-        if (hint) input.setAttribute('aria-describedby', hint.id);
-        return h('div', { class: `colloquy-field colloquy-field-${name}` }, h('label', { for: id, text: T[name] }), input, hint);
-      };
-      const counter = h('span', { class: 'colloquy-counter', id: 'colloquy-counter', text: `0 / ${MAX_BODY}` });
-      const replying = h('div', { class: 'colloquy-replying', id: 'colloquy-replying', hidden: true });
-      const f = h(
-        'form',
-        { class: 'colloquy-form', method: 'post', action: `${API}posts/${encodeURIComponent(slug)}/comments`, novalidate: true },
-        h('h3', { class: 'colloquy-form-title', text: T.formTitle }),
-        h('p', { class: 'colloquy-note', text: T.note }),
-        replying,
-        h('input', { type: 'hidden', name: 'parent_id', value: '' }),
-        h(
-          'div',
-          { class: 'colloquy-row' },
-          field('author_name', { type: 'text', required: true, maxlength: 80, autocomplete: 'name' }),
-          field('author_location', { type: 'text', maxlength: 80, autocomplete: 'country-name' }),
-        ),
-        field('email', { type: 'email', maxlength: 254, autocomplete: 'email' }),
-        field('body', { required: true, rows: 6 }, counter),
-        h(
-          'div',
-          { class: 'colloquy-hp', 'aria-hidden': 'true' },
-          h('label', { for: 'colloquy-website', text: T.honeypot }),
-          h('input', { type: 'text', id: 'colloquy-website', name: 'website', tabindex: '-1', autocomplete: 'off', value: '' }),
-        ),
-        h(
-          'div',
-          { class: 'colloquy-remember' },
-          h('input', { type: 'checkbox', id: 'colloquy-remember', name: 'remember', value: '1', checked: !!saved }),
-          h('label', { for: 'colloquy-remember', text: T.remember }),
-        ),
-        h('div', { class: 'colloquy-actions' }, h('button', { type: 'submit', class: 'colloquy-submit', text: T.submit })),
-      );
-      const el = f.elements;
-      if (saved) {
-        el.author_name.value = saved.author_name || '';
-        el.author_location.value = saved.author_location || '';
-      }
-      const count = () => {
-        const n = chars(el.body.value);
-        counter.textContent = `${n} / ${MAX_BODY}`;
-        counter.toggleAttribute('data-over', n > MAX_BODY);
-      };
-      el.body.addEventListener('input', count);
-      el.remember.addEventListener('change', () => {
-        if (!el.remember.checked) storage.set(null);
-      });
-      f.addEventListener('submit', (e) => {
-        e.preventDefault();
-        send(f, count);
-      });
-      return f;
-    };
-
-    const setDescribed = (name) => {
-      const input = form.elements[name];
-      if (!input) return;
-      const ids = [...(describe.get(name) || [])];
-      if (name === 'body' && form.elements.parent_id.value) ids.push('colloquy-replying');
-      if (form.querySelector(`.colloquy-field-error[data-field="${name}"]`)) ids.push(`colloquy-error-${name}`);
-      if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
-      else input.removeAttribute('aria-describedby');
-    };
-    const clearErrors = () => {
-      for (const e of form.querySelectorAll('.colloquy-field-error')) e.remove();
-      for (const name of FIELDS) {
-        form.elements[name].removeAttribute('aria-invalid');
-        setDescribed(name);
-      }
-    };
-    const fieldError = (name, message) => {
-      const input = FIELDS.includes(name) ? form.elements[name] : null;
-      const text = lang === 'en' && message ? message : T.hint[name] || message;
-      const err = h('p', { class: 'colloquy-field-error', 'data-field': name, id: `colloquy-error-${name}`, text });
-      if (input) {
-        form.querySelector(`.colloquy-field-error[data-field="${name}"]`)?.remove();
-        input.closest('.colloquy-field').append(err);
-        input.setAttribute('aria-invalid', 'true');
-        setDescribed(name);
-      } else {
-        form.querySelector('.colloquy-replying').after(err);
-      }
-      return input;
-    };
-
-    const startReply = (button) => {
-      const art = button.closest('.colloquy-comment');
-      const name = art.querySelector('.colloquy-author').textContent;
-      const box = form.querySelector('.colloquy-replying');
-      const cancel = h('button', { type: 'button', class: 'colloquy-cancel', text: T.cancel });
-      cancel.addEventListener('click', () => stopReply(true));
-      box.replaceChildren(h('span', {}, ...fill(T.replying, name)), ' ', cancel);
-      box.hidden = false;
-      form.elements.parent_id.value = art.dataset.id;
-      replyFrom = button;
-      setDescribed('body');
-      form.elements.body.focus();
-    };
-    const stopReply = (refocus) => {
-      const box = form.querySelector('.colloquy-replying');
-      box.hidden = true;
-      box.replaceChildren();
-      form.elements.parent_id.value = '';
-      form.querySelector('.colloquy-field-error[data-field="parent_id"]')?.remove();
-      setDescribed('body');
-      if (refocus && replyFrom && replyFrom.isConnected) replyFrom.focus();
-      else if (refocus) form.elements.body.focus();
-      replyFrom = null;
-    };
-
-    let busy = false;
-    const send = async (f, count) => {
-      if (busy) return;
-      const el = f.elements;
-      const button = f.querySelector('[type="submit"]');
-      clearErrors();
-      // The browser's own checks (required, e-mail syntax), shown our way.
-      const missing = FIELDS.filter((n) => !el[n].checkValidity() || (el[n].required && !el[n].value.trim()));
-      if (missing.length) {
-        missing.forEach((n) => fieldError(n, null));
-        say('error', T.invalid);
-        el[missing[0]].focus();
-        return;
-      }
-      const payload = { website: el.website.value };
-      for (const n of FIELDS) payload[n] = el[n].value;
-      if (el.parent_id.value) payload.parent_id = Number(el.parent_id.value);
-      busy = true;
-      say('sending', T.sending);
-      f.setAttribute('aria-busy', 'true');
-      button.setAttribute('aria-disabled', 'true');
-      button.textContent = T.sending;
-      let res;
-      let problem = {};
-      try {
-        res = await fetch(f.action, {
-          method: 'POST',
-          credentials: 'omit',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-          body: JSON.stringify(payload),
-        });
-        problem = await res.json().catch(() => ({}));
-      } catch {
-        res = null;
-      }
-      busy = false;
-      f.removeAttribute('aria-busy');
-      button.removeAttribute('aria-disabled');
-      button.textContent = T.submit;
-
-      if (!res) return say('error', T.offline);
-      if (res.ok) {
-        storage.set(el.remember.checked ? { author_name: el.author_name.value.trim(), author_location: el.author_location.value.trim() } : null);
-        el.body.value = '';
-        count();
-        if (el.parent_id.value) stopReply(false);
-        return say('pending', lang === 'en' && problem.message ? problem.message : T.pending);
-      }
-      if (res.status === 422) {
-        const errs = Array.isArray(problem.errors) ? problem.errors : [];
-        const inputs = errs.map((e) => fieldError(e.field, e.message)).filter(Boolean);
-        say('error', T.invalid);
-        return (inputs[0] || el.body).focus();
-      }
-      if (res.status === 429) {
-        const secs = Math.max(1, parseInt(res.headers.get('Retry-After'), 10) || 60);
-        const rel = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
-        const w = secs < 90 ? rel.format(secs, 'second') : rel.format(Math.ceil(secs / 60), 'minute');
-        return say('rate-limited', T.rate.replace('{when}', w));
-      }
-      if (res.status === 403) return say('closed', T.denied);
-      if (res.status === 404) return say('error', T.notFound);
-      if (res.status === 413) {
-        fieldError('body', T.tooLarge);
-        return say('error', T.tooLarge);
-      }
-      say('error', T.failed.replace('{status}', res.status));
-    };
-
-    root.addEventListener('click', (e) => {
-      const button = e.target.closest('.colloquy-reply');
-      if (button && form) startReply(button);
-    });
-    more.addEventListener('click', () => {
-      if (root.dataset.state !== 'loading') load(false);
-    });
-    select.addEventListener('change', () => {
-      order = select.value === 'newest' ? 'newest' : 'oldest';
-      load(true);
-    });
-    form = buildForm(); // ready before the thread arrives; shown only if comments are open
-    load(true);
+    w.protoReply = h('button', { type: 'button', class: 'colloquy-reply', text: T.reply });
+    w.protoBadge = h('span', { class: 'colloquy-badge', text: T.official });
   };
+
+  const say = (w, kind, text) => {
+    w.status.dataset.kind = kind;
+    w.status.textContent = text;
+  };
+
+  // ---- Load --------------------------------------------------------------
+
+  // The first page (`reset`) or the next one.
+  const load = async (w, reset) => {
+    const mine = ++w.seq;
+    const hadFocus = w.shadow.activeElement === w.more;
+    w.root.dataset.state = 'loading';
+    w.more.setAttribute('aria-disabled', 'true');
+    if (reset) w.cursor = null;
+    const q = new URLSearchParams({ order: w.order, limit: '50' });
+    if (w.cursor) q.set('cursor', w.cursor);
+    let data;
+    try {
+      data = await getJSON(`${API}posts/${encodeURIComponent(w.slug)}/comments?${q}`);
+    } catch (status) {
+      if (mine === w.seq) loadFailed(w, status, reset);
+      return;
+    }
+    if (mine === w.seq) showPage(w, data, reset, hadFocus);
+  };
+
+  const loadFailed = (w, status, reset) => {
+    const { T } = w;
+    w.root.dataset.state = 'error';
+    w.more.removeAttribute('aria-disabled');
+    const text = status === 404 ? T.notFound : T.loadError;
+    if (reset) {
+      const retry = h('button', { type: 'button', class: 'colloquy-retry', text: T.retry });
+      retry.addEventListener('click', () => load(w, true));
+      w.list.replaceChildren(h('p', { class: 'colloquy-error' }, text, ' '), retry);
+      w.more.hidden = true;
+    }
+    say(w, 'error', text);
+  };
+
+  const showPage = (w, data, reset, hadFocus) => {
+    const { T, list, more } = w;
+    w.open = !!data.post.comments_open;
+    if (!w.tail.firstChild) {
+      if (!w.open) w.form = null;
+      w.tail.append(w.form || h('p', { class: 'colloquy-closed', text: T.closed }));
+    }
+    w.total.textContent = (T.total[w.plurals.select(data.total)] || T.total.other).replace('#', data.total);
+    const frag = document.createDocumentFragment();
+    render(w, frag, data.comments, 0, null);
+    const first = frag.firstElementChild;
+    if (reset) list.replaceChildren(frag);
+    else list.append(frag);
+    if (!list.firstChild) list.append(h('p', { class: 'colloquy-empty', text: T.empty }));
+    w.cursor = data.next;
+    more.hidden = !w.cursor;
+    more.removeAttribute('aria-disabled');
+    w.root.dataset.state = 'ready';
+    if (hadFocus && more.hidden && first) {
+      first.tabIndex = -1;
+      first.focus();
+    }
+  };
+
+  // ---- Render ------------------------------------------------------------
+
+  // A comment, its replies nested up to MAX_DEPTH levels; beyond that
+  // they follow at the last level, saying whom they answer.
+  const render = (w, into, items, depth, parentName) => {
+    for (const c of items) {
+      const art = comment(w, c, parentName);
+      into.append(art);
+      const replies = c.replies || [];
+      if (!replies.length) continue;
+      if (depth + 1 < MAX_DEPTH) {
+        const box = h('div', { class: 'colloquy-replies' });
+        art.append(box);
+        render(w, box, replies, depth + 1, null);
+      } else {
+        render(w, into, replies, depth, c.author_name);
+      }
+    }
+  };
+
+  const comment = (w, c, parentName) => {
+    const aid = `colloquy-a-${c.id}`;
+    const art = w.proto.cloneNode(true);
+    const main = art.firstChild;
+    const meta = main.firstChild;
+    const author = meta.firstChild;
+    const date = meta.lastChild;
+    const body = main.lastChild;
+    art.dataset.id = c.id;
+    art.dataset.kind = c.kind === 'official' ? 'official' : 'reader';
+    art.setAttribute('aria-labelledby', aid);
+    author.id = aid;
+    author.textContent = c.author_name;
+    if (c.author_location) date.before(h('span', { class: 'colloquy-location' }, h('bdi', { text: c.author_location })));
+    if (c.kind === 'official') date.before(w.protoBadge.cloneNode(true));
+    date.dateTime = c.created_at;
+    const d = new Date(c.created_at);
+    date.textContent = isNaN(d) ? c.created_at : w.dates.format(d);
+    if (parentName) body.before(h('p', { class: 'colloquy-context' }, ...fill(w.T.inReplyTo, parentName)));
+    body.innerHTML = c.body_html; // sanitised by the server; the only HTML we insert
+    if (w.open) {
+      const reply = w.protoReply.cloneNode(true);
+      reply.setAttribute('aria-describedby', aid);
+      main.append(reply);
+    }
+    return art;
+  };
+
+  // ---- The form ----------------------------------------------------------
+
+  const buildForm = (w) => {
+    const { T } = w;
+    const saved = storage.get();
+    const counter = h('span', { class: 'colloquy-counter', id: 'colloquy-counter', text: `0 / ${MAX_BODY}` });
+    const replying = h('div', { class: 'colloquy-replying', id: 'colloquy-replying', hidden: true });
+    const f = h(
+      'form',
+      { class: 'colloquy-form', method: 'post', action: `${API}posts/${encodeURIComponent(w.slug)}/comments`, novalidate: true },
+      h('h3', { class: 'colloquy-form-title', text: T.formTitle }),
+      h('p', { class: 'colloquy-note', text: T.note }),
+      replying,
+      h('input', { type: 'hidden', name: 'parent_id', value: '' }),
+      h(
+        'div',
+        { class: 'colloquy-row' },
+        field(w, 'author_name', { type: 'text', required: true, maxlength: 80, autocomplete: 'name' }),
+        field(w, 'author_location', { type: 'text', maxlength: 80, autocomplete: 'country-name' }),
+      ),
+      field(w, 'email', { type: 'email', maxlength: 254, autocomplete: 'email' }),
+      field(w, 'body', { required: true, rows: 6 }, counter),
+      h(
+        'div',
+        { class: 'colloquy-hp', 'aria-hidden': 'true' },
+        h('label', { for: 'colloquy-website', text: T.honeypot }),
+        h('input', { type: 'text', id: 'colloquy-website', name: 'website', tabindex: '-1', autocomplete: 'off', value: '' }),
+      ),
+      h(
+        'div',
+        { class: 'colloquy-remember' },
+        h('input', { type: 'checkbox', id: 'colloquy-remember', name: 'remember', value: '1', checked: !!saved }),
+        h('label', { for: 'colloquy-remember', text: T.remember }),
+      ),
+      h('div', { class: 'colloquy-actions' }, h('button', { type: 'submit', class: 'colloquy-submit', text: T.submit })),
+    );
+    const el = f.elements;
+    if (saved) {
+      el.author_name.value = saved.author_name || '';
+      el.author_location.value = saved.author_location || '';
+    }
+    el.body.addEventListener('input', () => count(f));
+    el.remember.addEventListener('change', () => {
+      if (!el.remember.checked) storage.set(null);
+    });
+    f.addEventListener('submit', (e) => {
+      e.preventDefault();
+      send(w, f);
+    });
+    return f;
+  };
+
+  const field = (w, name, attrs, hint) => {
+    const id = `colloquy-${name}`;
+    const input = h(name === 'body' ? 'textarea' : 'input', { id, name, dir: 'auto', ...attrs });
+    w.describe.set(name, hint ? [hint.id] : []);
+    if (hint) input.setAttribute('aria-describedby', hint.id);
+    return h('div', { class: `colloquy-field colloquy-field-${name}` }, h('label', { for: id, text: w.T[name] }), input, hint);
+  };
+
+  const count = (f) => {
+    const counter = f.querySelector('.colloquy-counter');
+    const n = chars(f.elements.body.value);
+    counter.textContent = `${n} / ${MAX_BODY}`;
+    counter.toggleAttribute('data-over', n > MAX_BODY);
+  };
+
+  const setDescribed = (w, name) => {
+    const { form } = w;
+    const input = form.elements[name];
+    if (!input) return;
+    const ids = [...(w.describe.get(name) || [])];
+    if (name === 'body' && form.elements.parent_id.value) ids.push('colloquy-replying');
+    if (form.querySelector(`.colloquy-field-error[data-field="${name}"]`)) ids.push(`colloquy-error-${name}`);
+    if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
+    else input.removeAttribute('aria-describedby');
+  };
+
+  const clearErrors = (w) => {
+    for (const e of w.form.querySelectorAll('.colloquy-field-error')) e.remove();
+    for (const name of FIELDS) {
+      w.form.elements[name].removeAttribute('aria-invalid');
+      setDescribed(w, name);
+    }
+  };
+
+  // The field's input, if it is one of ours.
+  const fieldError = (w, name, message) => {
+    const { form } = w;
+    const input = FIELDS.includes(name) ? form.elements[name] : null;
+    const text = w.lang === 'en' && message ? message : w.T.hint[name] || message;
+    const err = h('p', { class: 'colloquy-field-error', 'data-field': name, id: `colloquy-error-${name}`, text });
+    if (input) {
+      form.querySelector(`.colloquy-field-error[data-field="${name}"]`)?.remove();
+      input.closest('.colloquy-field').append(err);
+      input.setAttribute('aria-invalid', 'true');
+      setDescribed(w, name);
+    } else {
+      form.querySelector('.colloquy-replying').after(err);
+    }
+    return input;
+  };
+
+  const startReply = (w, button) => {
+    const { form } = w;
+    const art = button.closest('.colloquy-comment');
+    const name = art.querySelector('.colloquy-author').textContent;
+    const box = form.querySelector('.colloquy-replying');
+    const cancel = h('button', { type: 'button', class: 'colloquy-cancel', text: w.T.cancel });
+    cancel.addEventListener('click', () => stopReply(w, true));
+    box.replaceChildren(h('span', {}, ...fill(w.T.replying, name)), ' ', cancel);
+    box.hidden = false;
+    form.elements.parent_id.value = art.dataset.id;
+    w.replyFrom = button;
+    setDescribed(w, 'body');
+    form.elements.body.focus();
+  };
+
+  const stopReply = (w, refocus) => {
+    const { form, replyFrom } = w;
+    const box = form.querySelector('.colloquy-replying');
+    box.hidden = true;
+    box.replaceChildren();
+    form.elements.parent_id.value = '';
+    form.querySelector('.colloquy-field-error[data-field="parent_id"]')?.remove();
+    setDescribed(w, 'body');
+    if (refocus && replyFrom && replyFrom.isConnected) replyFrom.focus();
+    else if (refocus) form.elements.body.focus();
+    w.replyFrom = null;
+  };
+
+  const send = async (w, f) => {
+    if (w.busy) return;
+    const { T } = w;
+    const el = f.elements;
+    const button = f.querySelector('[type="submit"]');
+    clearErrors(w);
+    // The browser's own checks (required, e-mail syntax), shown our way.
+    const missing = FIELDS.filter((n) => !el[n].checkValidity() || (el[n].required && !el[n].value.trim()));
+    if (missing.length) {
+      missing.forEach((n) => fieldError(w, n, null));
+      say(w, 'error', T.invalid);
+      el[missing[0]].focus();
+      return;
+    }
+    const payload = { website: el.website.value };
+    for (const n of FIELDS) payload[n] = el[n].value;
+    if (el.parent_id.value) payload.parent_id = Number(el.parent_id.value);
+    w.busy = true;
+    say(w, 'sending', T.sending);
+    f.setAttribute('aria-busy', 'true');
+    button.setAttribute('aria-disabled', 'true');
+    button.textContent = T.sending;
+    let res;
+    let problem = {};
+    try {
+      res = await fetch(f.action, {
+        method: 'POST',
+        credentials: 'omit',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify(payload),
+      });
+      problem = await res.json().catch(() => ({}));
+    } catch {
+      res = null;
+    }
+    w.busy = false;
+    f.removeAttribute('aria-busy');
+    button.removeAttribute('aria-disabled');
+    button.textContent = T.submit;
+    answered(w, f, res, problem);
+  };
+
+  // `res` is null when there was no answer at all.
+  const answered = (w, f, res, problem) => {
+    const { T, lang } = w;
+    const el = f.elements;
+    if (!res) return say(w, 'error', T.offline);
+    if (res.ok) {
+      storage.set(el.remember.checked ? { author_name: el.author_name.value.trim(), author_location: el.author_location.value.trim() } : null);
+      el.body.value = '';
+      count(f);
+      if (el.parent_id.value) stopReply(w, false);
+      return say(w, 'pending', lang === 'en' && problem.message ? problem.message : T.pending);
+    }
+    if (res.status === 422) {
+      const errs = Array.isArray(problem.errors) ? problem.errors : [];
+      const inputs = errs.map((e) => fieldError(w, e.field, e.message)).filter(Boolean);
+      say(w, 'error', T.invalid);
+      return (inputs[0] || el.body).focus();
+    }
+    if (res.status === 429) {
+      const secs = Math.max(1, parseInt(res.headers.get('Retry-After'), 10) || 60);
+      const rel = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
+      const when = secs < 90 ? rel.format(secs, 'second') : rel.format(Math.ceil(secs / 60), 'minute');
+      return say(w, 'rate-limited', T.rate.replace('{when}', when));
+    }
+    if (res.status === 403) return say(w, 'closed', T.denied);
+    if (res.status === 404) return say(w, 'error', T.notFound);
+    if (res.status === 413) {
+      fieldError(w, 'body', T.tooLarge);
+      return say(w, 'error', T.tooLarge);
+    }
+    say(w, 'error', T.failed.replace('{status}', res.status));
+  };
+
+  // ---- Start -------------------------------------------------------------
 
   const start = () => {
     document.querySelectorAll('#colloquy-thread, [data-colloquy-thread]').forEach(mount);

@@ -88,8 +88,11 @@ pub async fn queue_shows(b: &Browser, n: usize) {
 
 /// Waits until every decision has left its undo window and been answered.
 pub async fn settled(b: &Browser) {
-    b.wait_for("decisions to be sent", "return window.colloquyQueue.idle()")
-        .await;
+    b.wait_for(
+        "decisions to be sent",
+        "return import('/admin/queue.js').then((queue) => queue.idle())",
+    )
+    .await;
 }
 
 async fn errors(b: &Browser) -> Value {
