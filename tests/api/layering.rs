@@ -88,7 +88,9 @@ fn upward_references(src: &Path) -> Vec<String> {
                 continue;
             }
             for named in named_modules(line) {
-                let Some(theirs) = floor(&named) else { continue };
+                let Some(theirs) = floor(&named) else {
+                    continue;
+                };
                 if named != top && theirs >= own {
                     found.push(format!(
                         "src/{}:{} ({top}, floor {own}) names {named} (floor {theirs})",
