@@ -74,7 +74,7 @@ pub enum Judged {
     /// Stored already (rejected by a banned term), with this id.
     Stored(i32),
     /// Ready for the writer, as pending or spam.
-    Pending(PendingComment),
+    Pending(Box<PendingComment>),
 }
 
 /// Judges a submission and stores or queues it; returns what became of
@@ -93,7 +93,7 @@ pub fn submit(
         Judged::Pending(pending) => Accepted::Queued {
             post_id: pending.post_id,
             status: pending.status,
-            committed: writer.enqueue(pending).map_err(ApiError::internal)?,
+            committed: writer.enqueue(*pending).map_err(ApiError::internal)?,
         },
     };
     Ok((accepted, url))
@@ -193,7 +193,7 @@ pub fn judge(
             });
             Judged::Stored(id)
         }
-        None => Judged::Pending(pending),
+        None => Judged::Pending(Box::new(pending)),
     };
     Ok((accepted, post.url))
 }
