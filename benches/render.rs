@@ -26,9 +26,9 @@ fn rows() -> Vec<ThreadRow> {
             id: i + 1,
             parent_id: reply.then_some(parent),
             kind: if i % 4 == 3 {
-                "official".into()
+                colloquy::domain::moderation::Kind::Official
             } else {
-                "reader".into()
+                colloquy::domain::moderation::Kind::Reader
             },
             author_name: "Reader".into(),
             author_location: Some("United States".into()),

@@ -70,7 +70,7 @@ fn seed(pool: &colloquy::db::Pool) {
             &html,
             at,
         );
-        row.kind = kind.as_str();
+        row.kind = kind;
         let id = insert(&mut conn, &row).unwrap();
         if parent.is_none() {
             top.push(id);

@@ -70,7 +70,7 @@ fn main() {
                 &rendered,
                 base + i as i64 * 60,
             );
-            row.kind = kind.as_str();
+            row.kind = kind;
             let id: i32 = diesel::insert_into(comments::table)
                 .values(&row)
                 .returning(comments::id)

@@ -201,7 +201,7 @@ pub fn seed(
                 if let Some(reply) = reply {
                     let html = render_comment(reply);
                     let row = NewCommentRow {
-                        kind: Kind::Official.as_str(),
+                        kind: Kind::Official,
                         moderated_at: Some(at + 7200),
                         ..NewCommentRow::reader(
                             post.id,

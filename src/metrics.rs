@@ -9,6 +9,7 @@
 
 use crate::cache::Cache;
 use crate::db;
+use crate::db::log::LogAction;
 use actix_web::http::Method;
 use diesel::{QueryResult, SqliteConnection};
 use prometheus_client::collector::Collector;
@@ -22,9 +23,6 @@ use std::sync::{Arc, Mutex};
 
 /// The media type of the answer.
 pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
-
-/// Decisions counted by `colloquy_decisions_total`.
-const DECISIONS: [&str; 3] = ["approve", "reject", "spam"];
 
 /// Routes with a rate limit: their refusal counters exist from the start.
 const RATE_LIMITED_ROUTES: [&str; 4] = [
@@ -145,10 +143,10 @@ impl Metrics {
             rate_limited.clone(),
         );
         let decisions = Family::<ActionLabel, Counter>::default();
-        for action in DECISIONS {
+        for action in LogAction::ALL.into_iter().filter(|a| a.is_decision()) {
             // Present from the start, so that rate() sees the first one.
             let _ = decisions.get_or_create(&ActionLabel {
-                action: action.to_owned(),
+                action: action.as_str().to_owned(),
             });
         }
         registry.register(
@@ -242,8 +240,12 @@ impl Metrics {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (id, action) in db::log::actions_after(conn, *last)? {
             *last = id;
-            if DECISIONS.contains(&action.as_str()) {
-                self.decisions.get_or_create(&ActionLabel { action }).inc();
+            if action.is_decision() {
+                self.decisions
+                    .get_or_create(&ActionLabel {
+                        action: action.as_str().to_owned(),
+                    })
+                    .inc();
             }
         }
         Ok(())

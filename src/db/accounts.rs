@@ -2,6 +2,7 @@
 
 use super::log::{self, LogEntry};
 use super::schema::{instance_secrets, moderators, sessions};
+use crate::domain::moderation::Role;
 use diesel::prelude::*;
 
 /// A stored moderator account.
@@ -15,7 +16,7 @@ pub struct Moderator {
     /// Name shown in the workspace.
     pub display_name: String,
     /// `moderator`, `editor` or `admin`.
-    pub role: String,
+    pub role: Role,
     /// argon2id PHC string.
     pub password_hash: String,
     /// A disabled account cannot sign in.
@@ -110,7 +111,7 @@ pub fn create_moderator_by(
 #[derive(Debug, Clone, Default)]
 pub struct AccountChange {
     /// New role.
-    pub role: Option<String>,
+    pub role: Option<Role>,
     /// Disable (`true`) or enable (`false`).
     pub disabled: Option<bool>,
     /// New display name.
@@ -146,13 +147,13 @@ pub fn update_account(
 ) -> Result<Moderator, AccountError> {
     crate::db::write(conn, |conn| {
         let before = by_id(conn, id)?.ok_or(AccountError::NotFound)?;
-        let role = change.role.clone().unwrap_or_else(|| before.role.clone());
+        let role = change.role.unwrap_or(before.role);
         let disabled = change.disabled.unwrap_or(before.disabled);
-        let was_admin = before.role == "admin" && !before.disabled;
-        let stays_admin = role == "admin" && !disabled;
+        let was_admin = before.role == Role::Admin && !before.disabled;
+        let stays_admin = role == Role::Admin && !disabled;
         if was_admin && !stays_admin {
             let admins: i64 = moderators::table
-                .filter(moderators::role.eq("admin"))
+                .filter(moderators::role.eq(Role::Admin))
                 .filter(moderators::disabled.eq(false))
                 .count()
                 .get_result(conn)?;
@@ -163,7 +164,13 @@ pub fn update_account(
         let name = &before.username;
         let mut entries = Vec::new();
         if role != before.role {
-            entries.push(LogEntry::account_role(now, by, name, &before.role, &role));
+            entries.push(LogEntry::account_role(
+                now,
+                by,
+                name,
+                before.role.as_str(),
+                role.as_str(),
+            ));
         }
         if disabled != before.disabled {
             entries.push(LogEntry::account_disabled(now, by, name, disabled));

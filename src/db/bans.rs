@@ -12,7 +12,7 @@ pub struct Ban {
     /// Row id.
     pub id: i32,
     /// `email` or `ip_hash`.
-    pub kind: String,
+    pub kind: BanKind,
     /// The lowercased e-mail address or the IP hash.
     pub value: String,
     /// Why, in the moderator's words.
@@ -68,14 +68,14 @@ pub fn create(
     crate::db::write(conn, |conn| {
         diesel::delete(
             bans::table
-                .filter(bans::kind.eq(new.kind.as_str()))
+                .filter(bans::kind.eq(new.kind))
                 .filter(bans::value.eq(&new.value))
                 .filter(bans::expires_at.le(now)),
         )
         .execute(conn)?;
         let ban: Ban = diesel::insert_into(bans::table)
             .values((
-                bans::kind.eq(new.kind.as_str()),
+                bans::kind.eq(new.kind),
                 bans::value.eq(&new.value),
                 bans::note.eq(&new.note),
                 bans::comment_id.eq(new.comment_id),

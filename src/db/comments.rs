@@ -16,10 +16,10 @@ pub struct Comment {
     pub post_id: i32,
     /// The comment it answers.
     pub parent_id: Option<i32>,
-    /// `reader` or `official`.
-    pub kind: String,
-    /// `pending`, `approved`, `rejected` or `spam`.
-    pub status: String,
+    /// A reader's comment or an official reply.
+    pub kind: Kind,
+    /// Where it stands in moderation.
+    pub status: Status,
     /// Signed name.
     pub author_name: String,
     /// Optional location.
@@ -56,8 +56,8 @@ pub struct ThreadRow {
     pub id: i32,
     /// The comment it answers.
     pub parent_id: Option<i32>,
-    /// `reader` or `official`.
-    pub kind: String,
+    /// A reader's comment or an official reply.
+    pub kind: Kind,
     /// Signed name.
     pub author_name: String,
     /// Optional location.
@@ -76,10 +76,10 @@ pub struct NewCommentRow<'a> {
     pub post_id: i32,
     /// The comment answered.
     pub parent_id: Option<i32>,
-    /// `reader` or `official`.
-    pub kind: &'static str,
+    /// A reader's comment or an official reply.
+    pub kind: Kind,
     /// Initial status.
-    pub status: &'static str,
+    pub status: Status,
     /// Signed name.
     pub author_name: &'a str,
     /// Location.
@@ -124,8 +124,8 @@ impl<'a> NewCommentRow<'a> {
         Self {
             post_id,
             parent_id,
-            kind: Kind::Reader.as_str(),
-            status: status.as_str(),
+            kind: Kind::Reader,
+            status,
             author_name,
             author_location,
             email,
@@ -183,7 +183,7 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Comment>>
 pub fn approved_for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<ThreadRow>> {
     comments::table
         .filter(comments::post_id.eq(post_id))
-        .filter(comments::status.eq(Status::Approved.as_str()))
+        .filter(comments::status.eq(Status::Approved))
         .order((comments::created_at.asc(), comments::id.asc()))
         .select(ThreadRow::as_select())
         .load(conn)
@@ -250,7 +250,7 @@ macro_rules! queue_filters {
         let spec: &QueueSpec = $spec;
         match spec.filter.unwrap_or(QueueFilter::Status(Status::Pending)) {
             QueueFilter::Status(status) => {
-                query = query.filter(comments::status.eq(status.as_str()));
+                query = query.filter(comments::status.eq(status));
             }
             QueueFilter::Flagged => {
                 query = query.filter(comments::flag_count.gt(0));

@@ -12,7 +12,17 @@ use crate::domain::time::rfc3339;
 use diesel::prelude::*;
 
 /// What a log entry records; stored as its name ([`LogAction::as_str`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 pub enum LogAction {
     /// A comment approved.
     Approve,
@@ -127,8 +137,8 @@ pub struct LogEntry {
     pub at: i64,
     /// Who (none for actions of the system itself, e.g. the demo seed).
     pub moderator_id: Option<i32>,
-    /// What: [`LogAction::as_str`].
-    pub action: &'static str,
+    /// What.
+    pub action: LogAction,
     /// The comment concerned.
     pub comment_id: Option<i32>,
     /// The post concerned.
@@ -144,7 +154,7 @@ impl LogEntry {
         Self {
             at,
             moderator_id,
-            action: action.as_str(),
+            action,
             comment_id: None,
             post_id: None,
             reason: None,
@@ -351,7 +361,10 @@ pub fn newest_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
 }
 
 /// The id and action of every entry after `after`, oldest first.
-pub fn actions_after(conn: &mut SqliteConnection, after: i32) -> QueryResult<Vec<(i32, String)>> {
+pub fn actions_after(
+    conn: &mut SqliteConnection,
+    after: i32,
+) -> QueryResult<Vec<(i32, LogAction)>> {
     moderation_log::table
         .filter(moderation_log::id.gt(after))
         .select((moderation_log::id, moderation_log::action))
@@ -365,7 +378,7 @@ pub type LogRow = (
     (
         i32,
         i64,
-        String,
+        LogAction,
         Option<i32>,
         Option<String>,
         Option<String>,
@@ -417,7 +430,11 @@ pub fn list(
         query = query.filter(moderators::username.eq(m.clone()));
     }
     if let Some(a) = &filter.action {
-        query = query.filter(moderation_log::action.eq(a.clone()));
+        // An action nobody logs has no entries.
+        let Some(action) = LogAction::parse(a) else {
+            return Ok(Vec::new());
+        };
+        query = query.filter(moderation_log::action.eq(action));
     }
     if let Some(p) = &filter.post {
         query = query.filter(posts::slug.eq(p.clone()));

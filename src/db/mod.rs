@@ -15,6 +15,7 @@ pub mod writer;
 #[allow(missing_docs)]
 pub mod schema;
 pub mod terms;
+pub mod types;
 pub mod workspace;
 
 pub use pool::{Pool, PooledConn, connect, migrate};

@@ -24,7 +24,7 @@ pub fn decide(
         let found: Vec<i32> = before.iter().map(|c| c.id).collect();
         diesel::update(comments::table.filter(comments::id.eq_any(&found)))
             .set((
-                comments::status.eq(decision.status().as_str()),
+                comments::status.eq(decision.status()),
                 comments::reason.eq(decision.reason()),
                 comments::moderator_id.eq(moderator_id),
                 comments::moderated_at.eq(now),
@@ -44,7 +44,7 @@ pub fn decide(
                     decision_action(decision),
                     (comment.id, comment.post_id),
                     decision.reason(),
-                    &comment.status,
+                    comment.status.as_str(),
                 ),
             )?;
         }
@@ -96,7 +96,7 @@ pub fn insert_rejected(
         let id = super::comments::insert(
             conn,
             &NewCommentRow {
-                status: Status::Rejected.as_str(),
+                status: Status::Rejected,
                 moderated_at: Some(now),
                 ..row.clone()
             },

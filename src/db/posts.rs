@@ -142,7 +142,7 @@ pub fn approved_counts_by_id(
 ) -> QueryResult<HashMap<i32, i64>> {
     let rows: Vec<(i32, i32, Option<i32>)> = comments::table
         .filter(comments::post_id.eq_any(post_ids))
-        .filter(comments::status.eq(Status::Approved.as_str()))
+        .filter(comments::status.eq(Status::Approved))
         .order(comments::id.asc())
         .select((comments::post_id, comments::id, comments::parent_id))
         .load(conn)?;

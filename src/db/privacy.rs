@@ -82,7 +82,7 @@ pub type ExportRow = (Comment, String, String, Option<String>);
 pub fn comments_by_email(conn: &mut SqliteConnection, email: &str) -> QueryResult<Vec<ExportRow>> {
     comments::table
         .inner_join(posts::table)
-        .filter(comments::kind.eq(Kind::Reader.as_str()))
+        .filter(comments::kind.eq(Kind::Reader))
         .filter(lower(comments::email).eq(lower(Some(email))))
         .order((comments::created_at.asc(), comments::id.asc()))
         .select((Comment::as_select(), posts::slug, posts::title, posts::url))
@@ -122,7 +122,7 @@ pub fn erase(
         // Newest first: a reply by the same reader goes before the comment
         // it answers, which may then have nothing depending on it.
         let targets: Vec<(i32, i32, String)> = comments::table
-            .filter(comments::kind.eq(Kind::Reader.as_str()))
+            .filter(comments::kind.eq(Kind::Reader))
             .filter(lower(comments::email).eq(lower(Some(email))))
             .order(comments::id.desc())
             .select((comments::id, comments::post_id, comments::status))

@@ -16,7 +16,7 @@ pub struct TermRow {
     /// The folded form, unique across both lists.
     pub folded: String,
     /// `banned` or `suspect`.
-    pub kind: String,
+    pub kind: TermKind,
     /// For a banned term, the rejection reason it cites.
     pub reason: Option<String>,
     /// Who added it.
@@ -49,7 +49,7 @@ pub fn add(
             .values((
                 terms::term.eq(&term.text),
                 terms::folded.eq(term.key()),
-                terms::kind.eq(kind.as_str()),
+                terms::kind.eq(kind),
                 terms::reason.eq(&term.reason),
                 terms::moderator_id.eq(moderator_id),
                 terms::created_at.eq(now),

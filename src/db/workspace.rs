@@ -17,9 +17,9 @@ pub struct ParentRow {
     /// Its id.
     pub id: i32,
     /// `reader` or `official`.
-    pub kind: String,
+    pub kind: Kind,
     /// Its status.
-    pub status: String,
+    pub status: Status,
     /// Signed name.
     pub author_name: String,
     /// Sanitised HTML.
@@ -124,7 +124,7 @@ pub fn history(conn: &mut SqliteConnection, item: &Comment) -> QueryResult<Histo
     let ip_hash = item.ip_hash.clone().unwrap_or_default();
     let rows: Vec<(String, i64)> = comments::table
         .filter(comments::id.ne(item.id))
-        .filter(comments::kind.eq(Kind::Reader.as_str()))
+        .filter(comments::kind.eq(Kind::Reader))
         .filter(
             comments::email
                 .eq(email)
@@ -181,7 +181,7 @@ pub fn stats(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<Stats
         counts.push((name, queue_count(conn, &tab)?));
     }
     let mut oldest = comments::table
-        .filter(comments::status.eq(Status::Pending.as_str()))
+        .filter(comments::status.eq(Status::Pending))
         .select(diesel::dsl::min(comments::created_at))
         .into_boxed();
     if let Some(post) = spec.post_id {
@@ -190,7 +190,7 @@ pub fn stats(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<Stats
     let oldest_pending = oldest.first::<Option<i64>>(conn)?;
     let pending_by_post: Vec<(String, String, i64)> = comments::table
         .inner_join(posts::table)
-        .filter(comments::status.eq(Status::Pending.as_str()))
+        .filter(comments::status.eq(Status::Pending))
         .group_by((posts::id, posts::slug, posts::title))
         .select((posts::slug, posts::title, diesel::dsl::count_star()))
         .load(conn)?;

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Where a comment stands in moderation.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -40,6 +42,8 @@ impl Status {
 }
 
 /// Who wrote a comment: a reader, or the blog's staff.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -55,6 +59,15 @@ impl Kind {
         match self {
             Self::Reader => "reader",
             Self::Official => "official",
+        }
+    }
+
+    /// Reads a stored or wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "reader" => Some(Self::Reader),
+            "official" => Some(Self::Official),
+            _ => None,
         }
     }
 }
@@ -127,6 +140,8 @@ pub const CLAIM_TTL_SECS: i64 = 90;
 
 /// What a ban refuses: a sender's e-mail address, or the keyed hash of
 /// their IP address.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BanKind {
@@ -211,6 +226,8 @@ pub fn default_reasons() -> Vec<Reason> {
 }
 
 /// A moderator's role; each includes the rights of the ones before it.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema,
 )]

@@ -15,6 +15,8 @@ use unicode_normalization::char::is_combining_mark;
 pub const MAX_TERM: usize = 100;
 
 /// Which list a term is on.
+#[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum TermKind {

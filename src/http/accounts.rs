@@ -26,7 +26,7 @@ pub struct AccountView {
     /// Name shown in the workspace.
     pub display_name: String,
     /// `moderator`, `editor` or `admin`.
-    pub role: String,
+    pub role: &'static str,
     /// A disabled account cannot sign in.
     pub disabled: bool,
     /// Creation time.
@@ -39,7 +39,7 @@ impl From<Moderator> for AccountView {
             id: m.id,
             username: m.username,
             display_name: m.display_name,
-            role: m.role,
+            role: m.role.as_str(),
             disabled: m.disabled,
             created_at: rfc3339(m.created_at),
         }

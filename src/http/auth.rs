@@ -106,9 +106,7 @@ impl FromRequest for SignedIn {
                     )));
                 }
             }
-            let role = Role::parse(&moderator.role).ok_or_else(|| {
-                ApiError::internal(anyhow::anyhow!("stored role {:?}", moderator.role))
-            })?;
+            let role = moderator.role;
             Ok(SignedIn {
                 moderator,
                 role,
@@ -191,8 +189,7 @@ pub async fn login(
         state.limits.record_failed_login(client.0)?;
         return Err(ApiError::Unauthorized);
     };
-    let role = Role::parse(&account.role)
-        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("stored role {:?}", account.role)))?;
+    let role = account.role;
     let cookie = Cookie::build(SESSION_COOKIE, token)
         .path("/")
         .http_only(true)

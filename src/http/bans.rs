@@ -22,7 +22,7 @@ pub struct BanView {
     /// Id.
     pub id: i32,
     /// `email` or `ip_hash`.
-    pub kind: String,
+    pub kind: &'static str,
     /// The banned address, for an e-mail ban.
     pub email: Option<String>,
     /// The comment the ban was made from.
@@ -45,8 +45,8 @@ impl BanView {
     fn new((ban, created_by, author_name): BanRow, now: i64) -> Self {
         Self {
             id: ban.id,
-            email: (ban.kind == BanKind::Email.as_str()).then(|| ban.value.clone()),
-            kind: ban.kind,
+            email: (ban.kind == BanKind::Email).then(|| ban.value.clone()),
+            kind: ban.kind.as_str(),
             comment_id: ban.comment_id,
             author_name,
             note: ban.note,

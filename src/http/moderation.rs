@@ -336,7 +336,7 @@ pub async fn log(
                     id,
                     at: crate::domain::time::rfc3339(at),
                     moderator,
-                    action,
+                    action: action.as_str().to_owned(),
                     comment_id,
                     reason,
                     post_slug,

@@ -268,7 +268,7 @@ fn thread_fragment(post: &Post, (total, comments, next): &Thread, reply_to: Opti
 }
 
 fn comment_item(slug: &str, c: &ThreadComment) -> Markup {
-    let official = c.kind == "official";
+    let official = c.kind == crate::domain::moderation::Kind::Official.as_str();
     html! {
         article.comment.official[official] id={ "comment-" (c.id) } {
             p.comment-meta {

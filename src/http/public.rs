@@ -501,8 +501,7 @@ pub async fn flag(
     let ip_hash = state.ip_hasher.hash(client.0);
     let id = id.into_inner();
     db(&state, move |conn| {
-        let public =
-            comments_db::get(conn, id)?.is_some_and(|c| c.status == Status::Approved.as_str());
+        let public = comments_db::get(conn, id)?.is_some_and(|c| c.status == Status::Approved);
         if !public {
             return Err(not_found::published_comment(id));
         }

@@ -75,7 +75,7 @@ pub struct ThreadComment {
     /// The comment it answers.
     pub parent_id: Option<i32>,
     /// `reader` or `official`.
-    pub kind: String,
+    pub kind: &'static str,
     /// Signed name (the official name for official replies).
     pub author_name: String,
     /// Location.
@@ -94,7 +94,7 @@ impl ThreadComment {
         Self {
             id: row.id,
             parent_id: row.parent_id,
-            kind: row.kind,
+            kind: row.kind.as_str(),
             author_name: row.author_name,
             author_location: row.author_location,
             body_html: row.body_html,
@@ -108,7 +108,7 @@ impl ThreadComment {
         Self {
             id: c.id,
             parent_id: c.parent_id,
-            kind: c.kind.clone(),
+            kind: c.kind.as_str(),
             author_name: c.author_name.clone(),
             author_location: c.author_location.clone(),
             body_html: c.body_html.clone(),
@@ -208,7 +208,7 @@ pub struct ModComment {
     /// The comment it answers.
     pub parent_id: Option<i32>,
     /// `reader` or `official`.
-    pub kind: String,
+    pub kind: &'static str,
     /// Signed name.
     pub author_name: String,
     /// Location.
@@ -220,7 +220,7 @@ pub struct ModComment {
     /// Markdown source, as the reader wrote it.
     pub body_source: String,
     /// `pending`, `approved`, `rejected` or `spam`.
-    pub status: String,
+    pub status: &'static str,
     /// Sum of spam-signal weights.
     pub spam_score: i32,
     /// Why it looks suspicious.
@@ -253,9 +253,9 @@ pub struct ParentView {
     /// Id.
     pub id: i32,
     /// `reader` or `official`.
-    pub kind: String,
+    pub kind: &'static str,
     /// Its status.
-    pub status: String,
+    pub status: &'static str,
     /// Signed name.
     pub author_name: String,
     /// Sanitised HTML.
@@ -280,8 +280,8 @@ impl ModComment {
         let mut item = Self::new(row);
         item.parent = context.parent.map(|p| ParentView {
             id: p.id,
-            kind: p.kind,
-            status: p.status,
+            kind: p.kind.as_str(),
+            status: p.status.as_str(),
             author_name: p.author_name,
             body_html: p.body_html,
         });
@@ -307,13 +307,13 @@ impl ModComment {
             post_slug,
             post_title,
             parent_id: c.parent_id,
-            kind: c.kind,
+            kind: c.kind.as_str(),
             author_name: c.author_name,
             author_location: c.author_location,
             email: c.email,
             body_html: c.body_html,
             body_source: c.body_source,
-            status: c.status,
+            status: c.status.as_str(),
             spam_score: c.spam_score,
             flag_count: c.flag_count,
             created_at: rfc3339(c.created_at),
@@ -383,7 +383,7 @@ mod tests {
         ThreadRow {
             id,
             parent_id: parent,
-            kind: "reader".into(),
+            kind: crate::domain::moderation::Kind::Reader,
             author_name: format!("r{id}"),
             author_location: None,
             body_html: String::new(),

@@ -157,7 +157,7 @@ pub fn check_change(
     let role = match role {
         None => None,
         Some(r) => match Role::parse(r) {
-            Some(role) => Some(role.as_str().to_owned()),
+            Some(role) => Some(role),
             None => {
                 errors.push(role_error());
                 None

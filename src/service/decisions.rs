@@ -104,7 +104,7 @@ pub fn decided(comment: &Comment, to: Status, reason: Option<&str>, by: i32) -> 
     Event::CommentDecided {
         comment_id: comment.id,
         post_id: comment.post_id,
-        from: Status::parse(&comment.status).unwrap_or(Status::Pending),
+        from: comment.status,
         to,
         reason: reason.map(str::to_owned),
         by: Some(by),

@@ -67,7 +67,7 @@ pub struct ExportedComment {
     /// When it was sent (RFC 3339).
     pub created_at: String,
     /// `pending`, `approved`, `rejected` or `spam`.
-    pub status: String,
+    pub status: &'static str,
     /// When it was last decided (RFC 3339).
     pub moderated_at: Option<String>,
     /// The rejection reason's id.
@@ -109,7 +109,7 @@ pub fn export(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult
                 post: ExportedPost { slug, title, url },
                 parent_id: c.parent_id,
                 created_at: rfc3339(c.created_at),
-                status: c.status,
+                status: c.status.as_str(),
                 moderated_at: c.moderated_at.map(rfc3339),
                 reason: c.reason,
                 author_name: c.author_name,

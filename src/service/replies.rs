@@ -62,7 +62,7 @@ impl Reply {
         now: i64,
     ) -> NewCommentRow<'a> {
         NewCommentRow {
-            kind: Kind::Official.as_str(),
+            kind: Kind::Official,
             moderator_id: Some(moderator),
             moderated_at: Some(now),
             ..NewCommentRow::reader(
@@ -156,8 +156,8 @@ mod tests {
         let reply = Reply::parse(Some("Thank you, Mari.")).unwrap();
         let published = to_comment(&mut ctx, "DipNote Bloggers", id, &reply, true, 1, 50).unwrap();
         assert_eq!(published.author_name, "DipNote Bloggers");
-        assert_eq!(published.kind, "official");
-        assert_eq!(published.status, "approved");
+        assert_eq!(published.kind, Kind::Official);
+        assert_eq!(published.status, Status::Approved);
         assert_eq!(published.parent_id, Some(id));
         let events = ctx.events();
         assert!(matches!(
@@ -170,7 +170,7 @@ mod tests {
         ));
         assert!(matches!(events[1], Event::ReplyPublished { parent_id: Some(p), .. } if p == id));
         let parent = comments_db::get(ctx.conn, id).unwrap().unwrap();
-        assert_eq!(parent.status, "approved");
+        assert_eq!(parent.status, Status::Approved);
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub fn judge(
     }
     if let Some(parent) = comment.parent_id {
         let ok = comments_db::get(ctx.conn, parent.0)?
-            .is_some_and(|p| p.post_id == post.id && p.status == Status::Approved.as_str());
+            .is_some_and(|p| p.post_id == post.id && p.status == Status::Approved);
         if !ok {
             return Err(ApiError::field(
                 "parent_id",
@@ -353,7 +353,7 @@ mod tests {
             }]
         );
         let stored = comments_db::get(ctx.conn, id).unwrap().unwrap();
-        assert_eq!(stored.status, "rejected");
+        assert_eq!(stored.status, Status::Rejected);
         let bot = submission(
             "p",
             serde_json::json!({"author_name": "Bot", "body": "Hello", "website": "http://spam.example"}),

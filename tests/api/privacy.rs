@@ -285,7 +285,7 @@ async fn erase_deletes_what_nothing_refers_to_and_leaves_placeholders_where_repl
             (row.author_location, row.email, row.ip_hash),
             (None, None, None)
         );
-        assert_eq!(row.status, "approved");
+        assert_eq!(row.status, colloquy::domain::moderation::Status::Approved);
     }
     drop(conn);
     // One entry per comment; the deleted ones name their id in the detail

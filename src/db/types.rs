@@ -1,0 +1,62 @@
+//! How the domain's enums are stored: each as its name in a TEXT column,
+//! read back through its own parser. A name the parser does not know is a
+//! deserialisation error (the database holds only names we wrote; the
+//! migrations' CHECK constraints say the same).
+
+use super::log::LogAction;
+use crate::domain::moderation::{BanKind, Kind, Role, Status};
+use crate::domain::terms::TermKind;
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteValue};
+
+/// Stores `$ty` through `as_str` and reads it through `parse`.
+macro_rules! stored_as_text {
+    ($($ty:ty),+ $(,)?) => {$(
+        impl ToSql<Text, Sqlite> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+                out.set_value(self.as_str());
+                Ok(IsNull::No)
+            }
+        }
+
+        impl FromSql<Text, Sqlite> for $ty {
+            fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+                <$ty>::parse(&text).ok_or_else(|| {
+                    format!("{text:?} is not a stored {}", stringify!($ty)).into()
+                })
+            }
+        }
+    )+};
+}
+
+stored_as_text!(Status, Kind, Role, BanKind, TermKind, LogAction);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use diesel::prelude::*;
+
+    #[derive(Debug, QueryableByName)]
+    struct One {
+        #[diesel(sql_type = Text)]
+        value: Status,
+    }
+
+    #[test]
+    fn a_status_round_trips_and_an_unknown_name_is_an_error() {
+        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let back: Status = diesel::select(Status::Rejected.into_sql::<Text>())
+            .get_result(&mut conn)
+            .unwrap();
+        assert_eq!(back, Status::Rejected);
+        let unknown = diesel::sql_query("SELECT 'maybe' AS value").get_result::<One>(&mut conn);
+        assert!(unknown.is_err(), "{unknown:?}");
+        let known = diesel::sql_query("SELECT 'spam' AS value")
+            .get_result::<One>(&mut conn)
+            .unwrap();
+        assert_eq!(known.value, Status::Spam);
+    }
+}
