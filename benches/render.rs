@@ -23,8 +23,8 @@ fn rows() -> Vec<ThreadRow> {
             parent = i + 1;
         }
         rows.push(ThreadRow {
-            id: i + 1,
-            parent_id: reply.then_some(parent),
+            id: colloquy::domain::comment::CommentId(i + 1),
+            parent_id: reply.then_some(colloquy::domain::comment::CommentId(parent)),
             kind: if i % 4 == 3 {
                 colloquy::domain::moderation::Kind::Official
             } else {

@@ -169,8 +169,8 @@ fn row<'a>(
 ) -> NewCommentRow<'a> {
     let text = TEXTS[i % TEXTS.len()];
     let mut row = NewCommentRow::reader(
-        post_id,
-        parent,
+        colloquy::domain::post::PostId(post_id),
+        parent.map(colloquy::domain::comment::CommentId),
         status,
         name,
         Some("United States"),

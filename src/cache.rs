@@ -10,6 +10,7 @@
 //! from data older than a change can never be stored as current, and pages
 //! of old generations are never looked up again (they age out of the LRU).
 
+use crate::domain::post::PostId;
 use actix_web::web::Bytes;
 use quick_cache::Weighter;
 use std::collections::{HashMap, HashSet};
@@ -143,7 +144,7 @@ fn brotli(data: &[u8]) -> std::io::Result<Bytes> {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PageKey {
     /// The post.
-    pub post_id: i32,
+    pub post_id: PostId,
     /// Its generation when the page was built.
     pub generation: u64,
     /// Newest first?
@@ -168,11 +169,11 @@ impl Weighter<PageKey, Arc<Rendered>> for ByBytes {
 /// The cache of public reads.
 pub struct Cache {
     enabled: bool,
-    generations: RwLock<HashMap<i32, u64>>,
-    slugs: RwLock<HashMap<String, i32>>,
+    generations: RwLock<HashMap<PostId, u64>>,
+    slugs: RwLock<HashMap<String, PostId>>,
     /// Slugs known not to name a post (cleared whenever a slug appears).
     unknown: RwLock<HashSet<String>>,
-    counts: RwLock<HashMap<i32, (u64, i64)>>,
+    counts: RwLock<HashMap<PostId, (u64, i64)>>,
     slug_epoch: AtomicU64,
     pages: quick_cache::sync::Cache<PageKey, Arc<Rendered>, ByBytes>,
     /// Lookups answered and not, for `/metrics`.
@@ -255,7 +256,7 @@ impl Cache {
     }
 
     /// The post a slug names, if the cache has seen it.
-    pub fn post_id(&self, slug: &str) -> Option<i32> {
+    pub fn post_id(&self, slug: &str) -> Option<PostId> {
         if !self.enabled {
             return None;
         }
@@ -270,7 +271,7 @@ impl Cache {
 
     /// Remembers which post a slug names, unless slugs changed since
     /// `epoch`.
-    pub fn remember_slug(&self, slug: &str, post_id: i32, epoch: u64) {
+    pub fn remember_slug(&self, slug: &str, post_id: PostId, epoch: u64) {
         if self.enabled {
             let mut slugs = write(&self.slugs);
             if self.slug_epoch() == epoch {
@@ -300,7 +301,7 @@ impl Cache {
     }
 
     /// The post's current generation.
-    pub fn generation(&self, post_id: i32) -> u64 {
+    pub fn generation(&self, post_id: PostId) -> u64 {
         read(&self.generations).get(&post_id).copied().unwrap_or(0)
     }
 
@@ -324,7 +325,7 @@ impl Cache {
     }
 
     /// A stored count, if current.
-    pub fn count(&self, post_id: i32) -> Option<i64> {
+    pub fn count(&self, post_id: PostId) -> Option<i64> {
         if !self.enabled {
             return None;
         }
@@ -337,7 +338,7 @@ impl Cache {
     }
 
     /// Stores a count computed at `generation`, unless the post changed.
-    pub fn store_count(&self, post_id: i32, generation: u64, count: i64) {
+    pub fn store_count(&self, post_id: PostId, generation: u64, count: i64) {
         self.stats[COUNT_MISS].fetch_add(1, Ordering::Relaxed);
         if self.enabled && self.generation(post_id) == generation {
             write(&self.counts).insert(post_id, (generation, count));
@@ -345,7 +346,7 @@ impl Cache {
     }
 
     /// Call after a committed change to what `post_id` shows.
-    pub fn invalidate(&self, post_id: i32) {
+    pub fn invalidate(&self, post_id: PostId) {
         *write(&self.generations).entry(post_id).or_insert(0) += 1;
     }
 
@@ -364,7 +365,7 @@ impl Cache {
 mod tests {
     use super::*;
 
-    fn key(post_id: i32, generation: u64) -> PageKey {
+    fn key(post_id: PostId, generation: u64) -> PageKey {
         PageKey {
             post_id,
             generation,
@@ -377,36 +378,46 @@ mod tests {
     #[test]
     fn a_page_built_before_a_change_is_never_stored_as_current() {
         let cache = Cache::new(true, 1 << 20);
-        let before = cache.generation(7);
-        cache.invalidate(7);
-        cache.store_page(key(7, before), Arc::new(Rendered::new(b"old".to_vec())));
-        assert!(cache.page(&key(7, before)).is_none());
-        let now = cache.generation(7);
-        cache.store_page(key(7, now), Arc::new(Rendered::new(b"new".to_vec())));
+        let before = cache.generation(PostId(7));
+        cache.invalidate(PostId(7));
+        cache.store_page(
+            key(PostId(7), before),
+            Arc::new(Rendered::new(b"old".to_vec())),
+        );
+        assert!(cache.page(&key(PostId(7), before)).is_none());
+        let now = cache.generation(PostId(7));
+        cache.store_page(
+            key(PostId(7), now),
+            Arc::new(Rendered::new(b"new".to_vec())),
+        );
         assert_eq!(
-            cache.page(&key(7, now)).unwrap().identity,
+            cache.page(&key(PostId(7), now)).unwrap().identity,
             Bytes::from_static(b"new")
         );
-        cache.invalidate(8);
+        cache.invalidate(PostId(8));
         assert!(
-            cache.page(&key(7, now)).is_some(),
+            cache.page(&key(PostId(7), now)).is_some(),
             "other posts are untouched"
         );
-        cache.invalidate(7);
-        assert!(cache.page(&key(7, cache.generation(7))).is_none());
+        cache.invalidate(PostId(7));
+        assert!(
+            cache
+                .page(&key(PostId(7), cache.generation(PostId(7))))
+                .is_none()
+        );
     }
 
     #[test]
     fn counts_follow_the_same_rule() {
         let cache = Cache::new(true, 1 << 20);
-        let g = cache.generation(1);
-        cache.store_count(1, g, 5);
-        assert_eq!(cache.count(1), Some(5));
-        cache.invalidate(1);
-        assert_eq!(cache.count(1), None);
-        cache.store_count(1, g, 9);
+        let g = cache.generation(PostId(1));
+        cache.store_count(PostId(1), g, 5);
+        assert_eq!(cache.count(PostId(1)), Some(5));
+        cache.invalidate(PostId(1));
+        assert_eq!(cache.count(PostId(1)), None);
+        cache.store_count(PostId(1), g, 9);
         assert_eq!(
-            cache.count(1),
+            cache.count(PostId(1)),
             None,
             "a count from before the change is refused"
         );
@@ -438,9 +449,9 @@ mod tests {
     #[test]
     fn a_disabled_cache_never_answers() {
         let cache = Cache::new(false, 1 << 20);
-        cache.store_page(key(1, 0), Arc::new(Rendered::new(b"x".to_vec())));
-        assert!(cache.page(&key(1, 0)).is_none());
-        cache.remember_slug("a", 1, cache.slug_epoch());
+        cache.store_page(key(PostId(1), 0), Arc::new(Rendered::new(b"x".to_vec())));
+        assert!(cache.page(&key(PostId(1), 0)).is_none());
+        cache.remember_slug("a", PostId(1), cache.slug_epoch());
         assert_eq!(cache.post_id("a"), None);
     }
 
@@ -449,11 +460,11 @@ mod tests {
         let cache = Cache::new(true, 1 << 20);
         let epoch = cache.slug_epoch();
         cache.slugs_changed();
-        cache.remember_slug("old", 1, epoch);
+        cache.remember_slug("old", PostId(1), epoch);
         cache.remember_unknown("new", epoch);
         assert_eq!(cache.post_id("old"), None);
         assert!(!cache.is_unknown("new"));
-        cache.remember_slug("new", 1, cache.slug_epoch());
-        assert_eq!(cache.post_id("new"), Some(1));
+        cache.remember_slug("new", PostId(1), cache.slug_epoch());
+        assert_eq!(cache.post_id("new"), Some(PostId(1)));
     }
 }

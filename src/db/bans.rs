@@ -2,6 +2,7 @@
 
 use super::log::{self, LogEntry};
 use super::schema::{bans, comments, moderators};
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::BanKind;
 use diesel::prelude::*;
 
@@ -18,7 +19,7 @@ pub struct Ban {
     /// Why, in the moderator's words.
     pub note: String,
     /// The comment it was made from.
-    pub comment_id: Option<i32>,
+    pub comment_id: Option<CommentId>,
     /// Who made it.
     pub moderator_id: Option<i32>,
     /// When.
@@ -37,7 +38,7 @@ pub struct NewBan {
     /// Why.
     pub note: String,
     /// The comment it is made from.
-    pub comment_id: Option<i32>,
+    pub comment_id: Option<CommentId>,
     /// When it ends.
     pub expires_at: Option<i64>,
 }

@@ -2,6 +2,7 @@
 //! see when they have opened the same comment. Short-lived, not logged.
 
 use super::schema::{claims, comments, moderators};
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::CLAIM_TTL_SECS;
 use diesel::prelude::*;
 
@@ -9,7 +10,7 @@ use diesel::prelude::*;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claim {
     /// The comment claimed.
-    pub comment_id: i32,
+    pub comment_id: CommentId,
     /// The holder's account id.
     pub moderator_id: i32,
     /// The holder's user name.
@@ -26,7 +27,7 @@ pub struct Claim {
 /// no such comment.
 pub fn claim(
     conn: &mut SqliteConnection,
-    comment_id: i32,
+    comment_id: CommentId,
     moderator_id: i32,
     now: i64,
 ) -> QueryResult<Option<(Claim, String)>> {
@@ -56,7 +57,11 @@ pub fn claim(
 }
 
 /// Gives up `moderator_id`'s claim on `comment_id`, if they hold one.
-pub fn release(conn: &mut SqliteConnection, comment_id: i32, moderator_id: i32) -> QueryResult<()> {
+pub fn release(
+    conn: &mut SqliteConnection,
+    comment_id: CommentId,
+    moderator_id: i32,
+) -> QueryResult<()> {
     diesel::delete(
         claims::table
             .filter(claims::comment_id.eq(comment_id))
@@ -67,7 +72,7 @@ pub fn release(conn: &mut SqliteConnection, comment_id: i32, moderator_id: i32) 
 }
 
 /// Removes every claim on these comments (they have been decided).
-pub fn clear(conn: &mut SqliteConnection, comment_ids: &[i32]) -> QueryResult<()> {
+pub fn clear(conn: &mut SqliteConnection, comment_ids: &[CommentId]) -> QueryResult<()> {
     diesel::delete(claims::table.filter(claims::comment_id.eq_any(comment_ids)))
         .execute(conn)
         .map(drop)
@@ -76,7 +81,7 @@ pub fn clear(conn: &mut SqliteConnection, comment_ids: &[i32]) -> QueryResult<()
 /// Fresh claims, on `ids` only when given.
 pub fn fresh(
     conn: &mut SqliteConnection,
-    ids: Option<&[i32]>,
+    ids: Option<&[CommentId]>,
     now: i64,
 ) -> QueryResult<Vec<Claim>> {
     let mut query = claims::table
@@ -94,7 +99,7 @@ pub fn fresh(
     if let Some(ids) = ids {
         query = query.filter(claims::comment_id.eq_any(ids));
     }
-    let rows: Vec<(i32, i32, String, String, i64)> = query.load(conn)?;
+    let rows: Vec<(CommentId, i32, String, String, i64)> = query.load(conn)?;
     Ok(rows
         .into_iter()
         .map(

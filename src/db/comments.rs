@@ -2,7 +2,9 @@
 
 use super::log::{self, LogEntry};
 use super::schema::{comments, moderators, posts, status_totals};
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Kind, QueueFilter, Status};
+use crate::domain::post::PostId;
 use crate::domain::render::SafeHtml;
 use diesel::prelude::*;
 
@@ -11,11 +13,11 @@ use diesel::prelude::*;
 #[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct Comment {
     /// Row id.
-    pub id: i32,
+    pub id: CommentId,
     /// The post it belongs to.
-    pub post_id: i32,
+    pub post_id: PostId,
     /// The comment it answers.
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<CommentId>,
     /// A reader's comment or an official reply.
     pub kind: Kind,
     /// Where it stands in moderation.
@@ -53,9 +55,9 @@ pub struct Comment {
 #[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct ThreadRow {
     /// Row id.
-    pub id: i32,
+    pub id: CommentId,
     /// The comment it answers.
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<CommentId>,
     /// A reader's comment or an official reply.
     pub kind: Kind,
     /// Signed name.
@@ -73,9 +75,9 @@ pub struct ThreadRow {
 #[diesel(table_name = comments)]
 pub struct NewCommentRow<'a> {
     /// The post.
-    pub post_id: i32,
+    pub post_id: PostId,
     /// The comment answered.
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<CommentId>,
     /// A reader's comment or an official reply.
     pub kind: Kind,
     /// Initial status.
@@ -110,8 +112,8 @@ impl<'a> NewCommentRow<'a> {
     /// A reader's comment; `html` can only come from the renderer.
     #[allow(clippy::too_many_arguments)]
     pub fn reader(
-        post_id: i32,
-        parent_id: Option<i32>,
+        post_id: PostId,
+        parent_id: Option<CommentId>,
         status: Status,
         author_name: &'a str,
         author_location: Option<&'a str>,
@@ -144,7 +146,7 @@ impl<'a> NewCommentRow<'a> {
 
 /// Inserts a reader's comment and returns its id. With WAL and
 /// `synchronous=NORMAL`, the row is on disk once this returns.
-pub fn insert(conn: &mut SqliteConnection, row: &NewCommentRow<'_>) -> QueryResult<i32> {
+pub fn insert(conn: &mut SqliteConnection, row: &NewCommentRow<'_>) -> QueryResult<CommentId> {
     diesel::insert_into(comments::table)
         .values(row)
         .returning(comments::id)
@@ -171,7 +173,7 @@ pub fn insert_official(
 }
 
 /// One comment by id.
-pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Comment>> {
+pub fn get(conn: &mut SqliteConnection, id: CommentId) -> QueryResult<Option<Comment>> {
     comments::table
         .find(id)
         .select(Comment::as_select())
@@ -180,7 +182,10 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Comment>>
 }
 
 /// Every approved item of a post, oldest first, from the thread index.
-pub fn approved_for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Vec<ThreadRow>> {
+pub fn approved_for_post(
+    conn: &mut SqliteConnection,
+    post_id: PostId,
+) -> QueryResult<Vec<ThreadRow>> {
     comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::status.eq(Status::Approved))
@@ -194,7 +199,7 @@ pub fn approved_for_post(conn: &mut SqliteConnection, post_id: i32) -> QueryResu
 /// index.
 pub fn is_repeat(
     conn: &mut SqliteConnection,
-    post_id: i32,
+    post_id: PostId,
     ip_hash: &str,
     fingerprint: i64,
     since: i64,
@@ -220,7 +225,7 @@ pub struct QueueSpec {
     /// The tab: one status, or flagged; pending when `None`.
     pub filter: Option<QueueFilter>,
     /// Only this post's comments.
-    pub post_id: Option<i32>,
+    pub post_id: Option<PostId>,
     /// Only comments whose body, author name, location or e-mail contains
     /// this text (case-insensitive for ASCII letters).
     pub text: Option<String>,
@@ -288,7 +293,7 @@ macro_rules! queue_filters {
 pub fn queue(
     conn: &mut SqliteConnection,
     filter: QueueFilter,
-    post_id: Option<i32>,
+    post_id: Option<PostId>,
     after: Option<(i64, i32)>,
     limit: i64,
 ) -> QueryResult<(Vec<QueueRow>, i64)> {
@@ -371,7 +376,7 @@ pub fn queue_count(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult
 }
 
 /// One queue item by comment id.
-pub fn queue_item(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<QueueRow>> {
+pub fn queue_item(conn: &mut SqliteConnection, id: CommentId) -> QueryResult<Option<QueueRow>> {
     comments::table
         .inner_join(posts::table)
         .left_join(moderators::table)

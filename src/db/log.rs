@@ -8,6 +8,8 @@
 //! the bottom of `db/`: the other query modules call it, it calls none.
 
 use super::schema::{moderation_log, moderators, posts};
+use crate::domain::comment::CommentId;
+use crate::domain::post::PostId;
 use crate::domain::time::rfc3339;
 use diesel::prelude::*;
 
@@ -140,9 +142,9 @@ pub struct LogEntry {
     /// What.
     pub action: LogAction,
     /// The comment concerned.
-    pub comment_id: Option<i32>,
+    pub comment_id: Option<CommentId>,
     /// The post concerned.
-    pub post_id: Option<i32>,
+    pub post_id: Option<PostId>,
     /// The rejection reason id.
     pub reason: Option<String>,
     /// Extra facts (fields changed, previous status).
@@ -162,7 +164,7 @@ impl LogEntry {
         }
     }
 
-    fn on_comment(mut self, comment_id: i32, post_id: i32) -> Self {
+    fn on_comment(mut self, comment_id: CommentId, post_id: PostId) -> Self {
         self.comment_id = Some(comment_id);
         self.post_id = Some(post_id);
         self
@@ -179,7 +181,7 @@ impl LogEntry {
         at: i64,
         moderator_id: i32,
         action: LogAction,
-        (comment_id, post_id): (i32, i32),
+        (comment_id, post_id): (CommentId, PostId),
         reason: Option<&str>,
         was: &str,
     ) -> Self {
@@ -192,7 +194,7 @@ impl LogEntry {
 
     /// A reader's comment rejected by a banned term as it arrived, by the
     /// system.
-    pub fn banned_term(at: i64, (comment_id, post_id): (i32, i32), reason: &str) -> Self {
+    pub fn banned_term(at: i64, (comment_id, post_id): (CommentId, PostId), reason: &str) -> Self {
         let mut entry = Self::new(at, None, LogAction::Reject)
             .on_comment(comment_id, post_id)
             .detail("banned term");
@@ -201,19 +203,24 @@ impl LogEntry {
     }
 
     /// An official reply published.
-    pub fn reply(at: i64, moderator_id: i32, (comment_id, post_id): (i32, i32)) -> Self {
+    pub fn reply(at: i64, moderator_id: i32, (comment_id, post_id): (CommentId, PostId)) -> Self {
         Self::new(at, Some(moderator_id), LogAction::Reply).on_comment(comment_id, post_id)
     }
 
     /// A post created (by an editor, or by the system with `None`).
-    pub fn post_create(at: i64, moderator_id: Option<i32>, post_id: i32) -> Self {
+    pub fn post_create(at: i64, moderator_id: Option<i32>, post_id: PostId) -> Self {
         let mut entry = Self::new(at, moderator_id, LogAction::PostCreate);
         entry.post_id = Some(post_id);
         entry
     }
 
     /// A post changed; `fields` names what changed, never its content.
-    pub fn post_update(at: i64, moderator_id: Option<i32>, post_id: i32, fields: String) -> Self {
+    pub fn post_update(
+        at: i64,
+        moderator_id: Option<i32>,
+        post_id: PostId,
+        fields: String,
+    ) -> Self {
         let mut entry = Self::new(at, moderator_id, LogAction::PostUpdate).detail(fields);
         entry.post_id = Some(post_id);
         entry
@@ -269,7 +276,7 @@ impl LogEntry {
         at: i64,
         moderator_id: i32,
         lifted: bool,
-        (ban_id, kind, comment_id, expires_at): (i32, &str, Option<i32>, Option<i64>),
+        (ban_id, kind, comment_id, expires_at): (i32, &str, Option<CommentId>, Option<i64>),
     ) -> Self {
         let until = expires_at.map_or_else(
             || "no expiry".to_owned(),
@@ -316,7 +323,7 @@ impl LogEntry {
     /// what still refers to it).
     pub fn reader_erase_kept(
         at: i64,
-        (comment_id, post_id): (i32, i32),
+        (comment_id, post_id): (CommentId, PostId),
         why: &str,
         was: &str,
     ) -> Self {
@@ -329,7 +336,12 @@ impl LogEntry {
 
     /// A reader's comment deleted at their request (the entry cannot refer
     /// to the row, which is gone).
-    pub fn reader_erase_deleted(at: i64, comment_id: i32, post_id: i32, was: &str) -> Self {
+    pub fn reader_erase_deleted(
+        at: i64,
+        comment_id: CommentId,
+        post_id: PostId,
+        was: &str,
+    ) -> Self {
         let mut entry = Self::new(at, None, LogAction::ReaderErase).detail(format!(
             "comment {comment_id} deleted at the author's request; was {was}"
         ));
@@ -379,7 +391,7 @@ pub type LogRow = (
         i32,
         i64,
         LogAction,
-        Option<i32>,
+        Option<CommentId>,
         Option<String>,
         Option<String>,
     ),

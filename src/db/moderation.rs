@@ -3,6 +3,7 @@
 use super::comments::{Comment, NewCommentRow};
 use super::log::{self, LogAction, LogEntry};
 use super::schema::{comments, flags};
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Decision, Status};
 use diesel::prelude::*;
 
@@ -11,7 +12,7 @@ use diesel::prelude::*;
 /// they were before (callers need their posts and old statuses).
 pub fn decide(
     conn: &mut SqliteConnection,
-    ids: &[i32],
+    ids: &[CommentId],
     decision: &Decision,
     moderator_id: i32,
     now: i64,
@@ -21,7 +22,7 @@ pub fn decide(
             .filter(comments::id.eq_any(ids))
             .select(Comment::as_select())
             .load(conn)?;
-        let found: Vec<i32> = before.iter().map(|c| c.id).collect();
+        let found: Vec<CommentId> = before.iter().map(|c| c.id).collect();
         diesel::update(comments::table.filter(comments::id.eq_any(&found)))
             .set((
                 comments::status.eq(decision.status()),
@@ -66,7 +67,7 @@ fn decision_action(decision: &Decision) -> LogAction {
 /// the reply; `None` when there is no such comment.
 pub fn approve_and_reply(
     conn: &mut SqliteConnection,
-    comment_id: i32,
+    comment_id: CommentId,
     reply: &NewCommentRow<'_>,
     moderator_id: i32,
     now: i64,
@@ -91,7 +92,7 @@ pub fn insert_rejected(
     row: &NewCommentRow<'_>,
     reason: &str,
     now: i64,
-) -> QueryResult<i32> {
+) -> QueryResult<CommentId> {
     crate::db::write(conn, |conn| {
         let id = super::comments::insert(
             conn,
@@ -117,7 +118,7 @@ pub fn insert_rejected(
 /// Returns whether it was counted.
 pub fn flag(
     conn: &mut SqliteConnection,
-    comment_id: i32,
+    comment_id: CommentId,
     reason: &str,
     ip_hash: &str,
     now: i64,
@@ -141,7 +142,10 @@ pub fn flag(
 }
 
 /// The open flag reasons on a comment, newest first.
-pub fn flag_reasons(conn: &mut SqliteConnection, comment_id: i32) -> QueryResult<Vec<String>> {
+pub fn flag_reasons(
+    conn: &mut SqliteConnection,
+    comment_id: CommentId,
+) -> QueryResult<Vec<String>> {
     flags::table
         .filter(flags::comment_id.eq(comment_id))
         .filter(flags::resolved.eq(false))

@@ -2,8 +2,10 @@
 
 use super::log::{self, LogEntry};
 use super::schema::{comments, posts};
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::Status;
 use crate::domain::post::PostChange;
+use crate::domain::post::PostId;
 use crate::domain::render::render_post;
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -13,7 +15,7 @@ use std::collections::HashMap;
 #[diesel(table_name = posts, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct Post {
     /// Row id.
-    pub id: i32,
+    pub id: PostId,
     /// Unique address.
     pub slug: String,
     /// Title.
@@ -138,9 +140,9 @@ pub fn list(
 /// shows. Posts without any are absent.
 pub fn approved_counts_by_id(
     conn: &mut SqliteConnection,
-    post_ids: &[i32],
-) -> QueryResult<HashMap<i32, i64>> {
-    let rows: Vec<(i32, i32, Option<i32>)> = comments::table
+    post_ids: &[PostId],
+) -> QueryResult<HashMap<PostId, i64>> {
+    let rows: Vec<(PostId, CommentId, Option<CommentId>)> = comments::table
         .filter(comments::post_id.eq_any(post_ids))
         .filter(comments::status.eq(Status::Approved))
         .order(comments::id.asc())
@@ -163,7 +165,7 @@ pub fn approved_counts_by_id(
 pub fn ids_by_slug(
     conn: &mut SqliteConnection,
     slugs: &[String],
-) -> QueryResult<Vec<(i32, String)>> {
+) -> QueryResult<Vec<(PostId, String)>> {
     posts::table
         .filter(posts::slug.eq_any(slugs))
         .select((posts::id, posts::slug))
@@ -176,11 +178,11 @@ pub fn approved_counts_by_slug(
     conn: &mut SqliteConnection,
     slugs: &[String],
 ) -> QueryResult<HashMap<String, i64>> {
-    let posts: Vec<(i32, String)> = posts::table
+    let posts: Vec<(PostId, String)> = posts::table
         .filter(posts::slug.eq_any(slugs))
         .select((posts::id, posts::slug))
         .load(conn)?;
-    let ids: Vec<i32> = posts.iter().map(|(id, _)| *id).collect();
+    let ids: Vec<PostId> = posts.iter().map(|(id, _)| *id).collect();
     let by_id = approved_counts_by_id(conn, &ids)?;
     Ok(posts
         .into_iter()

@@ -5,7 +5,9 @@
 use super::comments::Comment;
 use super::log::{self, LogEntry};
 use super::schema::{cache_invalidations, comments, moderation_log, posts};
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Kind, Status};
+use crate::domain::post::PostId;
 use crate::domain::render::SafeHtml;
 use diesel::dsl::exists;
 use diesel::prelude::*;
@@ -18,7 +20,7 @@ pub const PURGE_BATCH: i64 = 5_000;
 #[derive(QueryableByName)]
 struct Id {
     #[diesel(sql_type = Integer)]
-    id: i32,
+    id: CommentId,
 }
 
 /// Removes the e-mail address and IP hash of readers' comments decided
@@ -36,7 +38,7 @@ pub fn purge_personal_data(
         let purged = crate::db::write(conn, |conn| -> QueryResult<usize> {
             // INDEXED BY: without statistics the planner would rather walk
             // `comments_queue` by status, i.e. nearly every comment.
-            let ids: Vec<i32> = diesel::sql_query(
+            let ids: Vec<CommentId> = diesel::sql_query(
                 "SELECT id FROM comments INDEXED BY comments_personal \
                  WHERE (email IS NOT NULL OR ip_hash IS NOT NULL) \
                  AND moderated_at < ? \
@@ -93,12 +95,12 @@ pub fn comments_by_email(conn: &mut SqliteConnection, email: &str) -> QueryResul
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Erased {
     /// Comments deleted outright.
-    pub deleted: Vec<i32>,
+    pub deleted: Vec<CommentId>,
     /// Comments kept as "removed at the author's request" placeholders,
     /// because replies or log entries refer to them.
-    pub anonymised: Vec<i32>,
+    pub anonymised: Vec<CommentId>,
     /// The posts whose threads changed.
-    pub posts: Vec<i32>,
+    pub posts: Vec<PostId>,
 }
 
 /// The name a placeholder is shown under.
@@ -121,7 +123,7 @@ pub fn erase(
     crate::db::write(conn, |conn| {
         // Newest first: a reply by the same reader goes before the comment
         // it answers, which may then have nothing depending on it.
-        let targets: Vec<(i32, i32, String)> = comments::table
+        let targets: Vec<(CommentId, PostId, Status)> = comments::table
             .filter(comments::kind.eq(Kind::Reader))
             .filter(lower(comments::email).eq(lower(Some(email))))
             .order(comments::id.desc())
@@ -155,14 +157,14 @@ pub fn erase(
                 } else {
                     "log entries refer to it"
                 };
-                LogEntry::reader_erase_kept(now, (id, post_id), why, &status)
+                LogEntry::reader_erase_kept(now, (id, post_id), why, status.as_str())
             } else {
                 diesel::delete(comments::table.find(id)).execute(conn)?;
                 erased.deleted.push(id);
-                LogEntry::reader_erase_deleted(now, id, post_id, &status)
+                LogEntry::reader_erase_deleted(now, id, post_id, status.as_str())
             };
             log::append(conn, &entry)?;
-            if status == Status::Approved.as_str() && !erased.posts.contains(&post_id) {
+            if status == Status::Approved && !erased.posts.contains(&post_id) {
                 erased.posts.push(post_id);
             }
         }
@@ -175,7 +177,7 @@ pub fn erase(
 
 /// Tells running servers that the public thread of `post_id` changed
 /// outside them; call inside the transaction of the change.
-pub fn mark_changed(conn: &mut SqliteConnection, post_id: i32, now: i64) -> QueryResult<()> {
+pub fn mark_changed(conn: &mut SqliteConnection, post_id: PostId, now: i64) -> QueryResult<()> {
     diesel::insert_into(cache_invalidations::table)
         .values((
             cache_invalidations::post_id.eq(post_id),
@@ -194,7 +196,7 @@ pub fn latest_mark(conn: &mut SqliteConnection) -> QueryResult<i32> {
 }
 
 /// Marks made after `after`: `(id, post_id)`, oldest first.
-pub fn marks_after(conn: &mut SqliteConnection, after: i32) -> QueryResult<Vec<(i32, i32)>> {
+pub fn marks_after(conn: &mut SqliteConnection, after: i32) -> QueryResult<Vec<(i32, PostId)>> {
     cache_invalidations::table
         .filter(cache_invalidations::id.gt(after))
         .order(cache_invalidations::id.asc())

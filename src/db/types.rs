@@ -4,11 +4,13 @@
 //! migrations' CHECK constraints say the same).
 
 use super::log::LogAction;
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{BanKind, Kind, Role, Status};
+use crate::domain::post::PostId;
 use crate::domain::terms::TermKind;
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, IsNull, Output, ToSql};
-use diesel::sql_types::Text;
+use diesel::sql_types::{Integer, Text};
 use diesel::sqlite::{Sqlite, SqliteValue};
 
 /// Stores `$ty` through `as_str` and reads it through `parse`.
@@ -33,6 +35,26 @@ macro_rules! stored_as_text {
 }
 
 stored_as_text!(Status, Kind, Role, BanKind, TermKind, LogAction);
+
+/// Stores an id newtype as its INTEGER.
+macro_rules! stored_as_integer {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl ToSql<Integer, Sqlite> for $ty {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+                out.set_value(self.0);
+                Ok(IsNull::No)
+            }
+        }
+
+        impl FromSql<Integer, Sqlite> for $ty {
+            fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+                <i32 as FromSql<Integer, Sqlite>>::from_sql(value).map($ty)
+            }
+        }
+    )+};
+}
+
+stored_as_integer!(CommentId, PostId);
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,9 @@ use super::claims::{self, Claim};
 use super::comments::{Comment, QueueSpec, queue_count};
 use super::log::{self, LogEntry};
 use super::schema::{auto_closed_posts, comments, flags, posts};
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Kind, QueueFilter, Status};
+use crate::domain::post::PostId;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
@@ -15,7 +17,7 @@ use std::collections::HashMap;
 #[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
 pub struct ParentRow {
     /// Its id.
-    pub id: i32,
+    pub id: CommentId,
     /// `reader` or `official`.
     pub kind: Kind,
     /// Its status.
@@ -61,9 +63,9 @@ pub fn context(
     items: &[&Comment],
     now: i64,
 ) -> QueryResult<Vec<ItemContext>> {
-    let ids: Vec<i32> = items.iter().map(|c| c.id).collect();
-    let parent_ids: Vec<i32> = items.iter().filter_map(|c| c.parent_id).collect();
-    let parents: HashMap<i32, ParentRow> = if parent_ids.is_empty() {
+    let ids: Vec<CommentId> = items.iter().map(|c| c.id).collect();
+    let parent_ids: Vec<CommentId> = items.iter().filter_map(|c| c.parent_id).collect();
+    let parents: HashMap<CommentId, ParentRow> = if parent_ids.is_empty() {
         HashMap::new()
     } else {
         comments::table
@@ -74,14 +76,14 @@ pub fn context(
             .map(|p| (p.id, p))
             .collect()
     };
-    let mut open_flags: HashMap<i32, Vec<String>> = HashMap::new();
-    let flagged: Vec<i32> = items
+    let mut open_flags: HashMap<CommentId, Vec<String>> = HashMap::new();
+    let flagged: Vec<CommentId> = items
         .iter()
         .filter(|c| c.flag_count > 0)
         .map(|c| c.id)
         .collect();
     if !flagged.is_empty() {
-        let rows: Vec<(i32, String)> = flags::table
+        let rows: Vec<(CommentId, String)> = flags::table
             .filter(flags::comment_id.eq_any(&flagged))
             .filter(flags::resolved.eq(false))
             .order(flags::id.desc())
@@ -91,7 +93,7 @@ pub fn context(
             open_flags.entry(id).or_default().push(reason);
         }
     }
-    let mut claimed: HashMap<i32, Claim> = claims::fresh(conn, Some(&ids), now)?
+    let mut claimed: HashMap<CommentId, Claim> = claims::fresh(conn, Some(&ids), now)?
         .into_iter()
         .map(|c| (c.comment_id, c))
         .collect();
@@ -208,11 +210,11 @@ pub fn stats(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<Stats
 /// only `post_id` when given. Returns the ids of the posts closed.
 pub fn auto_close(
     conn: &mut SqliteConnection,
-    post_id: Option<i32>,
+    post_id: Option<PostId>,
     cutoff: i64,
     days: u32,
     now: i64,
-) -> QueryResult<Vec<i32>> {
+) -> QueryResult<Vec<PostId>> {
     crate::db::write(conn, |conn| {
         let mut due = posts::table
             .left_join(auto_closed_posts::table)
@@ -224,7 +226,7 @@ pub fn auto_close(
         if let Some(id) = post_id {
             due = due.filter(posts::id.eq(id));
         }
-        let due: Vec<i32> = due.load(conn)?;
+        let due: Vec<PostId> = due.load(conn)?;
         for id in &due {
             diesel::update(posts::table.find(id))
                 .set((posts::comments_open.eq(false), posts::updated_at.eq(now)))
@@ -250,7 +252,7 @@ pub fn auto_close(
 }
 
 /// When `auto_close_days` closed this post's comments, if it did.
-pub fn auto_closed_at(conn: &mut SqliteConnection, post_id: i32) -> QueryResult<Option<i64>> {
+pub fn auto_closed_at(conn: &mut SqliteConnection, post_id: PostId) -> QueryResult<Option<i64>> {
     auto_closed_posts::table
         .find(post_id)
         .select(auto_closed_posts::closed_at)

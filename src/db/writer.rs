@@ -7,6 +7,8 @@
 
 use super::comments::NewCommentRow;
 use super::pool::Pool;
+use crate::domain::comment::CommentId;
+use crate::domain::post::PostId;
 use crate::domain::render::SafeHtml;
 use diesel::prelude::*;
 use std::sync::mpsc;
@@ -19,9 +21,9 @@ const MAX_BATCH: usize = 512;
 #[derive(Debug, Clone)]
 pub struct PendingComment {
     /// The post.
-    pub post_id: i32,
+    pub post_id: PostId,
     /// The comment answered.
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<CommentId>,
     /// `pending` or `spam`.
     pub status: crate::domain::moderation::Status,
     /// Signed name.
@@ -68,7 +70,7 @@ impl PendingComment {
     }
 }
 
-type Reply = oneshot::Sender<QueryResult<i32>>;
+type Reply = oneshot::Sender<QueryResult<CommentId>>;
 
 /// The handle requests use to submit; cheap to share.
 #[derive(Debug, Clone)]
@@ -111,11 +113,11 @@ impl Writer {
 
 /// A queued comment; resolves to its id once its transaction committed.
 #[derive(Debug)]
-pub struct Committed(oneshot::Receiver<QueryResult<i32>>);
+pub struct Committed(oneshot::Receiver<QueryResult<CommentId>>);
 
 impl Committed {
     /// Waits for the commit.
-    pub async fn id(self) -> Result<i32, WriteError> {
+    pub async fn id(self) -> Result<CommentId, WriteError> {
         Ok(self.0.await.map_err(|_| WriteError::Stopped)??)
     }
 }
@@ -144,7 +146,7 @@ fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>) {
             batch
                 .iter()
                 .map(|(comment, _)| super::comments::insert(conn, &comment.row()))
-                .collect::<QueryResult<Vec<i32>>>()
+                .collect::<QueryResult<Vec<CommentId>>>()
         });
         match together {
             Ok(ids) => {

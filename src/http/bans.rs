@@ -5,6 +5,7 @@ use super::auth::SignedIn;
 use super::{db, service};
 use crate::db::bans::{self as bans_db, BanRow};
 use crate::db::terms as terms_db;
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{BanKind, Role};
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
@@ -26,7 +27,8 @@ pub struct BanView {
     /// The banned address, for an e-mail ban.
     pub email: Option<String>,
     /// The comment the ban was made from.
-    pub comment_id: Option<i32>,
+    #[schema(value_type = Option<i32>)]
+    pub comment_id: Option<CommentId>,
     /// The name that comment was signed with.
     pub author_name: Option<String>,
     /// Why.
@@ -213,7 +215,7 @@ impl BanBody {
     fn fields(&self) -> BanFields<'_> {
         BanFields {
             kind: self.kind.as_deref(),
-            comment_id: self.comment_id,
+            comment_id: self.comment_id.map(CommentId),
             email: self.email.as_deref(),
             note: self.note.as_deref(),
             expires_at: self.expires_at.as_deref(),

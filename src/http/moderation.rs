@@ -9,6 +9,7 @@ use super::views::{
 use super::{PageQuery, db, decode_cursor, next_cursor, service};
 use crate::db::comments as comments_db;
 use crate::db::log::{self as log_db, LogFilter};
+use crate::domain::comment::CommentId;
 use crate::domain::comment::LooseId;
 use crate::domain::moderation::{Decision, Role};
 use crate::domain::post::PostForm;
@@ -74,7 +75,7 @@ pub async fn queue(
     let view = db(&state, move |conn| {
         spec.post_id = post_id(conn, post.as_deref())?;
         let (mut rows, total) = comments_db::queue_page(conn, &spec, page.after, page.limit + 1)?;
-        let next = next_cursor(&mut rows, page.limit, |(c, ..)| (c.created_at, c.id));
+        let next = next_cursor(&mut rows, page.limit, |(c, ..)| (c.created_at, c.id.0));
         let comments = with_context(conn, rows, viewer)?;
         Ok(QueueView {
             comments,
@@ -97,7 +98,7 @@ pub struct RejectBody {
 async fn decide_one(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    id: i32,
+    id: CommentId,
     decision: Decision,
 ) -> Result<HttpResponse, ApiError> {
     let moderator = signed_in.moderator.id;
@@ -127,7 +128,7 @@ async fn decide_one(
 pub async fn approve(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     decide_one(state, signed_in, id.into_inner(), Decision::Approve).await
 }
@@ -150,7 +151,7 @@ pub async fn approve(
 pub async fn reject(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
     body: web::Json<RejectBody>,
 ) -> Result<HttpResponse, ApiError> {
     let reason = decisions::checked_reason(&state.settings, body.reason.as_deref())?;
@@ -179,7 +180,7 @@ pub async fn reject(
 pub async fn spam(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     decide_one(state, signed_in, id.into_inner(), Decision::Spam).await
 }
@@ -222,7 +223,7 @@ pub async fn bulk(
         action,
         reason,
     } = body.into_inner();
-    let ids = decisions::bulk_ids(ids)?;
+    let ids = decisions::bulk_ids(ids.into_iter().map(CommentId).collect())?;
     let decision = decisions::bulk_decision(&state.settings, action, reason.as_deref())?;
     let moderator = signed_in.moderator.id;
     let updated = service(&state, move |ctx| {

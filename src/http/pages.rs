@@ -8,6 +8,7 @@ use super::{PageQuery, read};
 use crate::db::comments as comments_db;
 use crate::db::posts::{self as posts_db, Post};
 use crate::domain::comment::{MAX_BODY, MAX_EMAIL, MAX_LOCATION, MAX_NAME};
+use crate::domain::post::PostId;
 use crate::domain::time::{parse_rfc3339, rfc3339};
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -119,7 +120,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     }
     let (posts, counts) = read(&state, |conn| {
         let posts = posts_db::list(conn, None, 20)?;
-        let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
+        let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
         Ok((posts, posts_db::approved_counts_by_id(conn, &ids)?))
     })
     .await?;

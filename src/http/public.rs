@@ -6,8 +6,10 @@ use crate::cache::{Cache, Coding, PageKey, Rendered};
 use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
+use crate::domain::comment::CommentId;
 use crate::domain::comment::{CommentForm, NewComment};
 use crate::domain::moderation::Status;
+use crate::domain::post::PostId;
 use crate::domain::render::render_comment;
 use crate::domain::text::multi_line;
 use crate::domain::time::now;
@@ -39,8 +41,8 @@ pub async fn list_posts(
     let cache = state.cache.clone();
     let (posts, next) = read(&state, move |conn| {
         let mut posts = posts_db::list(conn, page.after, page.limit + 1)?;
-        let next = next_cursor(&mut posts, page.limit, |p| (p.published_at, p.id));
-        let ids: Vec<i32> = posts.iter().map(|p| p.id).collect();
+        let next = next_cursor(&mut posts, page.limit, |p| (p.published_at, p.id.0));
+        let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
         let counts = visible_counts(conn, &cache, &ids)?;
         let views: Vec<PostView> = posts
             .iter()
@@ -91,8 +93,8 @@ pub async fn get_post(
 fn visible_counts(
     conn: &mut diesel::SqliteConnection,
     cache: &Cache,
-    ids: &[i32],
-) -> diesel::QueryResult<HashMap<i32, i64>> {
+    ids: &[PostId],
+) -> diesel::QueryResult<HashMap<PostId, i64>> {
     let mut counts = HashMap::with_capacity(ids.len());
     let mut missing = Vec::new();
     for &id in ids {
@@ -104,7 +106,7 @@ fn visible_counts(
         }
     }
     if !missing.is_empty() {
-        let wanted: Vec<i32> = missing.iter().map(|(id, _)| *id).collect();
+        let wanted: Vec<PostId> = missing.iter().map(|(id, _)| *id).collect();
         let counted = posts_db::approved_counts_by_id(conn, &wanted)?;
         for (id, generation) in missing {
             let n = counted.get(&id).copied().unwrap_or(0);
@@ -170,7 +172,7 @@ pub async fn thread(
     );
     let slug = slug.into_inner();
     let cache = state.cache.clone();
-    let key = move |post_id: i32, generation: u64| PageKey {
+    let key = move |post_id: PostId, generation: u64| PageKey {
         post_id,
         generation,
         newest_first: order == Order::Newest,
@@ -277,7 +279,8 @@ pub fn read_body<T: for<'de> Deserialize<'de>>(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Accepted {
     /// The new comment's id.
-    pub id: i32,
+    #[schema(value_type = i32)]
+    pub id: CommentId,
     /// Always `pending`: nothing is public before a moderator approves it.
     pub status: &'static str,
     /// Words for the reader.
@@ -349,7 +352,7 @@ async fn accept(
     slug: String,
     client: ClientIp,
     body: &[u8],
-) -> Result<(i32, Option<String>), ApiError> {
+) -> Result<(CommentId, Option<String>), ApiError> {
     let form: CommentForm = read_body(req, body)?;
     let comment = NewComment::parse(&form).map_err(ApiError::Validation)?;
     state.limits.check(Action::Comment, client.0)?;
@@ -434,7 +437,7 @@ pub async fn counts(
         let found = read(&state, move |conn| {
             let epoch = cache.slug_epoch();
             let posts = posts_db::ids_by_slug(conn, &missing)?;
-            let ids: Vec<i32> = posts.iter().map(|(id, _)| *id).collect();
+            let ids: Vec<PostId> = posts.iter().map(|(id, _)| *id).collect();
             let by_id = visible_counts(conn, &cache, &ids)?;
             let mut found = Vec::with_capacity(missing.len());
             for slug in missing {
@@ -487,7 +490,7 @@ pub const MAX_FLAG_REASON: usize = 500;
 #[tracing::instrument(skip(state, client, body))]
 pub async fn flag(
     state: web::Data<AppState>,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
     client: ClientIp,
     body: web::Json<FlagBody>,
 ) -> Result<HttpResponse, ApiError> {

@@ -5,7 +5,9 @@ use super::views::ModComment;
 use crate::db::comments::{self as comments_db, QueueSpec};
 use crate::db::posts as posts_db;
 use crate::db::workspace as workspace_db;
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{QueueFilter, Status};
+use crate::domain::post::PostId;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::service::not_found;
@@ -55,7 +57,7 @@ pub(crate) fn queue_spec(
 pub(crate) fn post_id(
     conn: &mut diesel::SqliteConnection,
     slug: Option<&str>,
-) -> Result<Option<i32>, ApiError> {
+) -> Result<Option<PostId>, ApiError> {
     match slug.filter(|s| !s.is_empty()) {
         Some(slug) => Ok(Some(
             posts_db::by_slug(conn, slug)?
@@ -85,7 +87,7 @@ pub(crate) fn with_context(
 /// is gone).
 pub(crate) fn moderator_item(
     conn: &mut diesel::SqliteConnection,
-    id: i32,
+    id: CommentId,
     viewer: i32,
 ) -> Result<ModComment, ApiError> {
     let row = comments_db::queue_item(conn, id)?.ok_or_else(|| not_found::comment(id))?;

@@ -5,6 +5,7 @@ use super::{encode_cursor, next_cursor};
 use crate::db::comments::{Comment, QueueRow, ThreadRow};
 use crate::db::posts::Post;
 use crate::db::workspace::{History, ItemContext};
+use crate::domain::comment::CommentId;
 use crate::domain::time::rfc3339;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -71,9 +72,11 @@ pub struct ThreadPost {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ThreadComment {
     /// Id.
-    pub id: i32,
+    #[schema(value_type = i32)]
+    pub id: CommentId,
     /// The comment it answers.
-    pub parent_id: Option<i32>,
+    #[schema(value_type = Option<i32>)]
+    pub parent_id: Option<CommentId>,
     /// `reader` or `official`.
     pub kind: &'static str,
     /// Signed name (the official name for official replies).
@@ -149,7 +152,7 @@ pub fn build_thread(
     after: Option<(i64, i32)>,
     limit: i64,
 ) -> (usize, Vec<ThreadComment>, Option<String>) {
-    let mut children: HashMap<i32, Vec<ThreadRow>> = HashMap::new();
+    let mut children: HashMap<CommentId, Vec<ThreadRow>> = HashMap::new();
     let mut roots = Vec::new();
     for row in rows {
         match row.parent_id {
@@ -167,8 +170,8 @@ pub fn build_thread(
     }
     if let Some(key) = after {
         trees.retain(|(created, c)| match order {
-            Order::Oldest => (*created, c.id) > key,
-            Order::Newest => (*created, c.id) < key,
+            Order::Oldest => (*created, c.id.0) > key,
+            Order::Newest => (*created, c.id.0) < key,
         });
     }
     trees.truncate(
@@ -176,13 +179,13 @@ pub fn build_thread(
             .unwrap_or(usize::MAX)
             .saturating_add(1),
     );
-    let next = next_cursor(&mut trees, limit, |(created, c)| (*created, c.id));
+    let next = next_cursor(&mut trees, limit, |(created, c)| (*created, c.id.0));
     (total, trees.into_iter().map(|(_, c)| c).collect(), next)
 }
 
 fn nest(
     row: ThreadRow,
-    children: &mut HashMap<i32, Vec<ThreadRow>>,
+    children: &mut HashMap<CommentId, Vec<ThreadRow>>,
     total: &mut usize,
 ) -> ThreadComment {
     *total += 1;
@@ -200,13 +203,15 @@ fn nest(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModComment {
     /// Id.
-    pub id: i32,
+    #[schema(value_type = i32)]
+    pub id: CommentId,
     /// The post's slug.
     pub post_slug: String,
     /// The post's title.
     pub post_title: String,
     /// The comment it answers.
-    pub parent_id: Option<i32>,
+    #[schema(value_type = Option<i32>)]
+    pub parent_id: Option<CommentId>,
     /// `reader` or `official`.
     pub kind: &'static str,
     /// Signed name.
@@ -251,7 +256,8 @@ pub struct ModComment {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ParentView {
     /// Id.
-    pub id: i32,
+    #[schema(value_type = i32)]
+    pub id: CommentId,
     /// `reader` or `official`.
     pub kind: &'static str,
     /// Its status.
@@ -352,7 +358,8 @@ pub struct LogView {
     /// What.
     pub action: String,
     /// The comment concerned.
-    pub comment_id: Option<i32>,
+    #[schema(value_type = Option<i32>)]
+    pub comment_id: Option<CommentId>,
     /// The rejection reason.
     pub reason: Option<String>,
     /// The post concerned.
@@ -381,8 +388,8 @@ mod tests {
 
     fn row(id: i32, parent: Option<i32>, at: i64) -> ThreadRow {
         ThreadRow {
-            id,
-            parent_id: parent,
+            id: CommentId(id),
+            parent_id: parent.map(CommentId),
             kind: crate::domain::moderation::Kind::Reader,
             author_name: format!("r{id}"),
             author_location: None,
@@ -404,8 +411,8 @@ mod tests {
         assert_eq!(total, 4);
         assert_eq!(next, None);
         assert_eq!(comments.len(), 2);
-        assert_eq!(comments[0].replies[0].id, 2);
-        assert_eq!(comments[0].replies[0].replies[0].id, 3);
+        assert_eq!(comments[0].replies[0].id, CommentId(2));
+        assert_eq!(comments[0].replies[0].replies[0].id, CommentId(3));
     }
 
     #[test]
@@ -416,14 +423,14 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         let (_, first, next) = build_thread(rows(), Order::Oldest, None, 2);
-        assert_eq!(first.iter().map(|c| c.id).collect::<Vec<_>>(), [1, 2]);
+        assert_eq!(first.iter().map(|c| c.id.0).collect::<Vec<_>>(), [1, 2]);
         let after = super::super::decode_cursor(&next.unwrap()).unwrap();
         let (_, second, _) = build_thread(rows(), Order::Oldest, Some(after), 2);
-        assert_eq!(second.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 4]);
+        assert_eq!(second.iter().map(|c| c.id.0).collect::<Vec<_>>(), [3, 4]);
         let (_, newest, next) = build_thread(rows(), Order::Newest, None, 2);
-        assert_eq!(newest.iter().map(|c| c.id).collect::<Vec<_>>(), [5, 4]);
+        assert_eq!(newest.iter().map(|c| c.id.0).collect::<Vec<_>>(), [5, 4]);
         let after = super::super::decode_cursor(&next.unwrap()).unwrap();
         let (_, older, _) = build_thread(rows(), Order::Newest, Some(after), 10);
-        assert_eq!(older.iter().map(|c| c.id).collect::<Vec<_>>(), [3, 2, 1]);
+        assert_eq!(older.iter().map(|c| c.id.0).collect::<Vec<_>>(), [3, 2, 1]);
     }
 }

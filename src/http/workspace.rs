@@ -11,6 +11,7 @@ use crate::db::claims::{self as claims_db, Claim};
 use crate::db::posts as posts_db;
 use crate::db::workspace as workspace_db;
 use crate::domain::comment::CommentBody;
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::CLAIM_TTL_SECS;
 use crate::domain::render::render_comment;
 use crate::domain::time::{now, rfc3339};
@@ -84,7 +85,8 @@ pub async fn stats(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ClaimAnswer {
     /// The comment.
-    pub comment_id: i32,
+    #[schema(value_type = i32)]
+    pub comment_id: CommentId,
     /// Whether the caller holds the claim.
     pub mine: bool,
     /// Who holds it.
@@ -128,7 +130,7 @@ impl ClaimAnswer {
 pub async fn claim(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let viewer = signed_in.moderator.id;
@@ -156,7 +158,7 @@ pub async fn claim(
 pub async fn release(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let viewer = signed_in.moderator.id;
@@ -223,7 +225,7 @@ pub struct CommentReplyBody {
 pub async fn reply_to_comment(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    id: web::Path<i32>,
+    id: web::Path<CommentId>,
     body: web::Json<CommentReplyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let CommentReplyBody { body, approve } = body.into_inner();

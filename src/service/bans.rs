@@ -5,6 +5,7 @@ use super::events::{Ctx, Event};
 use super::not_found;
 use crate::db::bans::{self as bans_db, BanError, BanRow, NewBan};
 use crate::db::comments as comments_db;
+use crate::domain::comment::CommentId;
 use crate::domain::comment::Email;
 use crate::domain::moderation::BanKind;
 use crate::domain::text::multi_line;
@@ -23,7 +24,7 @@ pub struct BanFields<'a> {
     /// `email` or `ip_hash`.
     pub kind: Option<&'a str>,
     /// Ban the sender of this comment.
-    pub comment_id: Option<i32>,
+    pub comment_id: Option<CommentId>,
     /// The address, for an e-mail ban not made from a comment.
     pub email: Option<&'a str>,
     /// Why.
@@ -37,7 +38,7 @@ pub struct BanFields<'a> {
 /// The parts of a ban request that need no database.
 pub struct CheckedBan {
     kind: BanKind,
-    comment_id: Option<i32>,
+    comment_id: Option<CommentId>,
     email: Option<String>,
     note: String,
     expires_at: Option<i64>,

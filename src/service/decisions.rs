@@ -5,6 +5,7 @@ use super::events::{Ctx, Event};
 use crate::config::Settings;
 use crate::db::comments::Comment;
 use crate::db::moderation as moderation_db;
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Decision, Status};
 use crate::error::ApiError;
 use serde::Deserialize;
@@ -65,7 +66,7 @@ pub fn bulk_decision(
 
 /// The ids of a bulk request, sorted and without repeats (422 unless there
 /// are 1 to [`MAX_BULK`]).
-pub fn bulk_ids(mut ids: Vec<i32>) -> Result<Vec<i32>, ApiError> {
+pub fn bulk_ids(mut ids: Vec<CommentId>) -> Result<Vec<CommentId>, ApiError> {
     if ids.is_empty() || ids.len() > MAX_BULK {
         return Err(ApiError::field(
             "ids",
@@ -82,7 +83,7 @@ pub fn bulk_ids(mut ids: Vec<i32>) -> Result<Vec<i32>, ApiError> {
 /// skipped.
 pub fn decide(
     ctx: &mut Ctx<'_>,
-    ids: &[i32],
+    ids: &[CommentId],
     decision: &Decision,
     moderator: i32,
     now: i64,
@@ -150,9 +151,10 @@ mod tests {
 
     #[test]
     fn bulk_ids_are_bounded_sorted_and_unique() {
-        assert_eq!(bulk_ids(vec![3, 1, 3, 2]).unwrap(), [1, 2, 3]);
+        let ids = |v: &[i32]| v.iter().copied().map(CommentId).collect::<Vec<_>>();
+        assert_eq!(bulk_ids(ids(&[3, 1, 3, 2])).unwrap(), ids(&[1, 2, 3]));
         assert!(bulk_ids(vec![]).is_err());
-        assert!(bulk_ids((0..=MAX_BULK as i32).collect()).is_err());
+        assert!(bulk_ids((0..=MAX_BULK as i32).map(CommentId).collect()).is_err());
     }
 
     #[test]
@@ -161,7 +163,7 @@ mod tests {
         let post = post_published_at(&mut conn, "p", 0);
         let id = crate::service::testing::pending_comment(&mut conn, post);
         let mut ctx = Ctx::new(&mut conn);
-        let before = decide(&mut ctx, &[id, 999], &Decision::Approve, 1, 10).unwrap();
+        let before = decide(&mut ctx, &[id, CommentId(999)], &Decision::Approve, 1, 10).unwrap();
         assert_eq!(before.len(), 1, "the unknown id is skipped");
         assert_eq!(
             ctx.events(),

@@ -8,7 +8,9 @@
 //! and the transparency counters hang on the same events.
 
 use crate::cache::Cache;
+use crate::domain::comment::CommentId;
 use crate::domain::moderation::Status;
+use crate::domain::post::PostId;
 use std::sync::Arc;
 
 /// Something that changed.
@@ -18,9 +20,9 @@ pub enum Event {
     /// rejected by a banned term).
     CommentSubmitted {
         /// The comment.
-        comment_id: i32,
+        comment_id: CommentId,
         /// Its post.
-        post_id: i32,
+        post_id: PostId,
         /// Where it stands.
         status: Status,
     },
@@ -28,9 +30,9 @@ pub enum Event {
     /// in the same status).
     CommentDecided {
         /// The comment.
-        comment_id: i32,
+        comment_id: CommentId,
         /// Its post.
-        post_id: i32,
+        post_id: PostId,
         /// The status before.
         from: Status,
         /// The status now.
@@ -43,31 +45,31 @@ pub enum Event {
     /// An official reply was published.
     ReplyPublished {
         /// The reply.
-        reply_id: i32,
+        reply_id: CommentId,
         /// Its post.
-        post_id: i32,
+        post_id: PostId,
         /// The comment it answers.
-        parent_id: Option<i32>,
+        parent_id: Option<CommentId>,
         /// Who wrote it.
         by: i32,
     },
     /// A post was created.
     PostCreated {
         /// The post.
-        post_id: i32,
+        post_id: PostId,
     },
     /// What a post shows changed (title, body, comments open or closed,
     /// …); `slug_changed` when it moved to another slug.
     PostChanged {
         /// The post.
-        post_id: i32,
+        post_id: PostId,
         /// Whether its slug changed.
         slug_changed: bool,
     },
     /// Comments on a post were closed by `auto_close_days`.
     PostClosed {
         /// The post.
-        post_id: i32,
+        post_id: PostId,
     },
     /// A ban was made.
     BanAdded {
@@ -91,7 +93,7 @@ pub enum Event {
     /// erase`), as its marks say.
     ThreadChangedElsewhere {
         /// The post.
-        post_id: i32,
+        post_id: PostId,
     },
 }
 
@@ -200,18 +202,18 @@ mod tests {
     fn a_decision_drops_the_posts_thread_and_a_ban_drops_nothing() {
         let cache = Arc::new(Cache::new(true, 1 << 20));
         let dispatcher = Dispatcher::new(cache.clone());
-        let before = cache.generation(7);
+        let before = cache.generation(PostId(7));
         dispatcher.apply(&[Event::BanAdded { ban_id: 1 }, Event::TermsChanged]);
-        assert_eq!(cache.generation(7), before);
+        assert_eq!(cache.generation(PostId(7)), before);
         dispatcher.apply(&[Event::CommentDecided {
-            comment_id: 1,
-            post_id: 7,
+            comment_id: CommentId(1),
+            post_id: PostId(7),
             from: Status::Pending,
             to: Status::Approved,
             reason: None,
             by: Some(1),
         }]);
-        assert!(cache.generation(7) > before);
+        assert!(cache.generation(PostId(7)) > before);
     }
 
     #[test]
@@ -221,16 +223,16 @@ mod tests {
         let epoch = cache.slug_epoch();
         cache.remember_unknown("soon", epoch);
         assert!(cache.is_unknown("soon"));
-        dispatcher.apply(&[Event::PostCreated { post_id: 3 }]);
+        dispatcher.apply(&[Event::PostCreated { post_id: PostId(3) }]);
         assert!(!cache.is_unknown("soon"));
         cache.remember_unknown("later", cache.slug_epoch());
         dispatcher.apply(&[Event::PostChanged {
-            post_id: 3,
+            post_id: PostId(3),
             slug_changed: false,
         }]);
         assert!(cache.is_unknown("later"), "a retitle keeps slug lookups");
         dispatcher.apply(&[Event::PostChanged {
-            post_id: 3,
+            post_id: PostId(3),
             slug_changed: true,
         }]);
         assert!(!cache.is_unknown("later"));

@@ -1,5 +1,6 @@
 //! The 404s the services give, each worded once.
 
+use crate::domain::comment::CommentId;
 use crate::error::ApiError;
 
 /// No post has this slug.
@@ -8,12 +9,12 @@ pub fn post(slug: &str) -> ApiError {
 }
 
 /// No comment has this id.
-pub fn comment(id: i32) -> ApiError {
+pub fn comment(id: CommentId) -> ApiError {
     ApiError::NotFound(format!("There is no comment {id}."))
 }
 
 /// No approved comment has this id (readers learn nothing of others).
-pub fn published_comment(id: i32) -> ApiError {
+pub fn published_comment(id: CommentId) -> ApiError {
     ApiError::NotFound(format!("There is no published comment {id}."))
 }
 

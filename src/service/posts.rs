@@ -6,6 +6,7 @@ use super::not_found;
 use crate::db::posts::{self as posts_db, NewPost, Post, PostWriteError};
 use crate::db::workspace as workspace_db;
 use crate::domain::FieldError;
+use crate::domain::post::PostId;
 use crate::domain::post::{PostChange, PostForm};
 use crate::error::ApiError;
 
@@ -68,7 +69,7 @@ pub fn update(
 pub fn auto_close(
     ctx: &mut Ctx<'_>,
     days: u32,
-    post_id: Option<i32>,
+    post_id: Option<PostId>,
     now: i64,
 ) -> Result<usize, ApiError> {
     if days == 0 {

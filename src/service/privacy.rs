@@ -7,6 +7,7 @@
 use super::events::{Ctx, Event};
 use crate::config::PrivacySettings;
 use crate::db::privacy::{self as privacy_db, Erased};
+use crate::domain::comment::CommentId;
 use crate::domain::comment::Email;
 use crate::domain::render::render_comment;
 use crate::domain::time::rfc3339;
@@ -59,11 +60,11 @@ pub struct ExportedPost {
 #[derive(Debug, Clone, Serialize)]
 pub struct ExportedComment {
     /// Its id.
-    pub id: i32,
+    pub id: CommentId,
     /// The post.
     pub post: ExportedPost,
     /// The id of the comment it answered, if any.
-    pub parent_id: Option<i32>,
+    pub parent_id: Option<CommentId>,
     /// When it was sent (RFC 3339).
     pub created_at: String,
     /// `pending`, `approved`, `rejected` or `spam`.

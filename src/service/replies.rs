@@ -9,8 +9,10 @@ use crate::db::comments::{self as comments_db, Comment, NewCommentRow};
 use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
 use crate::domain::Errors;
+use crate::domain::comment::CommentId;
 use crate::domain::comment::{CommentBody, LooseId};
 use crate::domain::moderation::{Kind, Status};
+use crate::domain::post::PostId;
 use crate::domain::render::{SafeHtml, render_comment};
 use crate::error::ApiError;
 
@@ -35,7 +37,7 @@ impl Reply {
     pub fn parse_answering(
         body: Option<&str>,
         parent: Option<&LooseId>,
-    ) -> Result<(Self, Option<i32>), ApiError> {
+    ) -> Result<(Self, Option<CommentId>), ApiError> {
         let mut errors = Errors::default();
         let text = errors.take(CommentBody::parse(body.unwrap_or("")));
         let parent = match parent {
@@ -44,7 +46,7 @@ impl Reply {
         };
         errors.finish().map_err(ApiError::Validation)?;
         let text = text.ok_or_else(|| ApiError::field("body", "must not be empty"))?;
-        Ok((Self::from_body(text), parent))
+        Ok((Self::from_body(text), parent.map(CommentId)))
     }
 
     /// Renders a checked text.
@@ -56,8 +58,8 @@ impl Reply {
     fn row<'a>(
         &'a self,
         official_name: &'a str,
-        post_id: i32,
-        parent: Option<i32>,
+        post_id: PostId,
+        parent: Option<CommentId>,
         moderator: i32,
         now: i64,
     ) -> NewCommentRow<'a> {
@@ -96,7 +98,7 @@ pub fn on_post(
     ctx: &mut Ctx<'_>,
     official_name: &str,
     slug: &str,
-    parent: Option<i32>,
+    parent: Option<CommentId>,
     reply: &Reply,
     moderator: i32,
     now: i64,
@@ -122,7 +124,7 @@ pub fn on_post(
 pub fn to_comment(
     ctx: &mut Ctx<'_>,
     official_name: &str,
-    id: i32,
+    id: CommentId,
     reply: &Reply,
     approve: bool,
     moderator: i32,

@@ -19,8 +19,10 @@ use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
 use crate::db::terms as terms_db;
 use crate::db::writer::{Committed, PendingComment, Writer};
+use crate::domain::comment::CommentId;
 use crate::domain::comment::NewComment;
 use crate::domain::moderation::Status;
+use crate::domain::post::PostId;
 use crate::domain::render::SafeHtml;
 use crate::domain::spam::{SpamInput, assess};
 use crate::error::ApiError;
@@ -56,13 +58,13 @@ pub struct Submission {
 #[derive(Debug)]
 pub enum Accepted {
     /// Stored already (rejected by a banned term).
-    Stored(i32),
+    Stored(CommentId),
     /// Queued for the writer; resolves to the id once committed.
     Queued {
         /// The writer's promise.
         committed: Committed,
         /// The post, for the event once committed.
-        post_id: i32,
+        post_id: PostId,
         /// Pending or spam.
         status: Status,
     },
@@ -72,7 +74,7 @@ pub enum Accepted {
 #[derive(Debug)]
 pub enum Judged {
     /// Stored already (rejected by a banned term), with this id.
-    Stored(i32),
+    Stored(CommentId),
     /// Ready for the writer, as pending or spam.
     Pending(Box<PendingComment>),
 }
@@ -128,7 +130,7 @@ pub fn judge(
         ));
     }
     if let Some(parent) = comment.parent_id {
-        let ok = comments_db::get(ctx.conn, parent.0)?
+        let ok = comments_db::get(ctx.conn, parent)?
             .is_some_and(|p| p.post_id == post.id && p.status == Status::Approved);
         if !ok {
             return Err(ApiError::field(
@@ -165,7 +167,7 @@ pub fn judge(
     };
     let pending = PendingComment {
         post_id: post.id,
-        parent_id: comment.parent_id.map(|p| p.0),
+        parent_id: comment.parent_id,
         status,
         author_name: comment.author_name.as_str().to_owned(),
         author_location: comment
@@ -200,7 +202,7 @@ pub fn judge(
 
 impl Accepted {
     /// The comment's id once it is committed, and the event that says so.
-    pub async fn committed(self) -> Result<(i32, Option<Event>), ApiError> {
+    pub async fn committed(self) -> Result<(CommentId, Option<Event>), ApiError> {
         match self {
             Self::Stored(id) => Ok((id, None)),
             Self::Queued {

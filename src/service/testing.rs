@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use crate::db::posts::{self as posts_db, NewPost};
+use crate::domain::post::PostId;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 
 /// A fresh database with the schema, foreign keys on, and one admin
@@ -21,7 +22,11 @@ pub fn conn() -> SqliteConnection {
 }
 
 /// A post open for comments, published at `published_at`; its id.
-pub fn post_published_at(conn: &mut SqliteConnection, slug: &str, published_at: i64) -> i32 {
+pub fn post_published_at(
+    conn: &mut SqliteConnection,
+    slug: &str,
+    published_at: i64,
+) -> crate::domain::post::PostId {
     let new = NewPost {
         slug: slug.to_owned(),
         title: format!("Title of {slug}"),
@@ -39,7 +44,10 @@ pub fn post_published_at(conn: &mut SqliteConnection, slug: &str, published_at: 
 }
 
 /// A reader's pending comment on `post_id`; its id.
-pub fn pending_comment(conn: &mut SqliteConnection, post_id: i32) -> i32 {
+pub fn pending_comment(
+    conn: &mut SqliteConnection,
+    post_id: PostId,
+) -> crate::domain::comment::CommentId {
     use crate::db::comments::{self, NewCommentRow};
     use crate::domain::moderation::Status;
     let html = crate::domain::render::render_comment("A reader's view.");

@@ -256,10 +256,10 @@ async fn erase_deletes_what_nothing_refers_to_and_leaves_placeholders_where_repl
         let mut conn = app.pool.get().unwrap();
         colloquy::service::privacy::erase(&mut conn, "ANA@example.org", now()).unwrap()
     };
-    let mut deleted = erased.deleted.clone();
+    let mut deleted: Vec<i32> = erased.deleted.iter().map(|c| c.0).collect();
     deleted.sort();
     assert_eq!(deleted, [own_reply as i32, pending as i32]);
-    let mut anonymised = erased.anonymised.clone();
+    let mut anonymised: Vec<i32> = erased.anonymised.iter().map(|c| c.0).collect();
     anonymised.sort();
     assert_eq!(anonymised, [answered as i32, approved as i32]);
 
@@ -275,9 +275,10 @@ async fn erase_deletes_what_nothing_refers_to_and_leaves_placeholders_where_repl
     let placeholder =
         colloquy::domain::render::render_comment(colloquy::service::privacy::REMOVED_BODY);
     for id in [answered, approved] {
-        let row = colloquy::db::comments::get(&mut conn, id as i32)
-            .unwrap()
-            .unwrap();
+        let row =
+            colloquy::db::comments::get(&mut conn, colloquy::domain::comment::CommentId(id as i32))
+                .unwrap()
+                .unwrap();
         assert_eq!(row.author_name, "[removed]");
         assert_eq!(row.body_html, placeholder.as_str());
         assert_eq!(row.body_source, "Removed at the author's request.");
