@@ -1,5 +1,6 @@
-//! The `colloquy` command line: serve, migrate, moderator add, backup,
-//! restore, purge, reader export/erase.
+//! The `colloquy` command line: serve, migrate, moderator add, list,
+//! reset-password and disable, backup, restore, purge, reader
+//! export/erase.
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -8,6 +9,9 @@ use colloquy::db::{self, Pool};
 use colloquy::domain::moderation::Role;
 use colloquy::domain::password::{self, MIN_PASSWORD};
 use colloquy::domain::text::single_line;
+use colloquy::domain::time::now;
+use colloquy::error::ApiError;
+use colloquy::service::{Ctx, accounts};
 use std::io::Read;
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -82,6 +86,23 @@ enum ModeratorCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// List every account: user name, role, whether it is disabled, display name.
+    List,
+    /// Set a new password for USERNAME, read from standard input; every
+    /// session of the account ends (for an operator who lost a password).
+    ResetPassword {
+        /// The sign-in name.
+        username: String,
+        /// Read the password from standard input (required).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+    /// Disable USERNAME: it cannot sign in and its sessions end (the last
+    /// enabled admin cannot be disabled).
+    Disable {
+        /// The sign-in name.
+        username: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -126,15 +147,7 @@ fn run() -> anyhow::Result<()> {
             ));
             Ok(())
         }
-        Command::Moderator {
-            command:
-                ModeratorCommand::Add {
-                    username,
-                    role,
-                    display_name,
-                    ..
-                },
-        } => add_moderator(&settings, &username, role, display_name.as_deref()),
+        Command::Moderator { command } => moderator(&settings, command),
         Command::Backup { file, force } => {
             let copied = colloquy::backup::backup(&settings.database, &file, force)?;
             say(&format!(
@@ -213,6 +226,105 @@ fn open(settings: &Settings) -> anyhow::Result<Pool> {
     db::connect(&settings.database, settings.pool_size)
 }
 
+fn moderator(settings: &Settings, command: ModeratorCommand) -> anyhow::Result<()> {
+    match command {
+        ModeratorCommand::Add {
+            username,
+            role,
+            display_name,
+            ..
+        } => add_moderator(settings, &username, role, display_name.as_deref()),
+        ModeratorCommand::List => {
+            let pool = open(settings)?;
+            let accounts = db::accounts::list(&mut *pool.get()?)?;
+            if accounts.is_empty() {
+                say(
+                    "no accounts yet: create one with `colloquy moderator add NAME --role admin --password-stdin`",
+                );
+            }
+            for account in accounts {
+                say(&format!(
+                    "{:<24} {:<9} {:<8} {}",
+                    account.username,
+                    account.role.as_str(),
+                    if account.disabled {
+                        "disabled"
+                    } else {
+                        "enabled"
+                    },
+                    account.display_name
+                ));
+            }
+            Ok(())
+        }
+        ModeratorCommand::ResetPassword { username, .. } => {
+            let hash = read_new_password()?;
+            let pool = open(settings)?;
+            let mut conn = pool.get()?;
+            let account = existing_account(&mut conn, &username)?;
+            let mut ctx = Ctx::new(&mut conn);
+            accounts::set_password(&mut ctx, account, &hash, None, None, now())
+                .map_err(cli_error)?;
+            say(&format!(
+                "new password set for {username:?}; its sessions ended; logged as account_password"
+            ));
+            Ok(())
+        }
+        ModeratorCommand::Disable { username } => {
+            let pool = open(settings)?;
+            let mut conn = pool.get()?;
+            let account = existing_account(&mut conn, &username)?;
+            let change = accounts::check_change(None, Some(true), None).map_err(cli_error)?;
+            let mut ctx = Ctx::new(&mut conn);
+            accounts::update(&mut ctx, account, &change, None, now()).map_err(cli_error)?;
+            say(&format!(
+                "{username:?} is disabled and its sessions ended; logged as account_disable"
+            ));
+            Ok(())
+        }
+    }
+}
+
+/// The id of the account `username`, or a clear error.
+fn existing_account(conn: &mut diesel::SqliteConnection, username: &str) -> anyhow::Result<i32> {
+    match db::accounts::by_username(conn, username.trim())? {
+        Some(account) => Ok(account.id),
+        None => bail!("there is no account {username:?} (`colloquy moderator list` shows them)"),
+    }
+}
+
+/// A service's refusal in the words an operator reads.
+fn cli_error(error: ApiError) -> anyhow::Error {
+    match error {
+        ApiError::Validation(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|e| format!("{} {}", e.field, e.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        ApiError::Conflict(why) | ApiError::NotFound(why) | ApiError::Forbidden(why) => {
+            anyhow::anyhow!("{why}")
+        }
+        other => anyhow::Error::new(other),
+    }
+}
+
+/// Reads a password from standard input (one line; the newline is not
+/// part of it), checks its length and hashes it.
+fn read_new_password() -> anyhow::Result<String> {
+    let mut input = String::new();
+    std::io::stdin()
+        .read_to_string(&mut input)
+        .context("reading the password from standard input")?;
+    let password = input.trim_end_matches(['\n', '\r']);
+    if password.chars().count() < MIN_PASSWORD {
+        bail!("the password must have at least {MIN_PASSWORD} characters");
+    }
+    password::hash(password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))
+}
+
 fn add_moderator(
     settings: &Settings,
     username: &str,
@@ -225,16 +337,7 @@ fn add_moderator(
     let display_name = single_line("display_name", display_name.unwrap_or(&username), 80, true)
         .map_err(|e| anyhow::anyhow!("the display name {}", e.message))?
         .unwrap_or_default();
-    let mut input = String::new();
-    std::io::stdin()
-        .read_to_string(&mut input)
-        .context("reading the password from standard input")?;
-    let password = input.trim_end_matches(['\n', '\r']);
-    if password.chars().count() < MIN_PASSWORD {
-        bail!("the password must have at least {MIN_PASSWORD} characters");
-    }
-    let hash =
-        password::hash(password).map_err(|e| anyhow::anyhow!("hashing the password: {e}"))?;
+    let hash = read_new_password()?;
     let pool = open(settings)?;
     let mut conn = pool.get()?;
     match db::accounts::create_moderator(
@@ -309,7 +412,7 @@ fn serve(mut settings: Settings, demo: bool, started: std::time::Instant) -> any
     actix_web::rt::System::new().block_on(async move {
         let server = colloquy::app::run(listener, pool, settings)?;
         say(&format!(
-            "Colloquy is listening on http://{address}  (posts: http://{address}/api/v1/posts)"
+            "Colloquy is listening on http://{address}\n  blog:        http://{address}/\n  widget:      http://{address}/embed.js\n  moderators:  http://{address}/admin/\n  API:         http://{address}/api/v1/posts"
         ));
         tracing::info!(
             elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,

@@ -142,7 +142,7 @@ pub fn update_account(
     conn: &mut SqliteConnection,
     id: i32,
     change: &AccountChange,
-    by: i32,
+    by: Option<i32>,
     now: i64,
 ) -> Result<Moderator, AccountError> {
     crate::db::write(conn, |conn| {
@@ -206,7 +206,7 @@ pub fn set_password(
     conn: &mut SqliteConnection,
     id: i32,
     password_hash: &str,
-    by: i32,
+    by: Option<i32>,
     keep_session: Option<&str>,
     now: i64,
 ) -> Result<Moderator, AccountError> {
@@ -225,7 +225,7 @@ pub fn set_password(
         .execute(conn)?;
         log::append(
             conn,
-            &LogEntry::account_password(now, by, &account.username, by == id),
+            &LogEntry::account_password(now, by, &account.username, by == Some(id)),
         )?;
         Ok(account)
     })

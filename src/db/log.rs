@@ -232,35 +232,35 @@ impl LogEntry {
     }
 
     /// An account's role changed.
-    pub fn account_role(at: i64, by: i32, username: &str, from: &str, to: &str) -> Self {
-        Self::new(at, Some(by), LogAction::AccountRole)
+    pub fn account_role(at: i64, by: Option<i32>, username: &str, from: &str, to: &str) -> Self {
+        Self::new(at, by, LogAction::AccountRole)
             .detail(format!("{username}: {from} \u{2192} {to}"))
     }
 
     /// An account disabled (or, with `disabled` false, enabled again).
-    pub fn account_disabled(at: i64, by: i32, username: &str, disabled: bool) -> Self {
+    pub fn account_disabled(at: i64, by: Option<i32>, username: &str, disabled: bool) -> Self {
         let action = if disabled {
             LogAction::AccountDisable
         } else {
             LogAction::AccountEnable
         };
-        Self::new(at, Some(by), action).detail(username)
+        Self::new(at, by, action).detail(username)
     }
 
     /// An account's display name changed (the new name is not logged).
-    pub fn account_rename(at: i64, by: i32, username: &str) -> Self {
-        Self::new(at, Some(by), LogAction::AccountRename)
+    pub fn account_rename(at: i64, by: Option<i32>, username: &str) -> Self {
+        Self::new(at, by, LogAction::AccountRename)
             .detail(format!("{username}: display name changed"))
     }
 
     /// A password changed by its owner, or issued by an admin.
-    pub fn account_password(at: i64, by: i32, username: &str, own: bool) -> Self {
+    pub fn account_password(at: i64, by: Option<i32>, username: &str, own: bool) -> Self {
         let detail = if own {
             format!("{username}: changed own password")
         } else {
             format!("{username}: new password issued")
         };
-        Self::new(at, Some(by), LogAction::AccountPassword).detail(detail)
+        Self::new(at, by, LogAction::AccountPassword).detail(detail)
     }
 
     /// Every session of an account ended by its owner.

@@ -13,30 +13,10 @@ pub const MAX_EMAIL: usize = 254;
 /// Longest comment body, in characters.
 pub const MAX_BODY: usize = 10_000;
 
-/// The id of a comment or official reply.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[serde(transparent)]
-#[diesel(sql_type = diesel::sql_types::Integer)]
-pub struct CommentId(pub i32);
-
-impl std::fmt::Display for CommentId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+id_newtype!(
+    /// The id of a comment or official reply.
+    CommentId
+);
 
 /// The name a reader signs with ("Dedric", "Angel in the U.S.A.").
 #[derive(Debug, Clone, PartialEq, Eq)]

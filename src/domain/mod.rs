@@ -1,6 +1,38 @@
 //! The rules of Colloquy, free of I/O, actix and diesel: checked input types,
 //! rendering, moderation states and spam signals.
 
+/// Declares an id newtype over a row's INTEGER id: copied freely,
+/// serialised as the bare number, stored through diesel (`db::types`
+/// holds the conversion), printed as the number.
+macro_rules! id_newtype {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(
+            Debug,
+            Clone,
+            Copy,
+            PartialEq,
+            Eq,
+            Hash,
+            PartialOrd,
+            Ord,
+            serde::Serialize,
+            serde::Deserialize,
+            diesel::expression::AsExpression,
+            diesel::deserialize::FromSqlRow,
+        )]
+        #[serde(transparent)]
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        pub struct $name(pub i32);
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    };
+}
+
 pub mod comment;
 pub mod moderation;
 pub mod password;

@@ -5,30 +5,10 @@ use super::time::parse_rfc3339;
 use super::{Errors, FieldError};
 use serde::Deserialize;
 
-/// The id of a post.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Serialize,
-    serde::Deserialize,
-    diesel::expression::AsExpression,
-    diesel::deserialize::FromSqlRow,
-)]
-#[serde(transparent)]
-#[diesel(sql_type = diesel::sql_types::Integer)]
-pub struct PostId(pub i32);
-
-impl std::fmt::Display for PostId {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
+id_newtype!(
+    /// The id of a post.
+    PostId
+);
 
 /// Longest slug.
 pub const MAX_SLUG: usize = 100;

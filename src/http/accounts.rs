@@ -10,7 +10,7 @@ use crate::domain::password;
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
 use crate::limits::ClientIp;
-use crate::service::accounts;
+use crate::service::{accounts, sessions};
 use crate::state::AppState;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -185,7 +185,7 @@ pub async fn update(
     let id = id.into_inner();
     let by = signed_in.moderator.id;
     let account = service(&state, move |ctx| {
-        accounts::update(ctx, id, &change, by, now())
+        accounts::update(ctx, id, &change, Some(by), now())
     })
     .await?;
     Ok(HttpResponse::Ok().json(AccountView::from(account)))
@@ -218,7 +218,7 @@ pub async fn reset_password(
     let secret = accounts::generated_password();
     let hash = hashed(secret.clone()).await?;
     let account = service(&state, move |ctx| {
-        accounts::set_password(ctx, id, &hash, by, None, now())
+        accounts::set_password(ctx, id, &hash, Some(by), None, now())
     })
     .await?;
     Ok(HttpResponse::Ok().json(json!({
@@ -274,10 +274,10 @@ pub async fn change_own_password(
     let hash = hashed(new).await?;
     let keep = req
         .cookie(SESSION_COOKIE)
-        .map(|c| super::auth::token_hash(c.value()));
+        .map(|c| sessions::token_hash(c.value()));
     let id = signed_in.moderator.id;
     service(&state, move |ctx| {
-        accounts::set_password(ctx, id, &hash, id, keep.as_deref(), now())
+        accounts::set_password(ctx, id, &hash, Some(id), keep.as_deref(), now())
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

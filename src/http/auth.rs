@@ -1,22 +1,19 @@
 //! Moderators' sign-in: server-side sessions behind an HttpOnly cookie,
 //! a CSRF token for every state-changing request, and role checks.
 
-use super::db;
+use super::{db, service};
 use crate::db::accounts::{self, Moderator};
 use crate::domain::moderation::Role;
-use crate::domain::password::{self, DUMMY_HASH};
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::limits::{ClientIp, is_https};
+use crate::service::sessions;
 use crate::state::AppState;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::dev::Payload;
 use actix_web::http::Method;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::future::Future;
 use std::pin::Pin;
 use subtle::ConstantTimeEq;
@@ -25,18 +22,6 @@ use subtle::ConstantTimeEq;
 pub const SESSION_COOKIE: &str = "colloquy_session";
 /// The header that must echo the CSRF token.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
-
-fn random_token() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-}
-
-/// What the sessions table stores for a cookie's token: its SHA-256, hex.
-pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A signed-in moderator, checked on every request: a live session, an
 /// enabled account and, for anything but GET/HEAD/OPTIONS, the CSRF header.
@@ -85,7 +70,7 @@ impl FromRequest for SignedIn {
                 .cloned()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
             let token = req.cookie(SESSION_COOKIE).ok_or(ApiError::Unauthorized)?;
-            let hash = token_hash(token.value());
+            let hash = sessions::token_hash(token.value());
             let (now, idle_since) = session_window(&state);
             let lookup = hash.clone();
             let (session, moderator) = db(&state, move |conn| {
@@ -162,35 +147,15 @@ pub async fn login(
     state.limits.check_login_allowed(client.0)?;
     let LoginBody { username, password } = body.into_inner();
     let lifetime = i64::from(state.settings.session.lifetime_hours) * 3600;
-    let found = db(&state, move |conn| {
-        let account = accounts::by_username(conn, username.trim())?;
-        let hash = account
-            .as_ref()
-            .map_or(DUMMY_HASH.as_str(), |a| a.password_hash.as_str());
-        let verified = password::verify(&password, hash);
-        let Some(account) = account.filter(|a| verified && !a.disabled) else {
-            return Ok(None);
-        };
-        let token = random_token();
-        let csrf = random_token();
-        let now = now();
-        accounts::create_session(
-            conn,
-            &token_hash(&token),
-            account.id,
-            &csrf,
-            now,
-            now + lifetime,
-        )?;
-        Ok(Some((account, token, csrf)))
+    let found = service(&state, move |ctx| {
+        sessions::sign_in(ctx, &username, &password, lifetime, now())
     })
     .await?;
-    let Some((account, token, csrf)) = found else {
+    let Some(opened) = found else {
         state.limits.record_failed_login(client.0)?;
         return Err(ApiError::Unauthorized);
     };
-    let role = account.role;
-    let cookie = Cookie::build(SESSION_COOKIE, token)
+    let cookie = Cookie::build(SESSION_COOKIE, opened.token)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
@@ -198,10 +163,10 @@ pub async fn login(
         .max_age(CookieDuration::seconds(lifetime))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(Me {
-        username: account.username,
-        display_name: account.display_name,
-        role,
-        csrf_token: csrf,
+        username: opened.account.username,
+        display_name: opened.account.display_name,
+        role: opened.account.role,
+        csrf_token: opened.csrf,
     }))
 }
 
@@ -235,10 +200,7 @@ pub async fn logout(
     match SignedIn::extract(&req).await {
         Ok(signed_in) => {
             let hash = signed_in.token_hash.clone();
-            db(&state, move |conn| {
-                Ok(accounts::delete_session(conn, &hash)?)
-            })
-            .await?;
+            service(&state, move |ctx| sessions::sign_out(ctx, &hash)).await?;
         }
         Err(ApiError::Unauthorized) => {}
         Err(other) => return Err(other),
@@ -264,8 +226,8 @@ pub async fn logout_all(
     signed_in: SignedIn,
 ) -> Result<HttpResponse, ApiError> {
     let moderator = signed_in.moderator.id;
-    db(&state, move |conn| {
-        Ok(accounts::delete_all_sessions(conn, moderator, now())?)
+    service(&state, move |ctx| {
+        sessions::sign_out_everywhere(ctx, moderator, now())
     })
     .await?;
     Ok(HttpResponse::NoContent()

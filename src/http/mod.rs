@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod pages;
 pub mod public;
 pub mod queue;
+pub mod reads;
 pub mod views;
 pub mod workspace;
 

@@ -3,9 +3,7 @@
 
 use super::auth::SignedIn;
 use super::queue::{moderator_item, post_id, queue_spec, with_context};
-use super::views::{
-    LogPage, LogView, ModComment, PostDetail, PostView, QueueView, ThreadComment, log_cursor,
-};
+use super::views::{LogPage, ModComment, PostDetail, PostView, QueueView, ThreadComment};
 use super::{PageQuery, db, decode_cursor, next_cursor, service};
 use crate::db::comments as comments_db;
 use crate::db::log::{self as log_db, LogFilter};
@@ -290,6 +288,35 @@ pub struct LogQuery {
     pub page: PageQuery,
 }
 
+impl LogQuery {
+    /// Entries wanted.
+    fn limit(&self) -> Result<i64, ApiError> {
+        let page = PageQuery {
+            limit: self.page.limit.clone(),
+            cursor: None,
+        };
+        Ok(page.page(50)?.limit)
+    }
+
+    /// The entry the page starts before: the log's cursor names an id.
+    fn before(&self) -> Result<Option<i32>, ApiError> {
+        match self.page.cursor.as_deref().filter(|c| !c.is_empty()) {
+            Some(c) => Ok(Some(decode_cursor(c)?.1)),
+            None => Ok(None),
+        }
+    }
+
+    /// The filters, an empty value meaning none.
+    fn filter(&self) -> LogFilter {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
+        LogFilter {
+            moderator: nonempty(&self.moderator),
+            action: nonempty(&self.action),
+            post: nonempty(&self.post),
+        }
+    }
+}
+
 /// `GET /api/v1/moderation/log`: newest first.
 #[utoipa::path(
     get,
@@ -310,45 +337,14 @@ pub async fn log(
     _signed_in: SignedIn,
     query: web::Query<LogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let limit = PageQuery {
-        limit: query.page.limit.clone(),
-        cursor: None,
-    }
-    .page(50)?
-    .limit;
-    let before = match query.page.cursor.as_deref().filter(|c| !c.is_empty()) {
-        Some(c) => Some(decode_cursor(c)?.1),
-        None => None,
-    };
-    let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.is_empty());
-    let filter = LogFilter {
-        moderator: nonempty(&query.moderator),
-        action: nonempty(&query.action),
-        post: nonempty(&query.post),
-    };
+    let limit = query.limit()?;
+    let before = query.before()?;
+    let filter = query.filter();
     let page = db(&state, move |conn| {
-        let mut rows = log_db::list(conn, &filter, before, limit + 1)?;
-        let next = next_cursor(&mut rows, limit, |((id, ..), ..)| (0, *id)).map(|_| ());
-        let last = rows.last().map(|((id, ..), ..)| *id);
-        let entries = rows
-            .into_iter()
-            .map(
-                |((id, at, action, comment_id, reason, detail), moderator, post_slug)| LogView {
-                    id,
-                    at: crate::domain::time::rfc3339(at),
-                    moderator,
-                    action: action.as_str().to_owned(),
-                    comment_id,
-                    reason,
-                    post_slug,
-                    detail,
-                },
-            )
-            .collect();
-        Ok(LogPage {
-            entries,
-            next: next.and(last).map(log_cursor),
-        })
+        Ok(LogPage::new(
+            log_db::list(conn, &filter, before, limit + 1)?,
+            limit,
+        ))
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))

@@ -242,7 +242,7 @@ async fn load_thread(
 ) -> Result<(Post, Thread), ApiError> {
     read(state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?
-            .ok_or_else(|| ApiError::NotFound(format!("There is no post {slug:?}.")))?;
+            .ok_or_else(|| crate::service::not_found::post(&slug))?;
         let rows = comments_db::approved_for_post(conn, post.id)?;
         let page = page.unwrap_or(super::Page {
             limit: 200,

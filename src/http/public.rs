@@ -1,8 +1,8 @@
 //! Readers and the widget: posts, threads, submissions, counts, flags.
 
-use super::views::{Order, PostDetail, PostView, ThreadPost, ThreadView, build_thread};
-use super::{PageQuery, db, next_cursor, pages, read, service};
-use crate::cache::{Cache, Coding, PageKey, Rendered};
+use super::views::{Order, PostDetail, PostView, ThreadView};
+use super::{PageQuery, db, next_cursor, pages, read, reads, service};
+use crate::cache::{Coding, Rendered};
 use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
@@ -21,8 +21,6 @@ use crate::state::AppState;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
 
 /// `GET /api/v1/posts`: posts, newest first.
 #[utoipa::path(
@@ -43,7 +41,7 @@ pub async fn list_posts(
         let mut posts = posts_db::list(conn, page.after, page.limit + 1)?;
         let next = next_cursor(&mut posts, page.limit, |p| (p.published_at, p.id.0));
         let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
-        let counts = visible_counts(conn, &cache, &ids)?;
+        let counts = reads::visible_counts(conn, &cache, &ids)?;
         let views: Vec<PostView> = posts
             .iter()
             .map(|p| PostView::new(p, counts.get(&p.id).copied().unwrap_or(0)))
@@ -74,7 +72,7 @@ pub async fn get_post(
     let cache = state.cache.clone();
     let detail = read(&state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?.ok_or_else(|| not_found::post(&slug))?;
-        let count = visible_counts(conn, &cache, &[post.id])?
+        let count = reads::visible_counts(conn, &cache, &[post.id])?
             .get(&post.id)
             .copied()
             .unwrap_or(0);
@@ -85,36 +83,6 @@ pub async fn get_post(
     })
     .await?;
     Ok(HttpResponse::Ok().json(detail))
-}
-
-/// Public item counts of the posts `ids`: from the cache where current,
-/// the rest counted (each post's generation read before counting, as the
-/// `cache` module requires) and stored.
-fn visible_counts(
-    conn: &mut diesel::SqliteConnection,
-    cache: &Cache,
-    ids: &[PostId],
-) -> diesel::QueryResult<HashMap<PostId, i64>> {
-    let mut counts = HashMap::with_capacity(ids.len());
-    let mut missing = Vec::new();
-    for &id in ids {
-        match cache.count(id) {
-            Some(n) => {
-                counts.insert(id, n);
-            }
-            None => missing.push((id, cache.generation(id))),
-        }
-    }
-    if !missing.is_empty() {
-        let wanted: Vec<PostId> = missing.iter().map(|(id, _)| *id).collect();
-        let counted = posts_db::approved_counts_by_id(conn, &wanted)?;
-        for (id, generation) in missing {
-            let n = counted.get(&id).copied().unwrap_or(0);
-            cache.store_count(id, generation, n);
-            counts.insert(id, n);
-        }
-    }
-    Ok(counts)
 }
 
 /// Query of the thread endpoint.
@@ -170,53 +138,7 @@ pub async fn thread(
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
     );
-    let slug = slug.into_inner();
-    let cache = state.cache.clone();
-    let key = move |post_id: PostId, generation: u64| PageKey {
-        post_id,
-        generation,
-        newest_first: order == Order::Newest,
-        after: page.after,
-        limit: page.limit,
-    };
-    if let Some(post_id) = cache.post_id(&slug) {
-        if let Some(hit) = cache.page(&key(post_id, cache.generation(post_id))) {
-            return Ok(send_page(&req, &hit, coding));
-        }
-    } else if cache.is_unknown(&slug) {
-        return Err(not_found::post(&slug));
-    }
-    let rendered = read(&state, move |conn| {
-        let epoch = cache.slug_epoch();
-        let Some(post) = posts_db::by_slug(conn, &slug)? else {
-            cache.remember_unknown(&slug, epoch);
-            return Err(not_found::post(&slug));
-        };
-        cache.remember_slug(&slug, post.id, epoch);
-        // Read between resolving the post and reading its comments: see
-        // the module documentation of `cache`.
-        let generation = cache.generation(post.id);
-        let rows = comments_db::approved_for_post(conn, post.id)?;
-        let (total, comments, next) = build_thread(rows, order, page.after, page.limit);
-        let view = ThreadView {
-            post: ThreadPost {
-                slug: post.slug,
-                title: post.title,
-                comments_open: post.comments_open,
-            },
-            total,
-            comments,
-            next,
-        };
-        let rendered = Arc::new(Rendered::new(
-            serde_json::to_vec(&view).map_err(ApiError::internal)?,
-        ));
-        // Compress here, off the async workers, for the coding asked for.
-        rendered.body(coding);
-        cache.store_page(key(post.id, generation), rendered.clone());
-        Ok(rendered)
-    })
-    .await?;
+    let rendered = reads::thread_page(&state, slug.into_inner(), order, page, coding).await?;
     Ok(send_page(&req, &rendered, coding))
 }
 
@@ -417,46 +339,7 @@ pub async fn counts(
             "name at most {MAX_COUNT_SLUGS} posts"
         )));
     }
-    let cache = state.cache.clone();
-    let mut counts: BTreeMap<String, i64> = BTreeMap::new();
-    let mut missing = Vec::new();
-    for slug in slugs {
-        let cached = if cache.is_unknown(&slug) {
-            Some(0)
-        } else {
-            cache.post_id(&slug).and_then(|id| cache.count(id))
-        };
-        match cached {
-            Some(n) => {
-                counts.insert(slug, n);
-            }
-            None => missing.push(slug),
-        }
-    }
-    if !missing.is_empty() {
-        let found = read(&state, move |conn| {
-            let epoch = cache.slug_epoch();
-            let posts = posts_db::ids_by_slug(conn, &missing)?;
-            let ids: Vec<PostId> = posts.iter().map(|(id, _)| *id).collect();
-            let by_id = visible_counts(conn, &cache, &ids)?;
-            let mut found = Vec::with_capacity(missing.len());
-            for slug in missing {
-                match posts.iter().find(|(_, s)| *s == slug) {
-                    Some((id, _)) => {
-                        cache.remember_slug(&slug, *id, epoch);
-                        found.push((slug, by_id.get(id).copied().unwrap_or(0)));
-                    }
-                    None => {
-                        cache.remember_unknown(&slug, epoch);
-                        found.push((slug, 0));
-                    }
-                }
-            }
-            Ok(found)
-        })
-        .await?;
-        counts.extend(found);
-    }
+    let counts = reads::counts(&state, slugs).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "counts": counts })))
 }
 

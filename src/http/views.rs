@@ -3,6 +3,7 @@
 
 use super::{encode_cursor, next_cursor};
 use crate::db::comments::{Comment, QueueRow, ThreadRow};
+use crate::db::log::LogRow;
 use crate::db::posts::Post;
 use crate::db::workspace::{History, ItemContext};
 use crate::domain::comment::CommentId;
@@ -356,7 +357,7 @@ pub struct LogView {
     /// Who (user name); none for the system.
     pub moderator: Option<String>,
     /// What.
-    pub action: String,
+    pub action: &'static str,
     /// The comment concerned.
     #[schema(value_type = Option<i32>)]
     pub comment_id: Option<CommentId>,
@@ -375,6 +376,34 @@ pub struct LogPage {
     pub entries: Vec<LogView>,
     /// Cursor of the next (older) page.
     pub next: Option<String>,
+}
+
+impl LogPage {
+    /// A page of the log from rows read one past `limit` (so that the
+    /// extra row says there is a next page).
+    pub fn new(mut rows: Vec<LogRow>, limit: i64) -> Self {
+        let more = next_cursor(&mut rows, limit, |((id, ..), ..)| (0, *id)).is_some();
+        let last = rows.last().map(|((id, ..), ..)| *id);
+        let entries = rows
+            .into_iter()
+            .map(
+                |((id, at, action, comment_id, reason, detail), moderator, post_slug)| LogView {
+                    id,
+                    at: rfc3339(at),
+                    moderator,
+                    action: action.as_str(),
+                    comment_id,
+                    reason,
+                    post_slug,
+                    detail,
+                },
+            )
+            .collect();
+        Self {
+            entries,
+            next: last.filter(|_| more).map(log_cursor),
+        }
+    }
 }
 
 /// The cursor for log pages: entries are keyed by id alone.

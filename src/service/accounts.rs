@@ -184,7 +184,7 @@ pub fn update(
     ctx: &mut Ctx<'_>,
     id: i32,
     change: &AccountChange,
-    by: i32,
+    by: Option<i32>,
     now: i64,
 ) -> Result<Moderator, ApiError> {
     let account =
@@ -199,7 +199,7 @@ pub fn set_password(
     ctx: &mut Ctx<'_>,
     id: i32,
     hashed: &str,
-    by: i32,
+    by: Option<i32>,
     keep_session: Option<&str>,
     now: i64,
 ) -> Result<Moderator, ApiError> {
@@ -235,19 +235,19 @@ mod tests {
         let mut ctx = Ctx::new(&mut conn);
         let demote = check_change(Some("moderator"), None, None).unwrap();
         assert!(matches!(
-            update(&mut ctx, admin.id, &demote, admin.id, 1),
+            update(&mut ctx, admin.id, &demote, Some(admin.id), 1),
             Err(ApiError::Conflict(_))
         ));
         assert!(ctx.events().is_empty());
         let rename = check_change(None, None, Some("Mod Admin")).unwrap();
         assert_eq!(
-            update(&mut ctx, admin.id, &rename, admin.id, 2)
+            update(&mut ctx, admin.id, &rename, Some(admin.id), 2)
                 .unwrap()
                 .display_name,
             "Mod Admin"
         );
         assert!(matches!(
-            update(&mut ctx, 999, &rename, admin.id, 3),
+            update(&mut ctx, 999, &rename, Some(admin.id), 3),
             Err(ApiError::NotFound(_))
         ));
     }

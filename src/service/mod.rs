@@ -14,6 +14,7 @@ pub mod not_found;
 pub mod posts;
 pub mod privacy;
 pub mod replies;
+pub mod sessions;
 pub mod submission;
 pub mod terms;
 #[cfg(test)]

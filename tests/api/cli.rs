@@ -61,6 +61,107 @@ fn moderator_add_reads_the_password_and_refuses_a_taken_name() {
     assert!(!bad_role.status.success());
 }
 
+/// Runs `colloquy moderator ARGS…` with `stdin` as its standard input.
+fn moderator(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut child = colloquy(dir)
+        .arg("moderator")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child.stdin.take().unwrap().write_all(stdin.as_bytes());
+    child.wait_with_output().unwrap()
+}
+
+fn stored_hash(dir: &std::path::Path, user: &str) -> (String, bool) {
+    let pool = colloquy::db::connect(&dir.join("c.db"), 1).unwrap();
+    let account = colloquy::db::accounts::by_username(&mut pool.get().unwrap(), user)
+        .unwrap()
+        .unwrap();
+    (account.password_hash, account.disabled)
+}
+
+#[test]
+fn an_operator_lists_accounts_resets_a_password_and_disables_one() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        add(dir.path(), "alice", "admin", "the first long password")
+            .status
+            .success()
+    );
+    assert!(
+        add(dir.path(), "bob", "moderator", "bob's long password")
+            .status
+            .success()
+    );
+    let list = moderator(dir.path(), &["list"], "");
+    assert!(list.status.success());
+    let listed = String::from_utf8_lossy(&list.stdout).to_string();
+    let alice_line = listed.lines().find(|l| l.starts_with("alice")).unwrap();
+    assert!(
+        alice_line.contains("admin") && alice_line.contains("enabled"),
+        "{listed}"
+    );
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with("bob") && l.contains("moderator"))
+    );
+    assert!(!listed.contains("argon2"), "no password hash is printed");
+
+    let reset = moderator(
+        dir.path(),
+        &["reset-password", "alice", "--password-stdin"],
+        "a brand new long password\n",
+    );
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    let (hash, _) = stored_hash(dir.path(), "alice");
+    assert!(colloquy::domain::password::verify(
+        "a brand new long password",
+        &hash
+    ));
+    assert!(!colloquy::domain::password::verify(
+        "the first long password",
+        &hash
+    ));
+    let short = moderator(
+        dir.path(),
+        &["reset-password", "alice", "--password-stdin"],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("at least"));
+    let nobody = moderator(
+        dir.path(),
+        &["reset-password", "nobody", "--password-stdin"],
+        "a long enough password\n",
+    );
+    assert!(!nobody.status.success());
+    assert!(String::from_utf8_lossy(&nobody.stderr).contains("no account"));
+
+    let disable = moderator(dir.path(), &["disable", "bob"], "");
+    assert!(
+        disable.status.success(),
+        "{}",
+        String::from_utf8_lossy(&disable.stderr)
+    );
+    assert!(stored_hash(dir.path(), "bob").1);
+    let last_admin = moderator(dir.path(), &["disable", "alice"], "");
+    assert!(!last_admin.status.success());
+    assert!(
+        String::from_utf8_lossy(&last_admin.stderr).contains("last enabled admin"),
+        "{}",
+        String::from_utf8_lossy(&last_admin.stderr)
+    );
+    assert!(!stored_hash(dir.path(), "alice").1);
+}
+
 struct Server(Child);
 
 impl Drop for Server {

@@ -1,0 +1,136 @@
+//! Moderators' sessions: signing in (a wrong name costs as much time as a
+//! wrong password), the token a cookie carries (only its hash is stored),
+//! signing out here or everywhere.
+
+use super::events::{Ctx, Event};
+use crate::db::accounts::{self as accounts_db, Moderator};
+use crate::domain::password::{self, DUMMY_HASH};
+use crate::error::ApiError;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+/// 256 random bits, URL-safe: a session or CSRF token.
+pub fn random_token() -> String {
+    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+}
+
+/// What the sessions table stores for a cookie's token: its SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    Sha256::digest(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// A new session: the account, the cookie's token (sent once, never
+/// stored) and the CSRF token the page must echo.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The account.
+    pub account: Moderator,
+    /// The session token for the cookie.
+    pub token: String,
+    /// The CSRF token.
+    pub csrf: String,
+}
+
+/// Checks a user name and password and opens a session lasting
+/// `lifetime` seconds; `None` for an unknown name, a wrong password or a
+/// disabled account alike. Verifies the password even for an unknown
+/// name, so timing tells an attacker nothing; slow by design (argon2):
+/// call from blocking code.
+pub fn sign_in(
+    ctx: &mut Ctx<'_>,
+    username: &str,
+    password: &str,
+    lifetime: i64,
+    now: i64,
+) -> Result<Option<SignedIn>, ApiError> {
+    let account = accounts_db::by_username(ctx.conn, username.trim())?;
+    let hash = account
+        .as_ref()
+        .map_or(DUMMY_HASH.as_str(), |a| a.password_hash.as_str());
+    let verified = password::verify(password, hash);
+    let Some(account) = account.filter(|a| verified && !a.disabled) else {
+        return Ok(None);
+    };
+    let token = random_token();
+    let csrf = random_token();
+    accounts_db::create_session(
+        ctx.conn,
+        &token_hash(&token),
+        account.id,
+        &csrf,
+        now,
+        now + lifetime,
+    )?;
+    Ok(Some(SignedIn {
+        account,
+        token,
+        csrf,
+    }))
+}
+
+/// Ends the session whose token hashes to `token_hash`.
+pub fn sign_out(ctx: &mut Ctx<'_>, token_hash: &str) -> Result<(), ApiError> {
+    Ok(accounts_db::delete_session(ctx.conn, token_hash)?)
+}
+
+/// Ends every session of the account, logged ("sign out everywhere").
+pub fn sign_out_everywhere(ctx: &mut Ctx<'_>, account: i32, now: i64) -> Result<usize, ApiError> {
+    let ended = accounts_db::delete_all_sessions(ctx.conn, account, now)?;
+    ctx.emit(Event::AccountChanged {
+        account_id: account,
+    });
+    Ok(ended)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::service::testing::conn;
+
+    #[test]
+    fn a_session_opens_only_for_the_right_password_of_an_enabled_account() {
+        let mut conn = conn();
+        let hash = password::hash("correct horse battery").unwrap();
+        let alice =
+            accounts_db::create_moderator(&mut conn, "alice", "Alice", "moderator", &hash, 0)
+                .unwrap();
+        let mut ctx = Ctx::new(&mut conn);
+        assert!(
+            sign_in(&mut ctx, "alice", "wrong", 60, 1)
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            sign_in(&mut ctx, "nobody", "correct horse battery", 60, 1)
+                .unwrap()
+                .is_none()
+        );
+        let opened = sign_in(&mut ctx, " alice ", "correct horse battery", 60, 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(opened.account.id, alice.id);
+        assert_ne!(opened.token, opened.csrf);
+        let live = accounts_db::live_session(ctx.conn, &token_hash(&opened.token), 2, 0)
+            .unwrap()
+            .unwrap();
+        assert_eq!(live.0.csrf_token, opened.csrf);
+        assert_eq!(sign_out_everywhere(&mut ctx, alice.id, 3).unwrap(), 1);
+        assert!(
+            accounts_db::live_session(ctx.conn, &token_hash(&opened.token), 4, 0)
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_token_hash_is_the_hex_sha256_of_the_token() {
+        assert_eq!(
+            token_hash("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+}
