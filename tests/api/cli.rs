@@ -179,25 +179,56 @@ fn serve(dir: &std::path::Path, demo: bool) -> (Server, String, Vec<String>) {
     if demo {
         command.arg("--demo");
     }
+    let log = std::fs::File::create(dir.join("stderr.log")).unwrap();
     let mut child = command
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::from(log))
         .spawn()
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let server = Server(child);
     let mut lines = Vec::new();
+    let mut address = None;
     let deadline = Instant::now() + Duration::from_secs(30);
     for line in BufReader::new(stdout).lines() {
         let line = line.unwrap();
         lines.push(line.clone());
         if let Some(rest) = line.split("listening on http://").nth(1) {
-            let address = rest.split_whitespace().next().unwrap().to_owned();
-            return (server, address, lines);
+            address = Some(rest.split_whitespace().next().unwrap().to_owned());
+        }
+        // The addresses follow the listening line, printed with it.
+        if let (Some(address), true) = (&address, line.trim_start().starts_with("API:")) {
+            return (server, address.clone(), lines);
         }
         assert!(Instant::now() < deadline, "server did not start");
     }
     panic!("server exited: {lines:?}");
+}
+
+#[tokio::test]
+async fn serve_names_its_addresses_and_warns_of_nothing_a_reader_causes() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, address, lines) = serve(dir.path(), false);
+    let printed = lines.join("\n");
+    for wanted in [
+        format!("blog:        http://{address}/"),
+        format!("widget:      http://{address}/embed.js"),
+        format!("moderators:  http://{address}/admin/"),
+    ] {
+        assert!(printed.contains(&wanted), "{wanted:?} in {printed}");
+    }
+    let favicon = reqwest::get(format!("http://{address}/favicon.ico"))
+        .await
+        .unwrap();
+    assert_eq!(favicon.status(), 404);
+    let me = reqwest::get(format!("http://{address}/api/v1/auth/me"))
+        .await
+        .unwrap();
+    assert_eq!(me.status(), 401);
+    drop(server);
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    assert!(log.contains("ready"), "the log was written: {log}");
+    assert!(!log.contains("WARN"), "{log}");
 }
 
 #[tokio::test]
