@@ -22,6 +22,7 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
     let state_timeout = state.settings.client_timeout_secs;
     let max_connections = state.settings.max_connections;
     crate::housekeeping::spawn(&state);
+    let refused_origins = std::sync::Arc::new(middleware::RefusedOrigins::default());
     let mut server = HttpServer::new(move || {
         let settings = state.settings.clone();
         let body_limit = settings.max_body_bytes;
@@ -37,7 +38,7 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
             .wrap(from_fn(move |req, next| {
                 middleware::whole_body(body_limit, req, next)
             }))
-            .wrap(middleware::cors(&settings))
+            .wrap(middleware::cors(&settings, refused_origins.clone()))
             .wrap(ErrorHandlers::new().default_handler(fallback::problem_fallback))
             .wrap(middleware::security_headers())
             .wrap(from_fn(middleware::strict_transport))

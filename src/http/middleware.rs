@@ -89,9 +89,39 @@ pub async fn strict_transport(
     Ok(response)
 }
 
+/// Origins already named in a "refused CORS origin" warning, so that each
+/// is logged once (up to a bound), however many requests it sends.
+#[derive(Debug, Default)]
+pub struct RefusedOrigins(std::sync::Mutex<std::collections::HashSet<String>>);
+
+/// Most distinct refused origins remembered (and so logged).
+const MAX_REFUSED_LOGGED: usize = 256;
+
+impl RefusedOrigins {
+    /// Logs `origin` at WARN the first time it is refused, naming the
+    /// origins that are allowed.
+    fn note(&self, origin: &str, allowed: &[String]) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if seen.len() < MAX_REFUSED_LOGGED && seen.insert(origin.to_owned()) {
+            let allowed = if allowed.is_empty() {
+                "none besides this server's own (set allowed_origins)".to_owned()
+            } else {
+                allowed.join(", ")
+            };
+            tracing::warn!(
+                "refused CORS origin {origin}; allowed: {allowed} (scheme, host and port must match exactly)"
+            );
+        }
+    }
+}
+
 /// CORS for the configured origins (and the server's own), on the public
-/// API only; moderator routes are same-origin.
-pub fn cors(settings: &Settings) -> Cors {
+/// API only; moderator routes are same-origin. An origin that is neither
+/// is logged once in `refused`.
+pub fn cors(settings: &Settings, refused: std::sync::Arc<RefusedOrigins>) -> Cors {
     let allowed: Vec<String> = settings
         .allowed_origins
         .iter()
@@ -100,9 +130,14 @@ pub fn cors(settings: &Settings) -> Cors {
     Cors::default()
         .allowed_origin_fn(move |origin, head| {
             let origin = origin.to_str().unwrap_or("");
+            let path = head.uri.path();
+            let same = is_same_origin(origin, head);
+            let listed = allowed.iter().any(|a| a == origin);
+            if !same && !listed {
+                refused.note(origin, &allowed);
+            }
             // `/metrics` is for operators' scrapers, never for pages.
-            head.uri.path() != "/metrics" && is_same_origin(origin, head)
-                || (!is_private_path(head.uri.path()) && allowed.iter().any(|a| a == origin))
+            path != "/metrics" && same || (!is_private_path(path) && listed)
         })
         .allowed_methods(["GET", "POST"])
         .allowed_headers([header::CONTENT_TYPE, header::IF_NONE_MATCH])

@@ -174,8 +174,17 @@ impl Drop for Server {
 /// Starts `serve` and returns it with every line printed up to the
 /// listening address.
 fn serve(dir: &std::path::Path, demo: bool) -> (Server, String, Vec<String>) {
+    serve_with(dir, demo, &[])
+}
+
+/// Like [`serve`], with extra environment variables.
+fn serve_with(
+    dir: &std::path::Path,
+    demo: bool,
+    env: &[(&str, &str)],
+) -> (Server, String, Vec<String>) {
     let mut command = colloquy(dir);
-    command.arg("serve");
+    command.arg("serve").envs(env.iter().copied());
     if demo {
         command.arg("--demo");
     }
@@ -229,6 +238,50 @@ async fn serve_names_its_addresses_and_warns_of_nothing_a_reader_causes() {
     let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
     assert!(log.contains("ready"), "the log was written: {log}");
     assert!(!log.contains("WARN"), "{log}");
+}
+
+#[tokio::test]
+async fn a_refused_cors_origin_is_logged_once_with_the_allowed_ones() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, address, _) = serve_with(
+        dir.path(),
+        false,
+        &[("COLLOQUY_ALLOWED_ORIGINS", "https://blog.example")],
+    );
+    let client = reqwest::Client::new();
+    for origin in [
+        "http://localhost:4000",
+        "http://localhost:4000",
+        "https://blog.example",
+    ] {
+        let answer = client
+            .get(format!("http://{address}/api/v1/counts?posts=a"))
+            .header("Origin", origin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 200);
+        let allowed = answer.headers().get("access-control-allow-origin");
+        assert_eq!(
+            allowed.is_some(),
+            origin == "https://blog.example",
+            "{origin}: {allowed:?}"
+        );
+    }
+    drop(server);
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    let warned: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("refused CORS origin"))
+        .collect();
+    assert_eq!(warned.len(), 1, "{log}");
+    assert!(
+        warned[0]
+            .contains("refused CORS origin http://localhost:4000; allowed: https://blog.example"),
+        "{}",
+        warned[0]
+    );
+    assert!(warned[0].contains("WARN"));
 }
 
 #[tokio::test]
