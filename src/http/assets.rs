@@ -101,7 +101,7 @@ pub async fn widget(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     responses(
         (status = 200, description = "The file.", content(("text/html"), ("text/javascript"), ("text/css"))),
         (status = 304, description = "The client's copy is current."),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 pub async fn admin(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
@@ -123,7 +123,7 @@ pub async fn admin(req: HttpRequest, file: web::Path<String>) -> Result<HttpResp
     responses(
         (status = 200, description = "The file.", content(("text/css"), ("image/svg+xml"), ("application/octet-stream"))),
         (status = 304, description = "The client's copy is current."),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 pub async fn shared(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {

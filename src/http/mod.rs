@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod pages;
 pub mod public;
 pub mod queue;
+pub mod schemas;
 pub mod views;
 pub mod workspace;
 
