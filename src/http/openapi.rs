@@ -1,5 +1,13 @@
-//! The OpenAPI 3.1 document of the HTTP API, generated from the handlers'
-//! `#[utoipa::path]` annotations and served at `GET /api/v1/openapi.json`.
+//! The endpoints of the server, and the OpenAPI 3.1 document made of them,
+//! served at `GET /api/v1/openapi.json`.
+//!
+//! [`ENDPOINTS`] is the one list of endpoints: each entry names a handler,
+//! and the handler's `#[utoipa::path]` annotation gives its path, its
+//! method and its operation. `src/routes.rs` wires every entry (the path's
+//! other methods answer 405 with `Allow`); [`document`] is built from the
+//! same entries. The table lives here rather than in `src/routes.rs`
+//! because the document, which an http handler serves, is made of it, and
+//! http may not name the routes (their floor is above http's).
 //!
 //! Each handler names the answers particular to it (its success shape,
 //! 403/404/409/422/429, …). The answers every endpoint of a kind can give
@@ -18,19 +26,159 @@ use super::views::{
     ClaimView, LogPage, LogView, ModComment, ParentView, PostDetail, PostView, QueueView,
     ThreadComment, ThreadPost, ThreadView,
 };
+use super::{
+    accounts, assets, auth, bans, bench, health, metrics, moderation, pages, public, workspace,
+};
 use crate::db::workspace::History;
 use crate::domain::FieldError;
 use crate::domain::moderation::{Reason, Role};
 use crate::error::Problem;
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::http::{Method, header};
+use actix_web::{HttpRequest, HttpResponse, Route, web};
 use std::sync::OnceLock;
+use utoipa::openapi::path::PathItem;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Components, RefOr, Response};
 use utoipa::{Modify, OpenApi};
 
-/// The document: every operation, its shapes, and the two security
-/// schemes (the session cookie and the CSRF header).
+/// One endpoint: a handler, described by its `#[utoipa::path]`.
+pub struct Endpoint {
+    /// The handler as the table names it (`public::thread`).
+    pub handler: &'static str,
+    /// Whether the path's last parameter takes the rest of the path,
+    /// slashes and all: `/admin/{file}` is wired as `/admin/{file:.*}`.
+    pub tail: bool,
+    /// The handler's annotation as a document of one operation (utoipa's
+    /// own derive reads it, tags and named shapes included).
+    fragment: fn() -> utoipa::openapi::OpenApi,
+    /// The handler as an actix route for one method.
+    route: fn(Method) -> Route,
+}
+
+impl Endpoint {
+    /// The part of the document this endpoint makes: its path with its
+    /// operation, and the shapes the operation names.
+    pub fn document(&self) -> utoipa::openapi::OpenApi {
+        (self.fragment)()
+    }
+
+    /// The path the annotation gives (`/api/v1/posts/{slug}`) and the
+    /// methods it names, in its order.
+    pub fn path_and_methods(&self) -> (String, Vec<Method>) {
+        let fragment = self.document();
+        fragment
+            .paths
+            .paths
+            .into_iter()
+            .next()
+            .map(|(path, item)| (path, methods(&item)))
+            .unwrap_or_default()
+    }
+
+    /// The handler as an actix route answering `method`.
+    pub fn route(&self, method: Method) -> Route {
+        (self.route)(method)
+    }
+}
+
+/// The methods a path item has operations for.
+fn methods(item: &PathItem) -> Vec<Method> {
+    [
+        (Method::GET, item.get.is_some()),
+        (Method::PUT, item.put.is_some()),
+        (Method::POST, item.post.is_some()),
+        (Method::DELETE, item.delete.is_some()),
+        (Method::OPTIONS, item.options.is_some()),
+        (Method::HEAD, item.head.is_some()),
+        (Method::PATCH, item.patch.is_some()),
+        (Method::TRACE, item.trace.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(method, present)| present.then_some(method))
+    .collect()
+}
+
+/// `endpoints![module::handler, other::handler [tail], …]`: the table's
+/// entries. Each handler is named once; its annotation is read twice, by
+/// a one-path `#[derive(OpenApi)]` for the document and (through that
+/// document) for the route's path and method.
+macro_rules! endpoints {
+    (@tail) => { false };
+    (@tail tail) => { true };
+    ($($first:ident $(:: $rest:ident)* $([$tail:ident])?),* $(,)?) => {
+        &[$(Endpoint {
+            handler: concat!(stringify!($first) $(, "::", stringify!($rest))*),
+            tail: endpoints!(@tail $($tail)?),
+            fragment: || {
+                #[derive(OpenApi)]
+                #[openapi(paths($first $(:: $rest)*))]
+                struct One;
+                One::openapi()
+            },
+            route: |method| web::method(method).to($first $(:: $rest)*),
+        }),*]
+    };
+}
+
+/// Every endpoint of the server, in the order the routes are wired. A
+/// path's entries (`GET` and `POST` of a thread) together make its
+/// methods, in this order; `Allow` names them so.
+pub static ENDPOINTS: &[Endpoint] = endpoints![
+    health::healthz,
+    metrics::metrics,
+    pages::index,
+    pages::post_page,
+    pages::thread_page,
+    bench::fixed,
+    assets::widget,
+    assets::embed_css,
+    assets::admin_redirect,
+    assets::admin[tail],
+    assets::shared[tail],
+    openapi_json,
+    public::list_posts,
+    public::get_post,
+    public::thread,
+    public::submit,
+    public::counts,
+    public::flag,
+    auth::login,
+    auth::logout,
+    auth::logout_all,
+    auth::me,
+    moderation::queue,
+    moderation::bulk,
+    moderation::approve,
+    moderation::reject,
+    moderation::spam,
+    moderation::create_post,
+    workspace::get_post,
+    moderation::update_post,
+    moderation::reply,
+    moderation::log,
+    moderation::reasons,
+    workspace::stats,
+    workspace::claims,
+    workspace::claim,
+    workspace::release,
+    workspace::reply_to_comment,
+    workspace::preview,
+    bans::list,
+    bans::create,
+    bans::lift,
+    bans::terms,
+    bans::add_term,
+    bans::remove_term,
+    accounts::list,
+    accounts::create,
+    accounts::update,
+    accounts::reset_password,
+    accounts::change_own_password,
+];
+
+/// The document without its paths: the description, the shapes listed
+/// by name, and the tags. [`document`] adds the operations of [`ENDPOINTS`]
+/// and the security schemes and common answers.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -43,58 +191,6 @@ use utoipa::{Modify, OpenApi};
             (the database is busy); those are listed too.",
         license(name = "MIT OR Apache-2.0"),
     ),
-    paths(
-        crate::http::health::healthz,
-        openapi_json,
-        crate::http::metrics::metrics,
-        crate::http::public::list_posts,
-        crate::http::public::get_post,
-        crate::http::public::thread,
-        crate::http::public::submit,
-        crate::http::public::counts,
-        crate::http::public::flag,
-        crate::http::auth::login,
-        crate::http::auth::logout,
-        crate::http::auth::logout_all,
-        crate::http::auth::me,
-        crate::http::accounts::change_own_password,
-        crate::http::moderation::queue,
-        crate::http::moderation::bulk,
-        crate::http::moderation::approve,
-        crate::http::moderation::reject,
-        crate::http::moderation::spam,
-        crate::http::moderation::create_post,
-        crate::http::workspace::get_post,
-        crate::http::moderation::update_post,
-        crate::http::moderation::reply,
-        crate::http::moderation::log,
-        crate::http::moderation::reasons,
-        crate::http::workspace::stats,
-        crate::http::workspace::claims,
-        crate::http::workspace::claim,
-        crate::http::workspace::release,
-        crate::http::workspace::reply_to_comment,
-        crate::http::workspace::preview,
-        crate::http::bans::list,
-        crate::http::bans::create,
-        crate::http::bans::lift,
-        crate::http::bans::terms,
-        crate::http::bans::add_term,
-        crate::http::bans::remove_term,
-        crate::http::accounts::list,
-        crate::http::accounts::create,
-        crate::http::accounts::update,
-        crate::http::accounts::reset_password,
-        crate::http::pages::index,
-        crate::http::pages::post_page,
-        crate::http::pages::thread_page,
-        crate::http::assets::widget,
-        embed_css,
-        crate::http::assets::admin_redirect,
-        crate::http::assets::admin,
-        crate::http::assets::shared,
-        crate::http::bench::fixed,
-    ),
     components(
         schemas(
             Problem, FieldError, Role, Reason, History, PostView, PostDetail, ThreadPost,
@@ -106,7 +202,6 @@ use utoipa::{Modify, OpenApi};
             UnsupportedMediaType, Validation, RateLimited, Internal, Unavailable,
         ),
     ),
-    modifiers(&SecuritySchemes, &CommonAnswers),
     tags(
         (name = "public", description = "Readers and the widget; no sign-in; CORS for the configured origins."),
         (name = "auth", description = "Moderators' sign-in, session and own password."),
@@ -119,11 +214,19 @@ use utoipa::{Modify, OpenApi};
         (name = "operations", description = "Health, metrics and this document."),
     ),
 )]
-pub struct ApiDoc;
+struct Frame;
 
-/// The generated document.
+/// The generated document: the frame, every endpoint's operation and
+/// the shapes it names, the security schemes, and the answers common to
+/// every endpoint of a kind.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = Frame::openapi();
+    for endpoint in ENDPOINTS {
+        document.merge(endpoint.document());
+    }
+    SecuritySchemes.modify(&mut document);
+    CommonAnswers.modify(&mut document);
+    document
 }
 
 /// The document as pretty JSON with a trailing newline: what
@@ -179,20 +282,6 @@ pub async fn openapi_json(req: HttpRequest) -> HttpResponse {
         response.content_type("application/json").body(body)
     }
 }
-
-/// `GET /embed.css`: served by [`super::assets::widget`] like `/embed.js`;
-/// this stub only carries its description.
-#[utoipa::path(
-    get,
-    path = "/embed.css",
-    tag = "assets",
-    responses(
-        (status = 200, description = "The widget's styles.", body = String, content_type = "text/css"),
-        (status = 304, description = "The client's copy is current."),
-    ),
-)]
-#[allow(dead_code)]
-async fn embed_css() {}
 
 /// Adds the session cookie and CSRF header schemes.
 struct SecuritySchemes;
@@ -285,6 +374,36 @@ impl Modify for CommonAnswers {
                 if !is_asset {
                     add("503", "Unavailable");
                 }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_entry_documents_one_path_with_a_tagged_operation_named_after_its_handler() {
+        let mut seen = std::collections::BTreeSet::new();
+        for endpoint in ENDPOINTS {
+            assert!(seen.insert(endpoint.handler), "{} twice", endpoint.handler);
+            let fragment = endpoint.document();
+            assert_eq!(fragment.paths.paths.len(), 1, "{}", endpoint.handler);
+            let (path, item) = fragment.paths.paths.iter().next().unwrap();
+            let (documented, methods) = endpoint.path_and_methods();
+            assert_eq!(*path, documented);
+            assert!(!methods.is_empty(), "{}: no method", endpoint.handler);
+            let name = endpoint.handler.rsplit("::").next().unwrap();
+            let operations = [&item.get, &item.put, &item.post, &item.patch, &item.delete];
+            for operation in operations.into_iter().flatten() {
+                assert_eq!(operation.operation_id.as_deref(), Some(name));
+                assert_eq!(
+                    operation.tags.as_ref().map(Vec::len),
+                    Some(1),
+                    "{}: give #[utoipa::path] a tag",
+                    endpoint.handler
+                );
             }
         }
     }
