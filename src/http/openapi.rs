@@ -380,6 +380,9 @@ impl Modify for CommonAnswers {
 }
 
 #[cfg(test)]
+mod patterns;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
