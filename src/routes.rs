@@ -1,143 +1,168 @@
-//! Every route of the server: the one place paths meet handlers.
+//! Every route of the server, wired from the one table of endpoints
+//! ([`crate::http::openapi::ENDPOINTS`]) that the OpenAPI document is also
+//! made of: each path answers the methods its entries name and a 405
+//! naming them (`Allow`) to any other.
 
 use crate::error::ApiError;
-use crate::http::{
-    accounts, assets, auth, bans, bench, health, metrics, moderation, openapi, pages, public,
-    workspace,
-};
+use crate::http::openapi::{ENDPOINTS, Endpoint};
+use actix_web::http::Method;
 use actix_web::{HttpResponse, web};
+use std::sync::OnceLock;
 
-/// Every route of the API, each path answering 405 to a method it lacks.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    /// A path whose other methods get a 405 naming the `allowed` ones.
-    fn resource(path: &str, allowed: &'static str) -> actix_web::Resource {
-        web::resource(path).default_service(web::to(move || async move {
-            Err::<HttpResponse, _>(ApiError::MethodNotAllowed(allowed))
-        }))
+/// The JSON API's prefix: its paths are wired in one actix scope.
+const API: &str = "/api/v1";
+
+/// One path as wired.
+struct Wired {
+    /// The actix pattern, without [`API`] when `in_api`: a tail parameter
+    /// carries its `:.*`.
+    pattern: String,
+    /// Whether the path is in the API's scope.
+    in_api: bool,
+    /// The methods, in table order, with their endpoints.
+    routes: Vec<(Method, &'static Endpoint)>,
+    /// `Allow` for any other method: the methods, comma-separated.
+    allow: String,
+}
+
+/// The table's entries grouped by path, in the order of each path's first
+/// entry.
+fn wired() -> &'static [Wired] {
+    static WIRED: OnceLock<Vec<Wired>> = OnceLock::new();
+    WIRED.get_or_init(|| {
+        let mut paths: Vec<(String, Wired)> = Vec::new();
+        for endpoint in ENDPOINTS {
+            let (path, methods) = endpoint.path_and_methods();
+            let at = match paths.iter().position(|(p, _)| *p == path) {
+                Some(at) => at,
+                None => {
+                    let pattern = if endpoint.tail {
+                        tail_pattern(&path)
+                    } else {
+                        path.clone()
+                    };
+                    let (pattern, in_api) = match pattern.strip_prefix(API) {
+                        Some(rest) if rest.starts_with('/') => (rest.to_owned(), true),
+                        _ => (pattern, false),
+                    };
+                    let wired = Wired {
+                        pattern,
+                        in_api,
+                        routes: Vec::new(),
+                        allow: String::new(),
+                    };
+                    paths.push((path, wired));
+                    paths.len() - 1
+                }
+            };
+            let wired = &mut paths[at].1;
+            wired
+                .routes
+                .extend(methods.into_iter().map(|method| (method, endpoint)));
+        }
+        paths
+            .into_iter()
+            .map(|(_, mut wired)| {
+                wired.allow = wired
+                    .routes
+                    .iter()
+                    .map(|(method, _)| method.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                wired
+            })
+            .collect()
+    })
+}
+
+/// `/admin/{file}` → `/admin/{file:.*}`: the last parameter matches the
+/// rest of the path.
+fn tail_pattern(path: &str) -> String {
+    match path.strip_suffix('}') {
+        Some(open) if open.rsplit('/').next().is_some_and(|s| s.starts_with('{')) => {
+            format!("{open}:.*}}")
+        }
+        _ => path.to_owned(),
     }
-    cfg.service(resource("/healthz", "GET").route(web::get().to(health::healthz)))
-        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
-        .service(resource("/", "GET").route(web::get().to(pages::index)))
-        .service(resource("/posts/{slug}", "GET").route(web::get().to(pages::post_page)))
-        .service(resource("/threads/{slug}", "GET").route(web::get().to(pages::thread_page)))
-        .service(resource("/__bench/fixed/{bytes}", "GET").route(web::get().to(bench::fixed)))
-        .service(resource("/embed.js", "GET").route(web::get().to(assets::widget)))
-        .service(resource("/embed.css", "GET").route(web::get().to(assets::widget)))
-        .service(resource("/admin", "GET").route(web::get().to(assets::admin_redirect)))
-        .service(resource("/admin/{file:.*}", "GET").route(web::get().to(assets::admin)))
-        .service(resource("/assets/{file:.*}", "GET").route(web::get().to(assets::shared)))
-        .service(
-            web::scope("/api/v1")
-                .service(
-                    resource("/openapi.json", "GET").route(web::get().to(openapi::openapi_json)),
-                )
-                .service(resource("/posts", "GET").route(web::get().to(public::list_posts)))
-                .service(resource("/posts/{slug}", "GET").route(web::get().to(public::get_post)))
-                .service(
-                    resource("/posts/{slug}/comments", "GET, POST")
-                        .route(web::get().to(public::thread))
-                        .route(web::post().to(public::submit)),
-                )
-                .service(resource("/counts", "GET").route(web::get().to(public::counts)))
-                .service(
-                    resource("/comments/{id}/flag", "POST").route(web::post().to(public::flag)),
-                )
-                .service(resource("/auth/login", "POST").route(web::post().to(auth::login)))
-                .service(resource("/auth/logout", "POST").route(web::post().to(auth::logout)))
-                .service(
-                    resource("/auth/logout-all", "POST").route(web::post().to(auth::logout_all)),
-                )
-                .service(resource("/auth/me", "GET").route(web::get().to(auth::me)))
-                .service(
-                    resource("/moderation/comments", "GET").route(web::get().to(moderation::queue)),
-                )
-                .service(
-                    resource("/moderation/comments/bulk", "POST")
-                        .route(web::post().to(moderation::bulk)),
-                )
-                .service(
-                    resource("/moderation/comments/{id}/approve", "POST")
-                        .route(web::post().to(moderation::approve)),
-                )
-                .service(
-                    resource("/moderation/comments/{id}/reject", "POST")
-                        .route(web::post().to(moderation::reject)),
-                )
-                .service(
-                    resource("/moderation/comments/{id}/spam", "POST")
-                        .route(web::post().to(moderation::spam)),
-                )
-                .service(
-                    resource("/moderation/posts", "POST")
-                        .route(web::post().to(moderation::create_post)),
-                )
-                .service(
-                    resource("/moderation/posts/{slug}", "GET, PATCH")
-                        .route(web::get().to(workspace::get_post))
-                        .route(web::patch().to(moderation::update_post)),
-                )
-                .service(
-                    resource("/moderation/posts/{slug}/replies", "POST")
-                        .route(web::post().to(moderation::reply)),
-                )
-                .service(resource("/moderation/log", "GET").route(web::get().to(moderation::log)))
-                .service(
-                    resource("/moderation/reasons", "GET")
-                        .route(web::get().to(moderation::reasons)),
-                )
-                // The moderators' workspace (docs/api.md, "Moderators' workspace").
-                .service(
-                    resource("/moderation/stats", "GET").route(web::get().to(workspace::stats)),
-                )
-                .service(
-                    resource("/moderation/claims", "GET").route(web::get().to(workspace::claims)),
-                )
-                .service(
-                    resource("/moderation/comments/{id}/claim", "POST, DELETE")
-                        .route(web::post().to(workspace::claim))
-                        .route(web::delete().to(workspace::release)),
-                )
-                .service(
-                    resource("/moderation/comments/{id}/replies", "POST")
-                        .route(web::post().to(workspace::reply_to_comment)),
-                )
-                .service(
-                    resource("/moderation/preview", "POST")
-                        .route(web::post().to(workspace::preview)),
-                )
-                .service(
-                    resource("/moderation/bans", "GET, POST")
-                        .route(web::get().to(bans::list))
-                        .route(web::post().to(bans::create)),
-                )
-                .service(
-                    resource("/moderation/bans/{id}", "DELETE").route(web::delete().to(bans::lift)),
-                )
-                .service(
-                    resource("/moderation/terms", "GET, POST")
-                        .route(web::get().to(bans::terms))
-                        .route(web::post().to(bans::add_term)),
-                )
-                .service(
-                    resource("/moderation/terms/{id}", "DELETE")
-                        .route(web::delete().to(bans::remove_term)),
-                )
-                .service(
-                    resource("/moderation/accounts", "GET, POST")
-                        .route(web::get().to(accounts::list))
-                        .route(web::post().to(accounts::create)),
-                )
-                .service(
-                    resource("/moderation/accounts/{id}", "PATCH")
-                        .route(web::patch().to(accounts::update)),
-                )
-                .service(
-                    resource("/moderation/accounts/{id}/password", "POST")
-                        .route(web::post().to(accounts::reset_password)),
-                )
-                .service(
-                    resource("/auth/password", "POST")
-                        .route(web::post().to(accounts::change_own_password)),
-                ),
+}
+
+/// Every route of the server, each path answering 405 to a method it lacks.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    let mut api = web::scope(API);
+    for wired in wired() {
+        let allowed: &'static str = &wired.allow;
+        let mut resource =
+            web::resource(wired.pattern.as_str()).default_service(web::to(move || async move {
+                Err::<HttpResponse, _>(ApiError::MethodNotAllowed(allowed))
+            }));
+        for (method, endpoint) in &wired.routes {
+            resource = resource.route(endpoint.route(method.clone()));
+        }
+        if wired.in_api {
+            api = api.service(resource);
+        } else {
+            cfg.service(resource);
+        }
+    }
+    cfg.service(api);
+}
+
+/// Every path [`routes`] wires, as the OpenAPI document writes it (with
+/// the `/api/v1` prefix, a tail parameter without its `:.*`), and the
+/// methods it answers, in `Allow`'s order.
+pub fn paths() -> Vec<(String, Vec<String>)> {
+    wired()
+        .iter()
+        .map(|wired| {
+            let prefix = if wired.in_api { API } else { "" };
+            let path = format!("{prefix}{}", wired.pattern.replace(":.*}", "}"));
+            let methods = wired.routes.iter().map(|(m, _)| m.to_string()).collect();
+            (path, methods)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_tail_parameter_takes_the_rest_of_the_path() {
+        assert_eq!(tail_pattern("/admin/{file}"), "/admin/{file:.*}");
+        assert_eq!(tail_pattern("/admin"), "/admin");
+        assert_eq!(tail_pattern("/a/{x}/b"), "/a/{x}/b");
+    }
+
+    #[test]
+    fn every_tail_entry_ends_in_a_parameter() {
+        for endpoint in ENDPOINTS.iter().filter(|e| e.tail) {
+            let (path, _) = endpoint.path_and_methods();
+            assert_ne!(tail_pattern(&path), path, "{}: {path}", endpoint.handler);
+        }
+    }
+
+    #[test]
+    fn the_api_paths_are_in_its_scope_and_the_others_are_not() {
+        let wired = wired();
+        assert!(
+            wired
+                .iter()
+                .any(|w| w.in_api && w.pattern == "/posts/{slug}")
         );
+        assert!(
+            wired
+                .iter()
+                .any(|w| !w.in_api && w.pattern == "/posts/{slug}")
+        );
+        assert!(
+            wired
+                .iter()
+                .any(|w| !w.in_api && w.pattern == "/admin/{file:.*}")
+        );
+        assert!(
+            wired
+                .iter()
+                .all(|w| !w.pattern.starts_with(API) && w.pattern.starts_with('/'))
+        );
+    }
 }

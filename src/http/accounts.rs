@@ -46,6 +46,23 @@ impl From<Moderator> for AccountView {
     }
 }
 
+/// Every account.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountList {
+    /// By user name.
+    pub accounts: Vec<AccountView>,
+}
+
+/// An account, with a generated password when one was made.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AccountWithPassword {
+    /// The account.
+    pub account: AccountView,
+    /// The one-time password, shown this once; null when the admin gave
+    /// one.
+    pub password: Option<String>,
+}
+
 async fn hashed(password: String) -> Result<String, ApiError> {
     web::block(move || accounts::hash(&password)).await?
 }
@@ -57,8 +74,8 @@ async fn hashed(password: String) -> Result<String, ApiError> {
     tag = "accounts",
     security(("session" = [])),
     responses(
-        (status = 200, description = "Every account, by user name (admins).", body = crate::http::openapi::AccountList),
-        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 200, description = "Every account, by user name (admins).", body = AccountList),
+        (status = 403, response = crate::http::schemas::Forbidden),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -103,10 +120,10 @@ pub struct NewAccountBody {
     security(("session" = [], "csrf" = [])),
     request_body(content = NewAccountBody, content_type = "application/json"),
     responses(
-        (status = 201, description = "Created (admins); `password` is the generated one-time password, or null.", body = crate::http::openapi::AccountWithPassword),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 201, description = "Created (admins); `password` is the generated one-time password, or null.", body = AccountWithPassword),
+        (status = 403, response = crate::http::schemas::Forbidden),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -163,10 +180,10 @@ pub struct AccountChangeBody {
     request_body(content = AccountChangeBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed (admins).", body = AccountView),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 403, response = crate::http::schemas::Forbidden),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -201,9 +218,9 @@ pub async fn update(
     security(("session" = [], "csrf" = [])),
     params(("id" = i32, Path, description = "The account.", example = 1)),
     responses(
-        (status = 200, description = "A new one-time password, shown once (admins); the account's sessions ended.", body = crate::http::openapi::AccountWithPassword),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 200, description = "A new one-time password, shown once (admins); the account's sessions ended.", body = AccountWithPassword),
+        (status = 403, response = crate::http::schemas::Forbidden),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -250,8 +267,8 @@ pub struct PasswordBody {
     request_body(content = PasswordBody, content_type = "application/json"),
     responses(
         (status = 204, description = "Changed; the account's other sessions ended."),
-        (status = 422, response = crate::http::openapi::Validation),
-        (status = 429, response = crate::http::openapi::RateLimited),
+        (status = 422, response = crate::http::schemas::Validation),
+        (status = 429, response = crate::http::schemas::RateLimited),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, req, client, body), fields(moderator = %signed_in.moderator.username))]

@@ -133,8 +133,8 @@ pub struct Me {
     responses(
         (status = 200, description = "Signed in; the session cookie is set.", body = Me,
             headers(("Set-Cookie" = String, description = "`colloquy_session=…; HttpOnly; SameSite=Strict; Path=/` (and `Secure` over https)."))),
-        (status = 401, response = crate::http::openapi::Unauthorized),
-        (status = 429, response = crate::http::openapi::RateLimited),
+        (status = 401, response = crate::http::schemas::Unauthorized),
+        (status = 429, response = crate::http::schemas::RateLimited),
     ),
 )]
 #[tracing::instrument(skip(state, req, client, body), fields(username = %body.username))]
@@ -190,7 +190,7 @@ fn removal_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
     security((), ("session" = [], "csrf" = [])),
     responses(
         (status = 204, description = "The session (if any) ended; the cookie is cleared."),
-        (status = 403, response = crate::http::openapi::Forbidden),
+        (status = 403, response = crate::http::schemas::Forbidden),
     ),
 )]
 pub async fn logout(

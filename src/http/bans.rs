@@ -60,6 +60,13 @@ impl BanView {
     }
 }
 
+/// The bans.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct BanList {
+    /// Newest first.
+    pub bans: Vec<BanView>,
+}
+
 /// Query of the ban list.
 #[derive(Debug, Deserialize)]
 pub struct BansQuery {
@@ -75,7 +82,7 @@ pub struct BansQuery {
     tag = "bans",
     security(("session" = [])),
     params(("all" = Option<bool>, Query, description = "`true` lists expired bans too.")),
-    responses((status = 200, description = "Bans, newest first.", body = crate::http::openapi::BanList)),
+    responses((status = 200, description = "Bans, newest first.", body = BanList)),
 )]
 #[tracing::instrument(skip(state, _signed_in))]
 pub async fn list(
@@ -95,7 +102,7 @@ pub async fn list(
 #[serde(deny_unknown_fields)]
 pub struct BanBody {
     /// `email` or `ip_hash`.
-    #[schema(value_type = crate::http::openapi::BanKindName, required = true)]
+    #[schema(value_type = crate::http::schemas::BanKindName, required = true)]
     pub kind: Option<String>,
     /// Ban the sender of this comment (by its e-mail or its IP hash).
     #[serde(default, deserialize_with = "crate::domain::whole::option")]
@@ -130,9 +137,9 @@ pub struct BanBody {
     request_body(content = BanBody, content_type = "application/json"),
     responses(
         (status = 201, description = "The ban.", body = BanView),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -160,7 +167,7 @@ pub async fn create(
     params(("id" = i32, Path, description = "The ban.", example = 1)),
     responses(
         (status = 204, description = "Lifted."),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -183,7 +190,7 @@ pub async fn lift(
     path = "/api/v1/moderation/terms",
     tag = "bans",
     security(("session" = [])),
-    responses((status = 200, description = "The banned and suspect terms.", body = crate::http::openapi::TermList)),
+    responses((status = 200, description = "The banned and suspect terms.", body = crate::http::schemas::TermList)),
 )]
 #[tracing::instrument(skip(state, _signed_in))]
 pub async fn terms(
@@ -232,7 +239,7 @@ pub struct TermBody {
     #[schema(value_type = String, required = true)]
     pub term: Option<String>,
     /// `banned` or `suspect`.
-    #[schema(value_type = crate::http::openapi::TermKindName, required = true)]
+    #[schema(value_type = crate::http::schemas::TermKindName, required = true)]
     pub kind: Option<String>,
     /// For a banned term: the id of the reason it cites.
     pub reason: Option<String>,
@@ -247,10 +254,10 @@ pub struct TermBody {
     security(("session" = [], "csrf" = [])),
     request_body(content = TermBody, content_type = "application/json"),
     responses(
-        (status = 201, description = "Added (admins).", body = crate::http::openapi::TermView),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 201, description = "Added (admins).", body = crate::http::schemas::TermView),
+        (status = 403, response = crate::http::schemas::Forbidden),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -284,8 +291,8 @@ pub async fn add_term(
     params(("id" = i32, Path, description = "The term.", example = 1)),
     responses(
         (status = 204, description = "Removed (admins)."),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 403, response = crate::http::schemas::Forbidden),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]

@@ -27,7 +27,7 @@ fn bodies() -> &'static RwLock<HashMap<usize, Bytes>> {
     params(("bytes" = u64, Path, description = "Size of the body (at most 4 MiB).")),
     responses(
         (status = 200, description = "That many bytes, served from memory (only with `bench_routes = true`).", body = String, content_type = "application/json"),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 pub async fn fixed(

@@ -10,7 +10,7 @@ use actix_web::{HttpResponse, web};
     get,
     path = "/healthz",
     tag = "operations",
-    responses((status = 200, description = "The database answers.", body = crate::http::openapi::Health)),
+    responses((status = 200, description = "The database answers.", body = crate::http::schemas::Health)),
 )]
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     super::db(&state, |conn| Ok(db::posts::count(conn)?)).await?;

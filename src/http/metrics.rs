@@ -69,7 +69,7 @@ fn allowed(req: &HttpRequest, settings: &Settings) -> bool {
     tag = "operations",
     responses(
         (status = 200, description = "The metrics in the OpenMetrics text format (Prometheus reads it).", body = String, content_type = "application/openmetrics-text"),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 pub async fn metrics(

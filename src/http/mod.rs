@@ -16,6 +16,7 @@ pub mod pages;
 pub mod public;
 pub mod queue;
 pub mod reads;
+pub mod schemas;
 pub mod views;
 pub mod workspace;
 

@@ -45,15 +45,15 @@ pub struct QueueQuery {
     tag = "moderation",
     security(("session" = [])),
     params(
-        ("status" = Option<crate::http::openapi::QueueTab>, Query, description = "The tab: `pending` (default), `approved`, `rejected`, `spam` or `flagged`."),
+        ("status" = Option<crate::http::schemas::QueueTab>, Query, description = "The tab: `pending` (default), `approved`, `rejected`, `spam` or `flagged`."),
         ("post" = Option<String>, Query, description = "Only this post's comments (slug); an unknown one is 404."),
         ("q" = Option<String>, Query, pattern = r"^\s*(?:\S(?:[\s\S]{0,198}\S)?)?\s*$", description = "Only comments whose body, author name, location or e-mail contains this (ASCII case ignored; at most 200 characters)."),
-        ("order" = Option<crate::http::openapi::ThreadOrder>, Query, description = "`oldest` (default) or `newest` first."),
-        crate::http::openapi::Paging,
+        ("order" = Option<crate::http::schemas::ThreadOrder>, Query, description = "`oldest` (default) or `newest` first."),
+        crate::http::schemas::Paging,
     ),
     responses(
         (status = 200, description = "A page of the queue, each item with its context.", body = QueueView),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -119,7 +119,7 @@ async fn decide_one(
     params(("id" = i32, Path, description = "The comment.", example = 1)),
     responses(
         (status = 200, description = "Approved; the comment as it now stands.", body = ModComment),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -141,8 +141,8 @@ pub async fn approve(
     request_body(content = RejectBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Rejected; the comment as it now stands.", body = ModComment),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -171,7 +171,7 @@ pub async fn reject(
     params(("id" = i32, Path, description = "The comment.", example = 1)),
     responses(
         (status = 200, description = "Filed as spam; the comment as it now stands.", body = ModComment),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -191,7 +191,7 @@ pub struct BulkBody {
     #[serde(deserialize_with = "crate::domain::whole::list")]
     pub ids: Vec<i32>,
     /// `approve`, `reject` or `spam`.
-    #[schema(value_type = crate::http::openapi::DecisionAction)]
+    #[schema(value_type = crate::http::schemas::DecisionAction)]
     pub action: BulkAction,
     /// The reason, for `reject`.
     pub reason: Option<String>,
@@ -206,8 +206,8 @@ pub struct BulkBody {
     security(("session" = [], "csrf" = [])),
     request_body(content = BulkBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "One decision for many comments, in one transaction; unknown ids are skipped.", body = crate::http::openapi::BulkResult),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 200, description = "One decision for many comments, in one transaction; unknown ids are skipped.", body = crate::http::schemas::BulkResult),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -252,8 +252,8 @@ pub struct ReplyBody {
     request_body(content = ReplyBody, content_type = "application/json"),
     responses(
         (status = 201, description = "An official reply, published at once.", body = ThreadComment),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -327,7 +327,7 @@ impl LogQuery {
         ("moderator" = Option<String>, Query, description = "Only this moderator (user name)."),
         ("action" = Option<String>, Query, description = "Only this action (`approve`, `reject`, `spam`, `reply`, …)."),
         ("post" = Option<String>, Query, description = "Only this post (slug)."),
-        crate::http::openapi::Paging,
+        crate::http::schemas::Paging,
     ),
     responses((status = 200, description = "Log entries, newest first.", body = LogPage)),
 )]
@@ -356,7 +356,7 @@ pub async fn log(
     path = "/api/v1/moderation/reasons",
     tag = "moderation",
     security(("session" = [])),
-    responses((status = 200, description = "The configured rejection reasons.", body = crate::http::openapi::ReasonList)),
+    responses((status = 200, description = "The configured rejection reasons.", body = crate::http::schemas::ReasonList)),
 )]
 pub async fn reasons(state: web::Data<AppState>, _signed_in: SignedIn) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "reasons": state.settings.reasons }))
@@ -371,9 +371,9 @@ pub async fn reasons(state: web::Data<AppState>, _signed_in: SignedIn) -> HttpRe
     request_body(content = PostForm, content_type = "application/json"),
     responses(
         (status = 201, description = "Created (editors and admins).", body = PostDetail),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 403, response = crate::http::schemas::Forbidden),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -402,10 +402,10 @@ pub async fn create_post(
     request_body(content = PostForm, content_type = "application/json"),
     responses(
         (status = 200, description = "Changed (editors and admins).", body = PostDetail),
-        (status = 403, response = crate::http::openapi::Forbidden),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 409, response = crate::http::openapi::Conflict),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 403, response = crate::http::schemas::Forbidden),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]

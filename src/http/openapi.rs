@@ -1,5 +1,13 @@
-//! The OpenAPI 3.1 document of the HTTP API, generated from the handlers'
-//! `#[utoipa::path]` annotations and served at `GET /api/v1/openapi.json`.
+//! The endpoints of the server, and the OpenAPI 3.1 document made of them,
+//! served at `GET /api/v1/openapi.json`.
+//!
+//! [`ENDPOINTS`] is the one list of endpoints: each entry names a handler,
+//! and the handler's `#[utoipa::path]` annotation gives its path, its
+//! method and its operation. `src/routes.rs` wires every entry (the path's
+//! other methods answer 405 with `Allow`); [`document`] is built from the
+//! same entries. The table lives here rather than in `src/routes.rs`
+//! because the document, which an http handler serves, is made of it, and
+//! http may not name the routes (their floor is above http's).
 //!
 //! Each handler names the answers particular to it (its success shape,
 //! 403/404/409/422/429, …). The answers every endpoint of a kind can give
@@ -9,25 +17,168 @@
 //! needed, and 500/503 everywhere. `docs/openapi.json` is the committed
 //! copy; `tests/api/openapi.rs` fails when the two differ.
 
+use super::schemas::{
+    BadRequest, BanKindName, Conflict, DecisionAction, Forbidden, Internal, Limit, NotFound,
+    PayloadTooLarge, QueueTab, RateLimited, TermKindName, ThreadOrder, Unauthorized, Unavailable,
+    UnsupportedMediaType, Validation,
+};
 use super::views::{
     ClaimView, LogPage, LogView, ModComment, ParentView, PostDetail, PostView, QueueView,
     ThreadComment, ThreadPost, ThreadView,
 };
+use super::{
+    accounts, assets, auth, bans, bench, health, metrics, moderation, pages, public, workspace,
+};
 use crate::db::workspace::History;
 use crate::domain::FieldError;
 use crate::domain::moderation::{Reason, Role};
-use crate::error::{PROBLEM_JSON, Problem};
-use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use crate::error::Problem;
+use actix_web::http::{Method, header};
+use actix_web::{HttpRequest, HttpResponse, Route, web};
 use std::sync::OnceLock;
+use utoipa::openapi::path::PathItem;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::openapi::{Components, RefOr, Response};
-use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
+use utoipa::{Modify, OpenApi};
 
-/// The document: every operation, its shapes, and the two security
-/// schemes (the session cookie and the CSRF header).
+/// One endpoint: a handler, described by its `#[utoipa::path]`.
+pub struct Endpoint {
+    /// The handler as the table names it (`public::thread`).
+    pub handler: &'static str,
+    /// Whether the path's last parameter takes the rest of the path,
+    /// slashes and all: `/admin/{file}` is wired as `/admin/{file:.*}`.
+    pub tail: bool,
+    /// The handler's annotation as a document of one operation (utoipa's
+    /// own derive reads it, tags and named shapes included).
+    fragment: fn() -> utoipa::openapi::OpenApi,
+    /// The handler as an actix route for one method.
+    route: fn(Method) -> Route,
+}
+
+impl Endpoint {
+    /// The part of the document this endpoint makes: its path with its
+    /// operation, and the shapes the operation names.
+    pub fn document(&self) -> utoipa::openapi::OpenApi {
+        (self.fragment)()
+    }
+
+    /// The path the annotation gives (`/api/v1/posts/{slug}`) and the
+    /// methods it names, in its order.
+    pub fn path_and_methods(&self) -> (String, Vec<Method>) {
+        let fragment = self.document();
+        fragment
+            .paths
+            .paths
+            .into_iter()
+            .next()
+            .map(|(path, item)| (path, methods(&item)))
+            .unwrap_or_default()
+    }
+
+    /// The handler as an actix route answering `method`.
+    pub fn route(&self, method: Method) -> Route {
+        (self.route)(method)
+    }
+}
+
+/// The methods a path item has operations for.
+fn methods(item: &PathItem) -> Vec<Method> {
+    [
+        (Method::GET, item.get.is_some()),
+        (Method::PUT, item.put.is_some()),
+        (Method::POST, item.post.is_some()),
+        (Method::DELETE, item.delete.is_some()),
+        (Method::OPTIONS, item.options.is_some()),
+        (Method::HEAD, item.head.is_some()),
+        (Method::PATCH, item.patch.is_some()),
+        (Method::TRACE, item.trace.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(method, present)| present.then_some(method))
+    .collect()
+}
+
+/// `endpoints![module::handler, other::handler [tail], …]`: the table's
+/// entries. Each handler is named once; its annotation is read twice, by
+/// a one-path `#[derive(OpenApi)]` for the document and (through that
+/// document) for the route's path and method.
+macro_rules! endpoints {
+    (@tail) => { false };
+    (@tail tail) => { true };
+    ($($first:ident $(:: $rest:ident)* $([$tail:ident])?),* $(,)?) => {
+        &[$(Endpoint {
+            handler: concat!(stringify!($first) $(, "::", stringify!($rest))*),
+            tail: endpoints!(@tail $($tail)?),
+            fragment: || {
+                #[derive(OpenApi)]
+                #[openapi(paths($first $(:: $rest)*))]
+                struct One;
+                One::openapi()
+            },
+            route: |method| web::method(method).to($first $(:: $rest)*),
+        }),*]
+    };
+}
+
+/// Every endpoint of the server, in the order the routes are wired. A
+/// path's entries (`GET` and `POST` of a thread) together make its
+/// methods, in this order; `Allow` names them so.
+pub static ENDPOINTS: &[Endpoint] = endpoints![
+    health::healthz,
+    metrics::metrics,
+    pages::index,
+    pages::post_page,
+    pages::thread_page,
+    bench::fixed,
+    assets::widget,
+    assets::embed_css,
+    assets::admin_redirect,
+    assets::admin[tail],
+    assets::shared[tail],
+    openapi_json,
+    public::list_posts,
+    public::get_post,
+    public::thread,
+    public::submit,
+    public::counts,
+    public::flag,
+    auth::login,
+    auth::logout,
+    auth::logout_all,
+    auth::me,
+    moderation::queue,
+    moderation::bulk,
+    moderation::approve,
+    moderation::reject,
+    moderation::spam,
+    moderation::create_post,
+    workspace::get_post,
+    moderation::update_post,
+    moderation::reply,
+    moderation::log,
+    moderation::reasons,
+    workspace::stats,
+    workspace::claims,
+    workspace::claim,
+    workspace::release,
+    workspace::reply_to_comment,
+    workspace::preview,
+    bans::list,
+    bans::create,
+    bans::lift,
+    bans::terms,
+    bans::add_term,
+    bans::remove_term,
+    accounts::list,
+    accounts::create,
+    accounts::update,
+    accounts::reset_password,
+    accounts::change_own_password,
+];
+
+/// The document without its paths: the description, the shapes listed
+/// by name, and the tags. [`document`] adds the operations of [`ENDPOINTS`]
+/// and the security schemes and common answers.
 #[derive(OpenApi)]
 #[openapi(
     info(
@@ -40,58 +191,6 @@ use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
             (the database is busy); those are listed too.",
         license(name = "MIT OR Apache-2.0"),
     ),
-    paths(
-        crate::http::health::healthz,
-        openapi_json,
-        crate::http::metrics::metrics,
-        crate::http::public::list_posts,
-        crate::http::public::get_post,
-        crate::http::public::thread,
-        crate::http::public::submit,
-        crate::http::public::counts,
-        crate::http::public::flag,
-        crate::http::auth::login,
-        crate::http::auth::logout,
-        crate::http::auth::logout_all,
-        crate::http::auth::me,
-        crate::http::accounts::change_own_password,
-        crate::http::moderation::queue,
-        crate::http::moderation::bulk,
-        crate::http::moderation::approve,
-        crate::http::moderation::reject,
-        crate::http::moderation::spam,
-        crate::http::moderation::create_post,
-        crate::http::workspace::get_post,
-        crate::http::moderation::update_post,
-        crate::http::moderation::reply,
-        crate::http::moderation::log,
-        crate::http::moderation::reasons,
-        crate::http::workspace::stats,
-        crate::http::workspace::claims,
-        crate::http::workspace::claim,
-        crate::http::workspace::release,
-        crate::http::workspace::reply_to_comment,
-        crate::http::workspace::preview,
-        crate::http::bans::list,
-        crate::http::bans::create,
-        crate::http::bans::lift,
-        crate::http::bans::terms,
-        crate::http::bans::add_term,
-        crate::http::bans::remove_term,
-        crate::http::accounts::list,
-        crate::http::accounts::create,
-        crate::http::accounts::update,
-        crate::http::accounts::reset_password,
-        crate::http::pages::index,
-        crate::http::pages::post_page,
-        crate::http::pages::thread_page,
-        crate::http::assets::widget,
-        embed_css,
-        crate::http::assets::admin_redirect,
-        crate::http::assets::admin,
-        crate::http::assets::shared,
-        crate::http::bench::fixed,
-    ),
     components(
         schemas(
             Problem, FieldError, Role, Reason, History, PostView, PostDetail, ThreadPost,
@@ -103,7 +202,6 @@ use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
             UnsupportedMediaType, Validation, RateLimited, Internal, Unavailable,
         ),
     ),
-    modifiers(&SecuritySchemes, &CommonAnswers),
     tags(
         (name = "public", description = "Readers and the widget; no sign-in; CORS for the configured origins."),
         (name = "auth", description = "Moderators' sign-in, session and own password."),
@@ -116,11 +214,19 @@ use utoipa::{IntoParams, Modify, OpenApi, ToResponse, ToSchema};
         (name = "operations", description = "Health, metrics and this document."),
     ),
 )]
-pub struct ApiDoc;
+struct Frame;
 
-/// The generated document.
+/// The generated document: the frame, every endpoint's operation and
+/// the shapes it names, the security schemes, and the answers common to
+/// every endpoint of a kind.
 pub fn document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut document = Frame::openapi();
+    for endpoint in ENDPOINTS {
+        document.merge(endpoint.document());
+    }
+    SecuritySchemes.modify(&mut document);
+    CommonAnswers.modify(&mut document);
+    document
 }
 
 /// The document as pretty JSON with a trailing newline: what
@@ -175,125 +281,6 @@ pub async fn openapi_json(req: HttpRequest) -> HttpResponse {
     } else {
         response.content_type("application/json").body(body)
     }
-}
-
-/// `GET /embed.css`: served by [`super::assets::widget`] like `/embed.js`;
-/// this stub only carries its description.
-#[utoipa::path(
-    get,
-    path = "/embed.css",
-    tag = "assets",
-    responses(
-        (status = 200, description = "The widget's styles.", body = String, content_type = "text/css"),
-        (status = 304, description = "The client's copy is current."),
-    ),
-)]
-#[allow(dead_code)]
-async fn embed_css() {}
-
-/// A string enumeration whose empty value means the default (the
-/// server reads `?order=` as no `order`), which a derived schema cannot
-/// say.
-fn choice(description: &str, values: &[&str]) -> RefOr<utoipa::openapi::schema::Schema> {
-    use utoipa::openapi::schema::{ObjectBuilder, Type};
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(description))
-        .enum_values(Some(values.iter().copied()))
-        .into()
-}
-
-/// Order of top-level items: `oldest` (the default, also when empty) or
-/// `newest`.
-pub struct ThreadOrder;
-
-impl utoipa::PartialSchema for ThreadOrder {
-    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
-        choice(
-            "Order: `oldest` (the default, also when empty) or `newest` first.",
-            &["", "oldest", "newest"],
-        )
-    }
-}
-
-impl ToSchema for ThreadOrder {}
-
-/// A page size: a whole number from 0 (read as 1), or empty for the
-/// default.
-pub struct Limit;
-
-impl utoipa::PartialSchema for Limit {
-    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
-        use utoipa::openapi::schema::{
-            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
-        };
-        OneOfBuilder::new()
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::Integer)
-                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
-                    .minimum(Some(0)),
-            )
-            .item(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .enum_values(Some([""])),
-            )
-            .description(Some(
-                "Items wanted, clamped to 1..=200 (a larger number gives 200); empty for the \
-                 default. Negative or non-numeric is 400.",
-            ))
-            .into()
-    }
-}
-
-impl ToSchema for Limit {}
-
-/// A tab of the moderation queue.
-pub struct QueueTab;
-
-impl utoipa::PartialSchema for QueueTab {
-    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
-        choice(
-            "A tab of the queue: `pending` (the default, also when empty), `approved`, \
-             `rejected`, `spam`, or `flagged` (open reader flags, whatever the status).",
-            &["", "pending", "approved", "rejected", "spam", "flagged"],
-        )
-    }
-}
-
-impl ToSchema for QueueTab {}
-
-/// What a bulk decision does.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum DecisionAction {
-    /// Publish.
-    Approve,
-    /// Reject, citing `reason`.
-    Reject,
-    /// File as spam.
-    Spam,
-}
-
-/// What a ban matches.
-#[derive(ToSchema)]
-#[schema(rename_all = "snake_case")]
-pub enum BanKindName {
-    /// An e-mail address (compared ignoring case).
-    Email,
-    /// The keyed hash of the sender's IP address (IPv6 by /64).
-    IpHash,
-}
-
-/// Which list a term is on.
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum TermKindName {
-    /// A comment containing it is rejected.
-    Banned,
-    /// A comment containing it waits with a signal.
-    Suspect,
 }
 
 /// Adds the session cookie and CSRF header schemes.
@@ -392,269 +379,35 @@ impl Modify for CommonAnswers {
     }
 }
 
-macro_rules! problem_response {
-    ($name:ident, $description:literal) => {
-        #[doc = $description]
-        #[derive(ToResponse)]
-        #[response(description = $description, content_type = PROBLEM_JSON)]
-        pub struct $name(#[allow(dead_code)] Problem);
-    };
-}
+#[cfg(test)]
+mod patterns;
 
-problem_response!(
-    BadRequest,
-    "The request could not be read: a malformed path, query or body (bad JSON, unknown field, a cursor this server did not make)."
-);
-problem_response!(Unauthorized, "Not signed in, or the session has ended.");
-problem_response!(
-    Forbidden,
-    "Signed in but not allowed: a missing or wrong `X-CSRF-Token`, or a role that lacks the right."
-);
-problem_response!(NotFound, "No such post, comment or resource.");
-problem_response!(
-    Conflict,
-    "The change conflicts with what exists (a slug or name taken, a ban in force)."
-);
-problem_response!(
-    PayloadTooLarge,
-    "The body is larger than `max_body_bytes` (64 KiB by default)."
-);
-problem_response!(
-    UnsupportedMediaType,
-    "The body's content type is not one this endpoint reads."
-);
-problem_response!(
-    Validation,
-    "Fields failed validation; `errors` names each one with a message."
-);
-problem_response!(
-    Internal,
-    "A fault on the server; the cause is logged, never sent."
-);
-problem_response!(
-    Unavailable,
-    "The server is busy (no database connection was free in time); try again shortly."
-);
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// Too many requests from this address.
-#[derive(ToResponse)]
-#[response(
-    description = "Rate limited; try again after `Retry-After` seconds.",
-    content_type = PROBLEM_JSON,
-    headers(("Retry-After" = u64, description = "Seconds until a retry can succeed."))
-)]
-pub struct RateLimited(#[allow(dead_code)] Problem);
-
-// ---------------------------------------------------------------------
-// Shapes that handlers build with `json!`: described here, checked
-// against the live server by schemathesis (scripts/schemathesis.sh).
-// ---------------------------------------------------------------------
-
-/// `GET /healthz`.
-#[derive(Serialize, ToSchema)]
-pub struct Health {
-    /// Always `ok` (a failing database is a 503).
-    pub status: String,
-}
-
-/// A page of posts, newest first.
-#[derive(Serialize, ToSchema)]
-pub struct PostList {
-    /// The posts.
-    pub posts: Vec<PostView>,
-    /// Cursor of the next page; null on the last.
-    pub next: Option<String>,
-}
-
-/// Comment counts per slug.
-#[derive(Serialize, ToSchema)]
-pub struct Counts {
-    /// Approved items per slug asked for; unknown slugs count 0.
-    pub counts: BTreeMap<String, i64>,
-}
-
-/// A reader's flag was received.
-#[derive(Serialize, ToSchema)]
-pub struct FlagReceived {
-    /// Always `received`.
-    pub status: String,
-    /// Words for the reader.
-    pub message: String,
-}
-
-/// How many comments a bulk decision changed.
-#[derive(Serialize, ToSchema)]
-pub struct BulkResult {
-    /// Comments decided (unknown ids are not counted).
-    pub updated: i64,
-}
-
-/// The rejection reasons.
-#[derive(Serialize, ToSchema)]
-pub struct ReasonList {
-    /// In the configured order.
-    pub reasons: Vec<Reason>,
-}
-
-/// Comments per queue tab.
-#[derive(Serialize, ToSchema)]
-pub struct TabCounts {
-    /// Waiting for a decision.
-    pub pending: i64,
-    /// With open reader flags, whatever their status.
-    pub flagged: i64,
-    /// In the spam bin.
-    pub spam: i64,
-    /// Rejected.
-    pub rejected: i64,
-    /// Approved.
-    pub approved: i64,
-}
-
-/// Pending comments on one post.
-#[derive(Serialize, ToSchema)]
-pub struct PendingByPost {
-    /// The post's slug.
-    pub slug: String,
-    /// Its title.
-    pub title: String,
-    /// Comments waiting.
-    pub pending: i64,
-}
-
-/// `GET /api/v1/moderation/stats`.
-#[derive(Serialize, ToSchema)]
-pub struct Stats {
-    /// Per tab, with the `post` and `q` filters applied.
-    pub counts: TabCounts,
-    /// When the oldest pending comment arrived; null when none waits.
-    #[schema(format = DateTime)]
-    pub oldest_pending_at: Option<String>,
-    /// How long it has waited, in seconds.
-    pub oldest_pending_age_seconds: Option<i64>,
-    /// Most pending first.
-    pub pending_by_post: Vec<PendingByPost>,
-}
-
-/// A claim on a queue item, with the item's current status.
-#[derive(Serialize, ToSchema)]
-pub struct ClaimState {
-    /// The comment.
-    pub comment_id: i32,
-    /// Whether the caller holds the claim.
-    pub mine: bool,
-    /// Who holds it.
-    pub claimed_by: ClaimView,
-    /// When it stops being fresh unless renewed.
-    #[schema(format = DateTime)]
-    pub expires_at: String,
-    /// The comment's status now (`pending`, `approved`, `rejected`, `spam`).
-    pub status: String,
-}
-
-/// Every fresh claim.
-#[derive(Serialize, ToSchema)]
-pub struct ClaimList {
-    /// The claims.
-    pub claims: Vec<super::workspace::ClaimAnswer>,
-    /// How long a claim stays fresh, in seconds.
-    pub ttl_seconds: i64,
-}
-
-/// An official reply to a comment, and the comment as it now stands.
-#[derive(Serialize, ToSchema)]
-pub struct ReplyResult {
-    /// The reply, published.
-    pub reply: ThreadComment,
-    /// The comment answered, in the queue's shape.
-    pub comment: Option<ModComment>,
-}
-
-/// A rendered preview.
-#[derive(Serialize, ToSchema)]
-pub struct Preview {
-    /// Sanitised HTML, exactly as it would be published; `""` for an
-    /// empty body.
-    pub body_html: String,
-}
-
-/// A post as editors see it.
-#[derive(Serialize, ToSchema)]
-pub struct EditorPost {
-    /// The public fields.
-    #[serde(flatten)]
-    pub post: PostView,
-    /// The sanitised body.
-    pub body_html: String,
-    /// Its Markdown source.
-    pub body_source: String,
-    /// When `auto_close_days` closed its comments, if it did.
-    #[schema(format = DateTime)]
-    pub auto_closed_at: Option<String>,
-}
-
-/// The bans.
-#[derive(Serialize, ToSchema)]
-pub struct BanList {
-    /// Newest first.
-    pub bans: Vec<super::bans::BanView>,
-}
-
-/// A banned or suspect term.
-#[derive(Serialize, ToSchema)]
-pub struct TermView {
-    /// Id.
-    pub id: i32,
-    /// The word or phrase as added.
-    pub term: String,
-    /// `banned` or `suspect`.
-    pub kind: String,
-    /// For a banned term, the reason it cites (null: the default).
-    pub reason: Option<String>,
-    /// When it was added.
-    #[schema(format = DateTime)]
-    pub created_at: String,
-    /// Who added it (user name).
-    pub created_by: Option<String>,
-}
-
-/// The term lists.
-#[derive(Serialize, ToSchema)]
-pub struct TermList {
-    /// Banned and suspect terms.
-    pub terms: Vec<TermView>,
-    /// The terms of `spam.banned_terms` (suspect signals).
-    pub configured: Vec<String>,
-    /// The reason a banned term without one cites.
-    pub default_reason: String,
-}
-
-/// Every account.
-#[derive(Serialize, ToSchema)]
-pub struct AccountList {
-    /// By user name.
-    pub accounts: Vec<super::accounts::AccountView>,
-}
-
-/// An account, with a generated password when one was made.
-#[derive(Serialize, ToSchema)]
-pub struct AccountWithPassword {
-    /// The account.
-    pub account: super::accounts::AccountView,
-    /// The one-time password, shown this once; null when the admin gave
-    /// one.
-    pub password: Option<String>,
-}
-
-/// `limit` and `cursor`, as every list takes them.
-#[derive(IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct Paging {
-    /// Items wanted; clamped to 1..=200 (a larger number gives 200). A
-    /// negative or non-numeric value is 400.
-    #[param(value_type = Option<Limit>)]
-    pub limit: Option<i64>,
-    /// The `next` of the previous page; opaque (one this server did not
-    /// make is 400).
-    pub cursor: Option<String>,
+    #[test]
+    fn every_entry_documents_one_path_with_a_tagged_operation_named_after_its_handler() {
+        let mut seen = std::collections::BTreeSet::new();
+        for endpoint in ENDPOINTS {
+            assert!(seen.insert(endpoint.handler), "{} twice", endpoint.handler);
+            let fragment = endpoint.document();
+            assert_eq!(fragment.paths.paths.len(), 1, "{}", endpoint.handler);
+            let (path, item) = fragment.paths.paths.iter().next().unwrap();
+            let (documented, methods) = endpoint.path_and_methods();
+            assert_eq!(*path, documented);
+            assert!(!methods.is_empty(), "{}: no method", endpoint.handler);
+            let name = endpoint.handler.rsplit("::").next().unwrap();
+            let operations = [&item.get, &item.put, &item.post, &item.patch, &item.delete];
+            for operation in operations.into_iter().flatten() {
+                assert_eq!(operation.operation_id.as_deref(), Some(name));
+                assert_eq!(
+                    operation.tags.as_ref().map(Vec::len),
+                    Some(1),
+                    "{}: give #[utoipa::path] a tag",
+                    endpoint.handler
+                );
+            }
+        }
+    }
 }

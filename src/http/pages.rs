@@ -163,7 +163,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     ),
     responses(
         (status = 200, description = "A demo post page with the widget embedded.", body = String, content_type = "text/html"),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 pub async fn post_page(
@@ -209,11 +209,11 @@ pub struct ThreadPageQuery {
     params(
         ("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue"),
         ("reply_to" = Option<i32>, Query, description = "Pre-fills the form as a reply to this comment."),
-        crate::http::openapi::Paging,
+        crate::http::schemas::Paging,
     ),
     responses(
         (status = 200, description = "The approved thread as plain HTML with a form that works without JavaScript.", body = String, content_type = "text/html"),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 pub async fn thread_page(

@@ -27,8 +27,8 @@ use serde::{Deserialize, Serialize};
     get,
     path = "/api/v1/posts",
     tag = "public",
-    params(crate::http::openapi::Paging),
-    responses((status = 200, description = "Posts, newest first.", body = crate::http::openapi::PostList)),
+    params(crate::http::schemas::Paging),
+    responses((status = 200, description = "Posts, newest first.", body = crate::http::schemas::PostList)),
 )]
 #[tracing::instrument(skip(state))]
 pub async fn list_posts(
@@ -60,7 +60,7 @@ pub async fn list_posts(
     params(("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue")),
     responses(
         (status = 200, description = "The post with its sanitised body.", body = PostDetail),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state))]
@@ -104,15 +104,15 @@ pub struct ThreadQuery {
     tag = "public",
     params(
         ("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue"),
-        ("order" = Option<crate::http::openapi::ThreadOrder>, Query, description = "Order of top-level items: `oldest` (default) or `newest`."),
-        crate::http::openapi::Paging,
+        ("order" = Option<crate::http::schemas::ThreadOrder>, Query, description = "Order of top-level items: `oldest` (default) or `newest`."),
+        crate::http::schemas::Paging,
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 while it is current."),
     ),
     responses(
         (status = 200, description = "The approved thread, replies nested, one page of top-level items.", body = ThreadView,
             headers(("ETag" = String, description = "Strong validator of this page."), ("Cache-Control" = String, description = "`no-cache`: revalidate with `If-None-Match`."))),
         (status = 304, description = "The client's copy is current.", headers(("ETag" = String, description = "The current validator."))),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, req))]
@@ -316,7 +316,7 @@ pub const MAX_COUNT_SLUGS: usize = 200;
     path = "/api/v1/counts",
     tag = "public",
     params(("posts" = Option<String>, Query, description = "Comma-separated slugs, at most 200 (else 400).")),
-    responses((status = 200, description = "Approved items per post.", body = crate::http::openapi::Counts)),
+    responses((status = 200, description = "Approved items per post.", body = crate::http::schemas::Counts)),
 )]
 #[tracing::instrument(skip(state))]
 pub async fn counts(
@@ -364,10 +364,10 @@ pub const MAX_FLAG_REASON: usize = 500;
     params(("id" = i32, Path, description = "An approved comment.", example = 1)),
     request_body(content = FlagBody, content_type = "application/json"),
     responses(
-        (status = 202, description = "The report was received.", body = crate::http::openapi::FlagReceived),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Validation),
-        (status = 429, response = crate::http::openapi::RateLimited),
+        (status = 202, description = "The report was received.", body = crate::http::schemas::FlagReceived),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 422, response = crate::http::schemas::Validation),
+        (status = 429, response = crate::http::schemas::RateLimited),
     ),
 )]
 #[tracing::instrument(skip(state, client, body))]

@@ -45,8 +45,8 @@ pub struct StatsQuery {
         ("q" = Option<String>, Query, pattern = r"^\s*(?:\S(?:[\s\S]{0,198}\S)?)?\s*$", description = "Only comments containing this text (at most 200 characters)."),
     ),
     responses(
-        (status = 200, description = "Counts per tab, the oldest pending comment, pending per post.", body = crate::http::openapi::Stats),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 200, description = "Counts per tab, the oldest pending comment, pending per post.", body = crate::http::schemas::Stats),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, _signed_in))]
@@ -110,6 +110,15 @@ impl ClaimAnswer {
     }
 }
 
+/// Every fresh claim.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ClaimList {
+    /// The claims.
+    pub claims: Vec<ClaimAnswer>,
+    /// How long a claim stays fresh, in seconds.
+    pub ttl_seconds: i64,
+}
+
 /// `POST /api/v1/moderation/comments/{id}/claim`: marks the comment as
 /// being handled by the caller (or renews the caller's claim), unless
 /// another moderator holds a fresh claim, whom the answer then names
@@ -122,8 +131,8 @@ impl ClaimAnswer {
     security(("session" = [], "csrf" = [])),
     params(("id" = i32, Path, description = "The comment.", example = 1)),
     responses(
-        (status = 200, description = "The claim (the caller's, or another moderator's with `mine: false`) and the comment's status.", body = crate::http::openapi::ClaimState),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 200, description = "The claim (the caller's, or another moderator's with `mine: false`) and the comment's status.", body = crate::http::schemas::ClaimState),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -176,7 +185,7 @@ pub async fn release(
     path = "/api/v1/moderation/claims",
     tag = "workspace",
     security(("session" = [])),
-    responses((status = 200, description = "Every fresh claim.", body = crate::http::openapi::ClaimList)),
+    responses((status = 200, description = "Every fresh claim.", body = ClaimList)),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
 pub async fn claims(
@@ -216,9 +225,9 @@ pub struct CommentReplyBody {
     params(("id" = i32, Path, description = "The comment answered.", example = 1)),
     request_body(content = CommentReplyBody, content_type = "application/json"),
     responses(
-        (status = 201, description = "The official reply, and the comment as it now stands.", body = crate::http::openapi::ReplyResult),
-        (status = 404, response = crate::http::openapi::NotFound),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 201, description = "The official reply, and the comment as it now stands.", body = crate::http::schemas::ReplyResult),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
@@ -264,8 +273,8 @@ pub struct PreviewBody {
     security(("session" = [], "csrf" = [])),
     request_body(content = PreviewBody, content_type = "application/json"),
     responses(
-        (status = 200, description = "The body rendered and sanitised as it would be published.", body = crate::http::openapi::Preview),
-        (status = 422, response = crate::http::openapi::Validation),
+        (status = 200, description = "The body rendered and sanitised as it would be published.", body = crate::http::schemas::Preview),
+        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 pub async fn preview(
@@ -295,8 +304,8 @@ pub async fn preview(
     security(("session" = [])),
     params(("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue")),
     responses(
-        (status = 200, description = "The post with its Markdown source and auto-close time.", body = crate::http::openapi::EditorPost),
-        (status = 404, response = crate::http::openapi::NotFound),
+        (status = 200, description = "The post with its Markdown source and auto-close time.", body = crate::http::schemas::EditorPost),
+        (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
 #[tracing::instrument(skip(state, _signed_in))]

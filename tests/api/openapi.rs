@@ -35,49 +35,18 @@ fn documented(doc: &Value) -> BTreeMap<String, BTreeSet<String>> {
         .collect()
 }
 
-/// What `src/routes.rs` wires: every `resource("PATH", "METHODS")`, with
-/// the `/api/v1` scope's prefix on those inside it and `{file:.*}`
-/// written `{file}` as OpenAPI names it.
+/// What `routes::routes` wires: every path (as OpenAPI writes it) and
+/// its methods, read from the route table itself. A path or a method
+/// wired twice is a mistake the map would hide, so it fails here.
 fn wired() -> BTreeMap<String, BTreeSet<String>> {
-    let source =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/routes.rs"))
-            .unwrap();
-    let body = source
-        .split("pub fn routes(")
-        .nth(1)
-        .expect("routes.rs has a routes function");
-    let body = &body[..body.find("\n}\n").expect("routes ends")];
-    let scope_at = body
-        .find("web::scope(\"/api/v1\")")
-        .expect("an /api/v1 scope");
-    // Each `resource(` call, however rustfmt wraps it: two string literals.
-    let literal = |text: &str| -> Option<(String, usize)> {
-        let trimmed = text.trim_start();
-        let skipped = text.len() - trimmed.len();
-        let inner = trimmed.strip_prefix('"')?;
-        let end = inner.find('"')?;
-        Some((inner[..end].to_owned(), skipped + 1 + end + 1))
-    };
     let mut routes = BTreeMap::new();
-    let mut at = 0;
-    while let Some(found) = body[at..].find("resource(") {
-        let start = at + found + "resource(".len();
-        at = start;
-        let Some((path, used)) = literal(&body[start..]) else {
-            continue; // the helper's own definition
-        };
-        let after = body[start + used..].trim_start();
-        let Some((methods, _)) = after.strip_prefix(',').and_then(literal) else {
-            continue;
-        };
-        let full = if start > scope_at {
-            format!("/api/v1{path}")
-        } else {
-            path
-        };
-        routes.insert(
-            full.replace(":.*}", "}"),
-            methods.split(',').map(|m| m.trim().to_owned()).collect(),
+    for (path, methods) in colloquy::routes::paths() {
+        let count = methods.len();
+        let methods: BTreeSet<String> = methods.into_iter().collect();
+        assert_eq!(methods.len(), count, "{path} wires a method twice");
+        assert!(
+            routes.insert(path.clone(), methods).is_none(),
+            "{path} is wired twice"
         );
     }
     routes
@@ -113,11 +82,10 @@ fn the_openapi_document_matches_the_committed_snapshot() {
 fn every_route_the_app_wires_is_in_the_document_with_its_methods() {
     let wired = wired();
     let documented = documented(&document());
-    assert!(wired.len() > 40, "the route parser found only {wired:?}");
+    assert!(wired.len() > 40, "the route table has only {wired:?}");
     assert_eq!(
         wired, documented,
-        "src/app.rs (left) and the OpenAPI document (right) disagree: annotate the handler \
-         with #[utoipa::path] and list it in src/http/openapi.rs"
+        "the routes (left) and the OpenAPI document (right) disagree"
     );
 }
 
