@@ -35,6 +35,7 @@ macro_rules! id_newtype {
 
 pub mod comment;
 pub mod moderation;
+pub mod page;
 pub mod password;
 pub mod post;
 pub mod privacy;

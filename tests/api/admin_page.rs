@@ -476,9 +476,12 @@ async fn a_banned_term_rejects_and_a_suspect_term_holds_with_its_signal() {
     assert_eq!(reasons[0].1, "spam");
     // The rejected tab shows it with its reason.
     press(&b, "]]]").await;
+    // The tab's marker changes at once and the list once its page has
+    // loaded: wait for the rejected item itself, not the pending one
+    // still shown.
     b.wait_for(
         "the rejected tab",
-        "return document.body.dataset.tab === 'rejected' && document.querySelectorAll('#queue-list > li').length === 1",
+        &format!("return document.body.dataset.tab === 'rejected' && [...document.querySelectorAll('#queue-list > li')].map(li => li.dataset.id).join() === '{}'", reasons[0].0),
     )
     .await;
     let decided = b

@@ -18,6 +18,8 @@ pub struct TestApp {
     pub state: actix_web::web::Data<colloquy::state::AppState>,
     /// `http://127.0.0.1:PORT`.
     pub address: String,
+    /// `http://localhost:PORT`: the server's `public_url`, which links start with.
+    pub public_url: String,
     /// The database, for checks that the API cannot make.
     pub pool: Pool,
     /// The SQLite file.
@@ -53,10 +55,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         workers: Some(2),
         ..Settings::default()
     };
-    configure(&mut settings);
-    let pool = db::connect(&settings.database, settings.pool_size).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    // As `serve` does, links name the port actually listened on; by the
+    // name `localhost`, so that a test that no reader's address (also
+    // 127.0.0.1) appears in public answers still means something.
+    settings.public_url = Some(format!("http://localhost:{port}"));
+    configure(&mut settings);
+    let public_url = settings.public_url();
+    let pool = db::connect(&settings.database, settings.pool_size).unwrap();
     let state =
         actix_web::web::Data::new(colloquy::state::AppState::new(pool.clone(), settings).unwrap());
     let server = colloquy::app::serve_state(listener, state.clone()).unwrap();
@@ -64,6 +71,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         state,
         address: format!("http://127.0.0.1:{port}"),
+        public_url,
         pool,
         db_path,
         reader: Client::builder()
