@@ -10,6 +10,7 @@
 //! from data older than a change can never be stored as current, and pages
 //! of old generations are never looked up again (they age out of the LRU).
 
+use crate::domain::hex::hex;
 use actix_web::web::Bytes;
 use quick_cache::Weighter;
 use std::collections::{HashMap, HashSet};
@@ -79,7 +80,7 @@ impl Rendered {
     pub fn new(identity: Vec<u8>) -> Self {
         use sha2::{Digest, Sha256};
         let digest = Sha256::digest(&identity);
-        let etag = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
+        let etag = hex(&digest[..12]);
         Self {
             etag,
             identity: Bytes::from(identity),

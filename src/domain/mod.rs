@@ -2,6 +2,7 @@
 //! rendering, moderation states and spam signals.
 
 pub mod comment;
+pub mod hex;
 pub mod moderation;
 pub mod password;
 pub mod post;

@@ -2,6 +2,7 @@
 //! demo blog's styles. Compiled into release binaries; read from disk in
 //! debug builds, so front-end work needs no rebuild.
 
+use crate::domain::hex::hex;
 use crate::error::ApiError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,14 +39,7 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     }
     let file = Static::get(path)
         .ok_or_else(|| ApiError::NotFound(format!("Nothing is served at {}.", req.path())))?;
-    let etag: String = std::iter::once("\"".to_owned())
-        .chain(
-            file.metadata.sha256_hash()[..12]
-                .iter()
-                .map(|b| format!("{b:02x}")),
-        )
-        .chain(std::iter::once("\"".to_owned()))
-        .collect();
+    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)

@@ -3,6 +3,7 @@
 
 use super::db;
 use crate::db::accounts::{self, Moderator};
+use crate::domain::hex::hex;
 use crate::domain::moderation::Role;
 use crate::domain::password::{self, DUMMY_HASH};
 use crate::domain::time::now;
@@ -32,10 +33,7 @@ fn random_token() -> String {
 
 /// What the sessions table stores for a cookie's token: its SHA-256, hex.
 pub(crate) fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A signed-in moderator, checked on every request: a live session, an
@@ -291,4 +289,18 @@ pub async fn me(signed_in: SignedIn) -> HttpResponse {
         role: signed_in.role,
         csrf_token: signed_in.csrf_token,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_hash_is_the_hex_sha_256_the_sessions_table_holds() {
+        // Sessions are looked up by this value: it must never change form.
+        assert_eq!(
+            token_hash("token"),
+            "3c469e9d6c5875d37a43f353d4f88e61fcf812c66eee3457465a40b0da4153e0"
+        );
+    }
 }

@@ -15,6 +15,7 @@ use super::views::{
 };
 use crate::db::workspace::History;
 use crate::domain::FieldError;
+use crate::domain::hex::hex;
 use crate::domain::moderation::{Reason, Role};
 use crate::error::{PROBLEM_JSON, Problem};
 use actix_web::http::header;
@@ -154,8 +155,7 @@ pub async fn openapi_json(req: HttpRequest) -> HttpResponse {
     let etag = ETAG.get_or_init(|| {
         use sha2::{Digest, Sha256};
         let digest = Sha256::digest(body.as_bytes());
-        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        format!("\"{hex}\"")
+        format!("\"{}\"", hex(&digest[..12]))
     });
     let fresh = req
         .headers()
