@@ -9,6 +9,7 @@
 //! needed, and 500/503 everywhere. `docs/openapi.json` is the committed
 //! copy; `tests/api/openapi.rs` fails when the two differ.
 
+use super::conditional;
 use super::views::{
     ClaimView, LogPage, LogView, ModComment, ParentView, PostDetail, PostView, QueueView,
     ThreadComment, ThreadPost, ThreadView,
@@ -157,24 +158,9 @@ pub async fn openapi_json(req: HttpRequest) -> HttpResponse {
         let digest = Sha256::digest(body.as_bytes());
         format!("\"{}\"", hex(&digest[..12]))
     });
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag.as_str()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
-    if fresh {
-        response.finish()
-    } else {
-        response.content_type("application/json").body(body)
-    }
+    conditional::get(&req, etag)
+        .header((header::CACHE_CONTROL, "public, max-age=300"))
+        .send(|ok| ok.content_type("application/json").body(body))
 }
 
 /// `GET /embed.css`: served by [`super::assets::widget`] like `/embed.js`;
