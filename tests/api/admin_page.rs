@@ -644,6 +644,19 @@ async fn the_queue_filters_by_post_and_text_and_counts_every_tab() {
             "return [...document.querySelectorAll('#filter-post option')].some(o => o.textContent.includes('pending'))",
         )
         .await;
+    // The posts and the stats load at once, in either order: posts that
+    // arrive second keep the pending counts.
+    let kept = b_page
+        .eval(
+            "return import('/admin/queue-stats.js').then((m) => m.loadPosts()).then(() => \
+             [...document.querySelectorAll('#filter-post option')].some(o => o.textContent.includes('pending')))",
+        )
+        .await;
+    assert_eq!(
+        kept,
+        json!(true),
+        "posts loaded after the stats keep the counts"
+    );
     let label = b_page
         .eval("return [...document.querySelectorAll('#filter-post option')].map(o => o.textContent).join('|')")
         .await;
