@@ -34,6 +34,7 @@ macro_rules! id_newtype {
 }
 
 pub mod comment;
+pub mod hex;
 pub mod moderation;
 pub mod page;
 pub mod password;
