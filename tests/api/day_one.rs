@@ -162,6 +162,18 @@ async fn the_first_accepted_comment_from_an_allowed_page_creates_the_post() {
     };
     let (_, posts) = app.get("/posts").await;
     assert!(!listed(&posts));
+    // Moderators see it at once, marked.
+    let (status, mod_posts) = admin.get("/moderation/posts").await;
+    assert_eq!(status, 200);
+    assert!(listed(&mod_posts));
+    let fresh = mod_posts["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "fresh")
+        .unwrap();
+    assert_eq!(fresh["auto_created"], true);
+    assert_eq!(fresh["title"], "A fresh post");
     let comment = queue["comments"][0]["id"].as_i64().unwrap();
     admin.approve(comment).await;
     let (_, posts) = app.get("/posts").await;
