@@ -7,7 +7,8 @@ use super::views::{Order, ThreadComment, build_thread};
 use super::{PageQuery, read};
 use crate::db::comments as comments_db;
 use crate::db::posts::{self as posts_db, Post};
-use crate::domain::comment::{MAX_BODY, MAX_EMAIL, MAX_LOCATION, MAX_NAME};
+use crate::domain::FieldError;
+use crate::domain::comment::{CommentForm, MAX_BODY, MAX_EMAIL, MAX_LOCATION, MAX_NAME};
 use crate::domain::post::PostId;
 use crate::domain::time::{parse_rfc3339, rfc3339};
 use crate::error::ApiError;
@@ -213,16 +214,26 @@ pub struct ThreadPageQuery {
     ),
     responses(
         (status = 200, description = "The approved thread as plain HTML with a form that works without JavaScript.", body = String, content_type = "text/html"),
-        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 404, description = "No such post: a page saying so for a browser (`Accept` naming `text/html`), a problem document otherwise.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
     ),
 )]
 pub async fn thread_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     slug: web::Path<String>,
     query: web::Query<ThreadPageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page_query = query.page.page(200)?;
-    let (post, comments) = load_thread(&state, slug.into_inner(), Some(page_query)).await?;
+    let browser = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    let (post, comments) = match load_thread(&state, slug.into_inner(), Some(page_query)).await {
+        Err(ApiError::NotFound(detail)) if browser => return Ok(no_such_thread(&detail)),
+        other => other?,
+    };
     let main = html! {
         p.back { @if let Some(url) = &post.url { a href=(url) { "← " (post.title) } } @else { (post.title) } }
         (thread_fragment(&post, &comments, query.reply_to))
@@ -264,7 +275,9 @@ fn thread_fragment(post: &Post, (total, comments, next): &Thread, reply_to: Opti
             @if let Some(next) = next {
                 p { a href={ "/threads/" (post.slug) "?cursor=" (next) } { "More comments →" } }
             }
-            @if post.comments_open { (comment_form(&post.slug, reply_to)) }
+            @if post.comments_open {
+                (comment_form(&post.slug, &FormValues { reply_to, ..FormValues::default() }, &[]))
+            }
             @else { p.closed-notice { "Comments on this post are closed." } }
         }
     }
@@ -279,7 +292,9 @@ fn comment_item(slug: &str, c: &ThreadComment) -> Markup {
                 strong.comment-author { (c.author_name) }
                 @if let Some(location) = &c.author_location { " " span.comment-location { "(" (location) ")" } }
                 @if official { " reply:" } @else { " writes:" }
-                " " time datetime=(c.created_at) { (long_date(&c.created_at)) }
+                " " a.permalink href={ "#comment-" (c.id) } title="Link to this comment" {
+                    time datetime=(c.created_at) { (long_date(&c.created_at)) }
+                }
             }
             div.comment-body { (PreEscaped(&c.body_html)) }
             p.comment-actions { a href={ "/threads/" (slug) "?reply_to=" (c.id) "#comment-form" } { "Reply" } }
@@ -290,20 +305,74 @@ fn comment_item(slug: &str, c: &ThreadComment) -> Markup {
     }
 }
 
-fn comment_form(slug: &str, reply_to: Option<i32>) -> Markup {
+/// What a reader had typed into the plain form (kept when it is refused).
+#[derive(Debug, Default)]
+struct FormValues {
+    reply_to: Option<i32>,
+    author_name: String,
+    author_location: String,
+    email: String,
+    body: String,
+}
+
+impl FormValues {
+    /// The values of a posted form, as the reader typed them.
+    fn of(form: &CommentForm) -> Self {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        Self {
+            reply_to: form
+                .parent_id
+                .as_ref()
+                .and_then(|p| p.parse("parent_id").ok().flatten()),
+            author_name: text(&form.author_name),
+            author_location: text(&form.author_location),
+            email: text(&form.email),
+            body: text(&form.body),
+        }
+    }
+}
+
+/// The messages for `field` among `errors`, beside the field.
+fn field_errors(errors: &[FieldError], field: &str) -> Markup {
+    html! {
+        @for e in errors.iter().filter(|e| e.field == field) {
+            span.field-error role="alert" id={ "nojs-" (field) "-error" } { (e.message) }
+        }
+    }
+}
+
+fn comment_form(slug: &str, values: &FormValues, errors: &[FieldError]) -> Markup {
+    let invalid = |field: &str| errors.iter().any(|e| e.field == field).then_some("true");
     html! {
         form #comment-form.comment-form method="post" action={ "/api/v1/posts/" (slug) "/comments" } {
-            h3 { @if reply_to.is_some() { "Reply" } @else { "Leave a comment" } }
+            h3 { @if values.reply_to.is_some() { "Reply" } @else { "Leave a comment" } }
             p.form-note { "Comments are reviewed by a moderator before they appear." }
-            @if let Some(parent) = reply_to { input type="hidden" name="parent_id" value=(parent); }
-            p { label for="nojs-name" { "Name" } input #nojs-name type="text" name="author_name" required maxlength=(MAX_NAME) autocomplete="name"; }
-            p { label for="nojs-location" { "Location (optional)" } input #nojs-location type="text" name="author_location" maxlength=(MAX_LOCATION); }
-            p { label for="nojs-email" { "E-mail (optional, never published)" } input #nojs-email type="email" name="email" maxlength=(MAX_EMAIL) autocomplete="email"; }
-            p { label for="nojs-body" { "Comment" } textarea #nojs-body name="body" required rows="6" maxlength=(MAX_BODY) {} }
+            @if let Some(parent) = values.reply_to { input type="hidden" name="parent_id" value=(parent); }
+            (field_errors(errors, "parent_id"))
+            p { label for="nojs-name" { "Name" } input #nojs-name type="text" name="author_name" required maxlength=(MAX_NAME) autocomplete="name" value=(values.author_name) aria-invalid=[invalid("author_name")]; (field_errors(errors, "author_name")) }
+            p { label for="nojs-location" { "Location (optional)" } input #nojs-location type="text" name="author_location" maxlength=(MAX_LOCATION) value=(values.author_location) aria-invalid=[invalid("author_location")]; (field_errors(errors, "author_location")) }
+            p { label for="nojs-email" { "E-mail (optional, never published)" } input #nojs-email type="email" name="email" maxlength=(MAX_EMAIL) autocomplete="email" value=(values.email) aria-invalid=[invalid("email")]; (field_errors(errors, "email")) }
+            p { label for="nojs-body" { "Comment" } textarea #nojs-body name="body" required rows="6" maxlength=(MAX_BODY) aria-invalid=[invalid("body")] { (values.body) } (field_errors(errors, "body")) }
             p.hp aria-hidden="true" { label for="nojs-website" { "Leave this empty" } input #nojs-website type="text" name="website" tabindex="-1" autocomplete="off"; }
             p { button type="submit" { "Submit comment" } }
         }
     }
+}
+
+/// The page `/threads/SLUG` shows for a post that does not exist: a page
+/// for a person, not problem+json.
+fn no_such_thread(detail: &str) -> HttpResponse {
+    page(
+        StatusCode::NOT_FOUND,
+        layout(
+            "No such discussion",
+            html! {
+                h1 { "No such discussion" }
+                p role="alert" { (detail) }
+                p { "The page may have moved, or its comments have not started yet." }
+            },
+        ),
+    )
 }
 
 /// Whether a submission came from a plain HTML form in a browser, which
@@ -335,9 +404,18 @@ pub fn submitted(slug: &str, back: Option<&str>) -> HttpResponse {
     )
 }
 
-/// The page a refused form post lands on: what went wrong, field by field.
-pub fn refused(slug: &str, error: &ApiError) -> HttpResponse {
+/// The page a refused form post lands on: what went wrong, and the form
+/// again with what the reader typed and each problem beside its field.
+pub fn refused(slug: &str, error: &ApiError, form: Option<&CommentForm>) -> HttpResponse {
     let problem = error.problem();
+    let values = form.map(FormValues::of).unwrap_or_default();
+    let errors = problem.errors.clone().unwrap_or_default();
+    // The form again where the reader can fix it (not for a closed post,
+    // a banned sender or an unknown one).
+    let again = matches!(
+        error,
+        ApiError::Validation(_) | ApiError::RateLimited { .. } | ApiError::BadRequest(_)
+    );
     let mut response = page(
         problem_status(problem.status),
         layout(
@@ -348,7 +426,8 @@ pub fn refused(slug: &str, error: &ApiError) -> HttpResponse {
                 @if let Some(errors) = &problem.errors {
                     ul { @for e in errors { li { strong { (field_label(&e.field)) } " " (e.message) } } }
                 }
-                p { a href={ "/threads/" (slug) "#comment-form" } { "← Back to the form" } }
+                @if again { (comment_form(slug, &values, &errors)) }
+                p { a href={ "/threads/" (slug) "#comment-form" } { "← Back to the discussion" } }
             },
         ),
     );

@@ -269,7 +269,10 @@ pub async fn submit(
             status: Status::Pending.as_str(),
             message: AWAITING_REVIEW,
         })),
-        Err(error) if html && error.problem().status < 500 => Ok(pages::refused(&slug, &error)),
+        Err(error) if html && error.problem().status < 500 => {
+            let form = serde_urlencoded::from_bytes::<CommentForm>(&body).ok();
+            Ok(pages::refused(&slug, &error, form.as_ref()))
+        }
         Err(error) => Err(error),
     }
 }

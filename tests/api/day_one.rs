@@ -229,3 +229,96 @@ async fn a_page_address_that_is_not_one_is_refused_with_the_field_named() {
     let problem = assert_problem(bad, 422).await;
     assert_eq!(crate::helpers::error_fields(&problem), ["post_url"]);
 }
+
+async fn post_form(
+    app: &crate::helpers::TestApp,
+    slug: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    app.reader
+        .post(app.url(&format!("/posts/{slug}/comments")))
+        .header("Accept", "text/html")
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_refused_plain_form_comes_back_with_everything_the_reader_typed() {
+    let app = spawn_app().await;
+    let slug = app.post("water").await;
+    let parent = app.submit_ok(&slug, "Mari", "First.").await;
+    app.signed_in("admin").await.approve(parent).await;
+    let parent = parent.to_string();
+    let refused = post_form(
+        &app,
+        &slug,
+        &[
+            ("author_name", "Ana <b>Pérez</b>"),
+            ("author_location", "Lima, Peru"),
+            ("email", "not an address"),
+            ("body", "A long thought about the river gauges & dams."),
+            ("parent_id", &parent),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = refused.text().await.unwrap();
+    for kept in [
+        "value=\"Ana &lt;b&gt;Pérez&lt;/b&gt;\"",
+        "value=\"Lima, Peru\"",
+        "value=\"not an address\"",
+        ">A long thought about the river gauges &amp; dams.</textarea>",
+        &format!("name=\"parent_id\" value=\"{parent}\""),
+    ] {
+        assert!(page.contains(kept), "{kept} in {page}");
+    }
+    assert!(page.contains("id=\"nojs-email-error\""), "{page}");
+    assert!(page.contains("aria-invalid=\"true\""), "{page}");
+    assert!(!page.contains("<b>Pérez"), "the name is escaped");
+}
+
+#[tokio::test]
+async fn the_plain_thread_links_each_comment_and_an_unknown_one_is_a_page() {
+    let app = spawn_app().await;
+    let slug = app.post("water").await;
+    let id = app.submit_ok(&slug, "Mari", "About the gauges.").await;
+    app.signed_in("admin").await.approve(id).await;
+    let page = app
+        .reader
+        .get(format!("{}/threads/{slug}", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(&format!("id=\"comment-{id}\"")), "{page}");
+    assert!(
+        page.contains(&format!("class=\"permalink\" href=\"#comment-{id}\"")),
+        "{page}"
+    );
+    assert!(page.contains("Mari</strong>") && page.contains(" writes:"));
+    let missing = app
+        .reader
+        .get(format!("{}/threads/no-such-post", app.address))
+        .header("Accept", "text/html,application/xhtml+xml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), 404);
+    assert!(
+        missing.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(missing.text().await.unwrap().contains("No such discussion"));
+}
