@@ -99,10 +99,103 @@ fn subset(event: Event<'_>, headings: bool) -> Event<'_> {
     }
 }
 
+/// Where a bare address in `text` starts and ends: `http://` or
+/// `https://` at the start of a word, up to white space, a quote or an
+/// angle bracket, without the punctuation that ends a sentence (a closing
+/// parenthesis only when the address opened none).
+fn next_address(text: &str) -> Option<(usize, usize)> {
+    let mut from = 0;
+    while let Some(found) = text[from..].find("http") {
+        let start = from + found;
+        from = start + 4;
+        let rest = &text[start..];
+        let scheme = if rest.starts_with("https://") {
+            8
+        } else if rest.starts_with("http://") {
+            7
+        } else {
+            continue;
+        };
+        let at_word_start = text[..start]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric() && c != '/' && c != '@');
+        if !at_word_start {
+            continue;
+        }
+        let len = rest
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | '\'' | '`'))
+            .unwrap_or(rest.len());
+        let mut address = &rest[..len];
+        loop {
+            let trimmed = address.trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            let trimmed = match trimmed.strip_suffix(')') {
+                Some(inner) if !inner.contains('(') => inner,
+                _ => trimmed,
+            };
+            if trimmed.len() == address.len() {
+                break;
+            }
+            address = trimmed;
+        }
+        if address.len() > scheme {
+            return Some((start, start + address.len()));
+        }
+    }
+    None
+}
+
+/// Turns bare `http(s)://` addresses in running text into links; text in
+/// links, images and code is left as it is. What it makes goes through the
+/// sanitiser like everything else.
+fn autolink<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    let mut inside = 0usize;
+    for event in events {
+        match event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. } | Tag::CodeBlock(_)) => {
+                inside += 1;
+                out.push(event);
+            }
+            Event::End(TagEnd::Link | TagEnd::Image | TagEnd::CodeBlock) => {
+                inside = inside.saturating_sub(1);
+                out.push(event);
+            }
+            Event::Text(text) if inside == 0 && next_address(&text).is_some() => {
+                let mut rest: &str = &text;
+                while let Some((start, end)) = next_address(rest) {
+                    if start > 0 {
+                        out.push(Event::Text(CowStr::from(rest[..start].to_owned())));
+                    }
+                    let address = rest[start..end].to_owned();
+                    out.push(Event::Start(Tag::Link {
+                        link_type: pulldown_cmark::LinkType::Autolink,
+                        dest_url: CowStr::from(address.clone()),
+                        title: CowStr::from(""),
+                        id: CowStr::from(""),
+                    }));
+                    out.push(Event::Text(CowStr::from(address)));
+                    out.push(Event::End(TagEnd::Link));
+                    rest = &rest[end..];
+                }
+                if !rest.is_empty() {
+                    out.push(Event::Text(CowStr::from(rest.to_owned())));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
 fn render(source: &str, headings: bool, sanitiser: &Builder<'static>) -> SafeHtml {
-    let parser = Parser::new_ext(source, Options::empty()).map(|e| subset(e, headings));
+    // Addresses are found in whole runs of text (the parser splits text at
+    // `_` and `*`), before raw HTML is turned into text: HTML a reader
+    // typed is shown as they typed it, never linked.
+    let parser = pulldown_cmark::TextMergeStream::new(Parser::new_ext(source, Options::empty()));
+    let events = autolink(parser).into_iter().map(|e| subset(e, headings));
     let mut html = String::with_capacity(source.len() + source.len() / 4 + 16);
-    pulldown_cmark::html::push_html(&mut html, parser);
+    pulldown_cmark::html::push_html(&mut html, events);
     SafeHtml(sanitiser.clean(&html).to_string())
 }
 
@@ -216,6 +309,51 @@ mod tests {
             !render_post("<script>x</script>")
                 .as_str()
                 .contains("<script")
+        );
+    }
+
+    #[test]
+    fn bare_addresses_become_links_and_code_and_links_stay_as_they_are() {
+        let html = render_comment(
+            "See https://www.state.gov/dipnote (the blog), or http://x.example/a?b=c.",
+        );
+        assert!(
+            html.as_str().contains(r#"<a href="https://www.state.gov/dipnote" rel="nofollow ugc noopener">https://www.state.gov/dipnote</a> (the blog)"#),
+            "{}",
+            html.as_str()
+        );
+        assert!(html.as_str().contains(r#"<a href="http://x.example/a?b=c" rel="nofollow ugc noopener">http://x.example/a?b=c</a>."#));
+        let code = render_comment("`https://in.code/` and [named](https://linked.example/)");
+        assert!(
+            code.as_str().contains("<code>https://in.code/</code>"),
+            "{}",
+            code.as_str()
+        );
+        assert_eq!(code.as_str().matches("<a ").count(), 1, "{}", code.as_str());
+        let wiki = render_comment("https://en.wikipedia.org/wiki/Rust_(programming_language)");
+        assert!(
+            wiki.as_str().contains("Rust_(programming_language)</a>"),
+            "{}",
+            wiki.as_str()
+        );
+        for inert in [
+            "javascript:alert(1)",
+            "xhttp://no.example",
+            "http://",
+            "<a href=\"https://raw.example/\">x</a>",
+        ] {
+            let out = render_comment(inert);
+            assert!(
+                !out.as_str().contains("javascript:") || !out.as_str().contains("<a "),
+                "{}",
+                out.as_str()
+            );
+            assert!(!out.as_str().contains("<script"));
+        }
+        assert!(
+            !render_comment("xhttp://no.example")
+                .as_str()
+                .contains("<a ")
         );
     }
 }
