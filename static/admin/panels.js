@@ -169,12 +169,26 @@ async function loadPostList(reset) {
   $('posts-more').hidden = !posts.next;
 }
 
+/** An RFC 3339 time as a `datetime-local` input's value, in local time. */
+function localInput(iso) {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  const two = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}T${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/** A `datetime-local` value (local time) as RFC 3339 in UTC. */
+function utcTime(local) {
+  return new Date(local).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 async function editPost(slug) {
   const form = $('post-form');
   try {
     const p = await api('GET', `/moderation/posts/${slug}`);
     form.elements.original_slug.value = p.slug;
-    for (const name of ['slug', 'title', 'author', 'published_at', 'summary']) form.elements[name].value = p[name] || '';
+    for (const name of ['slug', 'title', 'author', 'summary']) form.elements[name].value = p[name] || '';
+    form.elements.published_at.value = localInput(p.published_at);
     form.elements.url.value = p.url || '';
     form.elements.body.value = p.body_source || '';
     form.elements.comments_open.checked = p.comments_open;
@@ -317,7 +331,7 @@ export function setup() {
       url: f.url.value,
       comments_open: f.comments_open.checked,
     };
-    if (f.published_at.value.trim()) body.published_at = f.published_at.value.trim();
+    if (f.published_at.value) body.published_at = utcTime(f.published_at.value);
     const original = f.original_slug.value;
     if (original) {
       await api('PATCH', `/moderation/posts/${original}`, body);

@@ -775,3 +775,61 @@ async fn every_view_of_the_page_renders_to_a_screenshot() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_posts_publication_time_survives_an_edit_in_the_date_time_field() {
+    let app = spawn_app().await;
+    let editor = app.signed_in("editor").await;
+    let created = editor
+        .post(
+            "/moderation/posts",
+            &json!({"slug": "dated", "title": "Dated", "author": "Staff",
+                    "published_at": "2012-04-20T09:30:15Z"}),
+        )
+        .await;
+    assert_eq!(created.status().as_u16(), 201);
+    app.create_account("ed", "editor");
+    let b = open_signed_in(&app, "ed", 300).await;
+    b.client
+        .goto(&format!("{}/admin/#posts", app.address))
+        .await
+        .unwrap();
+    b.wait_for(
+        "the post to be listed",
+        "return document.getElementById('posts-table').textContent.includes('Dated')",
+    )
+    .await;
+    b.client
+        .find(Locator::Css("#posts-table button[aria-label='Edit Dated']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let shown = b
+        .wait_for(
+            "the form filled in",
+            "const f = document.getElementById('post-form'); \
+             return f.elements.slug.value === 'dated' && f.elements.published_at.type === 'datetime-local' \
+             && f.elements.published_at.value",
+        )
+        .await;
+    assert!(shown.as_str().unwrap().contains(":30:15"), "{shown}");
+    type_into(&b, "#post-form input[name=title]", " again").await;
+    b.client
+        .find(Locator::Css("#post-save"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_for(
+        "the new title",
+        "return document.getElementById('posts-table').textContent.includes('Dated again')",
+    )
+    .await;
+    let (_, post) = app.get("/posts/dated").await;
+    assert_eq!(post["published_at"], "2012-04-20T09:30:15Z");
+    assert_eq!(post["title"], "Dated again");
+    assert_eq!(errors(&b).await, json!([]));
+}
