@@ -49,8 +49,13 @@ fn benches(c: &mut Criterion) {
     let rows = rows();
     c.bench_function("nest + serialise a 200-item thread", |b| {
         b.iter(|| {
-            let (total, comments, next) =
-                build_thread(black_box(rows.clone()), Order::Oldest, None, 50);
+            let (total, comments, next) = build_thread(
+                black_box(rows.clone()),
+                Order::Oldest,
+                None,
+                50,
+                "https://blog.example/p",
+            );
             let view = ThreadView {
                 post: ThreadPost {
                     slug: "p".into(),

@@ -42,6 +42,7 @@ fn seed(pool: &colloquy::db::Pool) {
             comments_open: true,
             created_at: 1_700_000_000,
             updated_at: 1_700_000_000,
+            auto_created: false,
         },
         None,
     )

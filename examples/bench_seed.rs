@@ -155,6 +155,7 @@ fn post(slug: &str, at: i64) -> NewPost {
         comments_open: true,
         created_at: at,
         updated_at: at,
+        auto_created: false,
     }
 }
 

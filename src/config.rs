@@ -70,6 +70,11 @@ pub struct Settings {
     pub privacy: PrivacySettings,
     /// The Prometheus `/metrics` endpoint.
     pub metrics: MetricsSettings,
+    /// How posts come to exist.
+    pub posts: PostsSettings,
+    /// The address readers reach this server at (`https://comments.blog.example`),
+    /// the start of every absolute link it writes; `http://` + `bind` when unset.
+    pub public_url: Option<String>,
 }
 
 impl Default for Settings {
@@ -98,7 +103,54 @@ impl Default for Settings {
             auto_close_days: 0,
             privacy: PrivacySettings::default(),
             metrics: MetricsSettings::default(),
+            posts: PostsSettings::default(),
+            public_url: None,
         }
+    }
+}
+
+impl Settings {
+    /// `public_url` without a trailing slash, or `http://` + `bind`.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) if !url.trim().is_empty() => url.trim().trim_end_matches('/').to_owned(),
+            _ => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Whether a page at `page_url` may start or use threads here: its
+    /// origin (scheme, host and port, exactly) is in `allowed_origins` or
+    /// is this server's own (`public_url`'s, or `own_origin`, the origin
+    /// the request itself came to).
+    pub fn is_allowed_page(&self, page_url: &str, own_origin: Option<&str>) -> bool {
+        let Some(origin) = origin_of(page_url) else {
+            return false;
+        };
+        self.allowed_origins
+            .iter()
+            .map(|o| o.trim_end_matches('/'))
+            .chain(origin_of(&self.public_url()).as_deref())
+            .chain(own_origin)
+            .any(|allowed| allowed.eq_ignore_ascii_case(&origin))
+    }
+}
+
+pub use crate::domain::page::origin_of;
+
+/// How posts come to exist.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PostsSettings {
+    /// A page on an allowed origin starts its own thread: reads of an
+    /// unknown slug answer an empty open thread (storing nothing), and the
+    /// first accepted comment creates the post. Off: only editors create
+    /// posts.
+    pub auto_create: bool,
+}
+
+impl Default for PostsSettings {
+    fn default() -> Self {
+        Self { auto_create: true }
     }
 }
 
@@ -395,5 +447,35 @@ mod tests {
             ..Settings::default()
         };
         assert!(!format!("{s:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn a_page_is_allowed_by_its_exact_origin() {
+        let s = Settings {
+            allowed_origins: vec!["https://blog.example/".into()],
+            public_url: Some("https://comments.example/".into()),
+            ..Settings::default()
+        };
+        assert_eq!(s.public_url(), "https://comments.example");
+        assert!(s.is_allowed_page("https://blog.example/2012/04/post?x=1#c", None));
+        assert!(s.is_allowed_page("HTTPS://Blog.Example/p", None));
+        assert!(s.is_allowed_page("https://comments.example/posts/a", None));
+        assert!(s.is_allowed_page("http://127.0.0.1:9/x", Some("http://127.0.0.1:9")));
+        for refused in [
+            "http://blog.example/p",
+            "https://blog.example:8443/p",
+            "https://evil.example/p",
+            "https://user@blog.example/p",
+            "javascript:alert(1)",
+            "/relative/path",
+            "",
+        ] {
+            assert!(!s.is_allowed_page(refused, None), "{refused}");
+        }
+        assert_eq!(
+            Settings::default().public_url(),
+            "http://127.0.0.1:8080",
+            "http:// + bind by default"
+        );
     }
 }

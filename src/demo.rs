@@ -160,6 +160,7 @@ pub fn seed(
                     comments_open: p.open,
                     created_at: at,
                     updated_at: at,
+                    auto_created: false,
                 },
                 None,
             )?;

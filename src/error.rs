@@ -20,9 +20,15 @@ pub enum ApiError {
     /// 401: no valid session.
     #[error("not signed in")]
     Unauthorized,
-    /// 403: signed in but not allowed, comments closed, banned, bad CSRF.
+    /// 403: signed in but not allowed, bad CSRF.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// 403: the post takes no comments (any more).
+    #[error("comments are closed")]
+    CommentsClosed,
+    /// 403: this sender is banned from commenting.
+    #[error("the sender is banned")]
+    Banned,
     /// 404: unknown post, comment or route.
     #[error("not found: {0}")]
     NotFound(String),
@@ -87,6 +93,8 @@ impl ApiError {
             Self::BadRequest(_) => ("malformed-request", "The request could not be read"),
             Self::Unauthorized => ("not-signed-in", "Sign-in required"),
             Self::Forbidden(_) => ("forbidden", "Not allowed"),
+            Self::CommentsClosed => ("comments-closed", "Comments are closed"),
+            Self::Banned => ("banned", "You cannot comment here"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
@@ -107,6 +115,8 @@ impl ApiError {
             | Self::Conflict(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
             Self::Unauthorized => "Sign in to use this endpoint.".to_owned(),
+            Self::CommentsClosed => "Comments on this post are closed.".to_owned(),
+            Self::Banned => "You cannot comment on this site.".to_owned(),
             Self::MethodNotAllowed(_) => "This path does not accept that method.".to_owned(),
             Self::PayloadTooLarge => {
                 "The request body is larger than this server accepts.".to_owned()
@@ -143,7 +153,7 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Forbidden(_) | Self::CommentsClosed | Self::Banned => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,

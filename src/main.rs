@@ -409,6 +409,10 @@ fn serve(mut settings: Settings, demo: bool, started: std::time::Instant) -> any
     let listener = TcpListener::bind(&settings.bind)
         .with_context(|| format!("listening on {}", settings.bind))?;
     let address = listener.local_addr()?;
+    if settings.public_url.is_none() {
+        // `http://` + `bind`, with the port actually listened on.
+        settings.public_url = Some(format!("http://{address}"));
+    }
     actix_web::rt::System::new().block_on(async move {
         let server = colloquy::app::run(listener, pool, settings)?;
         say(&format!(

@@ -38,6 +38,8 @@ pub struct Post {
     pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
+    /// Created by a reader's first comment (`posts.auto_create`).
+    pub auto_created: bool,
 }
 
 /// A post to insert; built from a [`PostChange`] by [`NewPost::from_change`].
@@ -66,6 +68,8 @@ pub struct NewPost {
     pub created_at: i64,
     /// Last change.
     pub updated_at: i64,
+    /// Created by a reader's first comment.
+    pub auto_created: bool,
 }
 
 impl NewPost {
@@ -85,6 +89,7 @@ impl NewPost {
             comments_open: change.comments_open.unwrap_or(true),
             created_at: now,
             updated_at: now,
+            auto_created: false,
         })
     }
 }
@@ -103,6 +108,15 @@ struct PostUpdate {
     body_html: Option<String>,
     comments_open: Option<bool>,
     updated_at: i64,
+}
+
+/// Looks a post up by id.
+pub fn by_id(conn: &mut SqliteConnection, id: PostId) -> QueryResult<Option<Post>> {
+    posts::table
+        .find(id)
+        .select(Post::as_select())
+        .first(conn)
+        .optional()
 }
 
 /// Looks a post up by slug.

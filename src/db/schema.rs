@@ -117,6 +117,7 @@ diesel::table! {
         comments_open -> Bool,
         created_at -> BigInt,
         updated_at -> BigInt,
+        auto_created -> Bool,
     }
 }
 

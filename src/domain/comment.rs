@@ -1,5 +1,6 @@
 //! A reader's comment as it arrives, parsed once into checked types.
 
+use super::page::PageRef;
 use super::text::{multi_line, single_line};
 use super::{Errors, FieldError};
 use serde::Deserialize;
@@ -167,6 +168,14 @@ pub struct CommentForm {
     pub parent_id: Option<LooseId>,
     /// The honeypot: hidden from people, filled in by bots.
     pub website: Option<String>,
+    /// The title of the page the widget is on: names a post that this
+    /// comment creates (`posts.auto_create`).
+    #[schema(max_length = 300)]
+    pub post_title: Option<String>,
+    /// The address of the page the widget is on; on an allowed origin, the
+    /// first accepted comment for an unknown slug creates the post.
+    #[schema(max_length = 2000)]
+    pub post_url: Option<String>,
 }
 
 /// A submission whose every field has been checked.
@@ -184,6 +193,8 @@ pub struct NewComment {
     pub parent_id: Option<CommentId>,
     /// Whether the honeypot field was filled in.
     pub honeypot_filled: bool,
+    /// The page the comment was sent from, as the widget names it.
+    pub page: PageRef,
 }
 
 impl NewComment {
@@ -202,6 +213,15 @@ impl NewComment {
             Some(raw) => errors.take(raw.parse("parent_id")),
             None => Some(None),
         };
+        let page = match PageRef::parse(form.post_title.as_deref(), form.post_url.as_deref()) {
+            Ok(page) => page,
+            Err(problems) => {
+                for problem in problems {
+                    errors.push(problem);
+                }
+                PageRef::default()
+            }
+        };
         errors.finish()?;
         match (author_name, author_location, email, body, parent_id) {
             (Some(author_name), Some(author_location), Some(email), Some(body), Some(parent)) => {
@@ -215,6 +235,7 @@ impl NewComment {
                         .website
                         .as_deref()
                         .is_some_and(|w| !w.trim().is_empty()),
+                    page,
                 })
             }
             _ => Err(vec![FieldError::new("body", "could not be read")]),

@@ -34,7 +34,9 @@ macro_rules! id_newtype {
 }
 
 pub mod comment;
+pub mod hex;
 pub mod moderation;
+pub mod page;
 pub mod password;
 pub mod post;
 pub mod privacy;

@@ -2,6 +2,8 @@
 //! demo blog's styles. Compiled into release binaries; read from disk in
 //! debug builds, so front-end work needs no rebuild.
 
+use super::conditional;
+use crate::domain::hex::hex;
 use crate::error::ApiError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,43 +40,23 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     }
     let file = Static::get(path)
         .ok_or_else(|| ApiError::NotFound(format!("Nothing is served at {}.", req.path())))?;
-    let etag: String = std::iter::once("\"".to_owned())
-        .chain(
-            file.metadata.sha256_hash()[..12]
-                .iter()
-                .map(|b| format!("{b:02x}")),
-        )
-        .chain(std::iter::once("\"".to_owned()))
-        .collect();
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
     let kind = content_type(path);
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
+    let mut answer =
+        conditional::get(req, &etag).header((header::CACHE_CONTROL, "public, max-age=300"));
     if kind.starts_with("text/html") {
-        response.insert_header((header::CONTENT_SECURITY_POLICY, HTML_CSP));
+        answer = answer.header((header::CONTENT_SECURITY_POLICY, HTML_CSP));
     }
     if path == "embed.js" || path == "embed.css" {
         // Blog pages on other origins load the widget.
-        response.insert_header((
-            header::ACCESS_CONTROL_ALLOW_ORIGIN,
-            HeaderValue::from_static("*"),
-        ));
-        response.insert_header(("Cross-Origin-Resource-Policy", "cross-origin"));
+        answer = answer
+            .header((
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ))
+            .header(("Cross-Origin-Resource-Policy", "cross-origin"));
     }
-    if fresh {
-        return Ok(response.finish());
-    }
-    Ok(response.content_type(kind).body(file.data.into_owned()))
+    Ok(answer.send(|ok| ok.content_type(kind).body(file.data.into_owned())))
 }
 
 /// `GET /embed.js` and `GET /embed.css`.

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod bans;
 pub mod bench;
+pub mod conditional;
 pub mod fallback;
 pub mod health;
 pub mod metrics;

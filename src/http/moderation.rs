@@ -267,11 +267,15 @@ pub async fn reply(
     let official_name = state.settings.official_name.clone();
     let moderator = signed_in.moderator.id;
     let slug = slug.into_inner();
+    let settings = state.settings.clone();
     let comment = service(&state, move |ctx| {
-        replies::on_post(ctx, &official_name, &slug, parent, &reply, moderator, now())
+        let comment =
+            replies::on_post(ctx, &official_name, &slug, parent, &reply, moderator, now())?;
+        let base = posts::permalink_base_of(ctx, &settings, comment.post_id)?;
+        Ok(ThreadComment::from_comment(&comment, &base))
     })
     .await?;
-    Ok(HttpResponse::Created().json(ThreadComment::from_comment(&comment)))
+    Ok(HttpResponse::Created().json(comment))
 }
 
 /// Query of the log.

@@ -17,6 +17,7 @@
 //! needed, and 500/503 everywhere. `docs/openapi.json` is the committed
 //! copy; `tests/api/openapi.rs` fails when the two differ.
 
+use super::conditional;
 use super::schemas::{
     BadRequest, BanKindName, Conflict, DecisionAction, Forbidden, Internal, Limit, NotFound,
     PayloadTooLarge, QueueTab, RateLimited, TermKindName, ThreadOrder, Unauthorized, Unavailable,
@@ -31,6 +32,7 @@ use super::{
 };
 use crate::db::workspace::History;
 use crate::domain::FieldError;
+use crate::domain::hex::hex;
 use crate::domain::moderation::{Reason, Role};
 use crate::error::Problem;
 use actix_web::http::{Method, header};
@@ -260,27 +262,11 @@ pub async fn openapi_json(req: HttpRequest) -> HttpResponse {
     let etag = ETAG.get_or_init(|| {
         use sha2::{Digest, Sha256};
         let digest = Sha256::digest(body.as_bytes());
-        let hex: String = digest[..12].iter().map(|b| format!("{b:02x}")).collect();
-        format!("\"{hex}\"")
+        format!("\"{}\"", hex(&digest[..12]))
     });
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, etag.as_str()))
-        .insert_header((header::CACHE_CONTROL, "public, max-age=300"));
-    if fresh {
-        response.finish()
-    } else {
-        response.content_type("application/json").body(body)
-    }
+    conditional::get(&req, etag)
+        .header((header::CACHE_CONTROL, "public, max-age=300"))
+        .send(|ok| ok.content_type("application/json").body(body))
 }
 
 /// Adds the session cookie and CSRF header schemes.

@@ -240,6 +240,7 @@ async fn load_thread(
     slug: String,
     page: Option<super::Page>,
 ) -> Result<(Post, Thread), ApiError> {
+    let settings = state.settings.clone();
     read(state, move |conn| {
         let post = posts_db::by_slug(conn, &slug)?
             .ok_or_else(|| crate::service::not_found::post(&slug))?;
@@ -248,7 +249,8 @@ async fn load_thread(
             limit: 200,
             after: None,
         });
-        let thread = build_thread(rows, Order::Oldest, page.after, page.limit);
+        let base = crate::service::posts::permalink_base(&settings, &post);
+        let thread = build_thread(rows, Order::Oldest, page.after, page.limit, &base);
         Ok((post, thread))
     })
     .await

@@ -1,7 +1,7 @@
 //! Readers and the widget: posts, threads, submissions, counts, flags.
 
 use super::views::{Order, PostDetail, PostView, ThreadView};
-use super::{PageQuery, db, next_cursor, pages, read, reads, service};
+use super::{PageQuery, conditional, db, next_cursor, pages, read, reads, service};
 use crate::cache::{Coding, Rendered};
 use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
@@ -142,31 +142,18 @@ pub async fn thread(
     Ok(send_page(&req, &rendered, coding))
 }
 
-/// Sends a rendered page in `coding`, or 304 when the client has it.
+/// Sends a rendered page in `coding`, or 304 when the client has it (in
+/// that coding: each coding is a representation with its own tag).
 fn send_page(req: &HttpRequest, page: &Rendered, coding: Coding) -> HttpResponse {
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| page.matches(v));
-    let mut response = if fresh {
-        HttpResponse::NotModified()
-    } else {
-        HttpResponse::Ok()
-    };
-    response
-        .insert_header((header::ETAG, page.etag(coding)))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .insert_header((header::VARY, "Accept-Encoding"));
-    if fresh {
-        return response.finish();
-    }
-    if let Some(encoding) = coding.header() {
-        response.insert_header((header::CONTENT_ENCODING, encoding));
-    }
-    response
-        .content_type(ContentType::json())
-        .body(page.body(coding))
+    conditional::get(req, &page.etag(coding))
+        .header((header::CACHE_CONTROL, "no-cache"))
+        .header((header::VARY, "Accept-Encoding"))
+        .send(|ok| {
+            if let Some(encoding) = coding.header() {
+                ok.insert_header((header::CONTENT_ENCODING, encoding));
+            }
+            ok.content_type(ContentType::json()).body(page.body(coding))
+        })
 }
 
 /// Reads a JSON or form body into `T`: 415 for any other content type,

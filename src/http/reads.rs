@@ -11,7 +11,7 @@ use crate::db::comments as comments_db;
 use crate::db::posts as posts_db;
 use crate::domain::post::PostId;
 use crate::error::ApiError;
-use crate::service::not_found;
+use crate::service::{not_found, posts};
 use crate::state::AppState;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -42,6 +42,7 @@ pub async fn thread_page(
     } else if cache.is_unknown(&slug) {
         return Err(not_found::post(&slug));
     }
+    let settings = state.settings.clone();
     read(state, move |conn| {
         let epoch = cache.slug_epoch();
         let Some(post) = posts_db::by_slug(conn, &slug)? else {
@@ -53,7 +54,8 @@ pub async fn thread_page(
         // the module documentation of `cache`.
         let generation = cache.generation(post.id);
         let rows = comments_db::approved_for_post(conn, post.id)?;
-        let (total, comments, next) = build_thread(rows, order, page.after, page.limit);
+        let base = posts::permalink_base(&settings, &post);
+        let (total, comments, next) = build_thread(rows, order, page.after, page.limit, &base);
         let view = ThreadView {
             post: ThreadPost {
                 slug: post.slug,

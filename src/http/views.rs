@@ -88,14 +88,18 @@ pub struct ThreadComment {
     pub body_html: String,
     /// Submission time.
     pub created_at: String,
+    /// Where the comment can be linked to: the post's page with
+    /// `#comment-ID`.
+    pub permalink: String,
     /// Approved replies, oldest first.
     #[schema(no_recursion)]
     pub replies: Vec<ThreadComment>,
 }
 
 impl ThreadComment {
-    fn leaf(row: ThreadRow) -> Self {
+    fn leaf(row: ThreadRow, permalink_base: &str) -> Self {
         Self {
+            permalink: permalink(permalink_base, row.id),
             id: row.id,
             parent_id: row.parent_id,
             kind: row.kind.as_str(),
@@ -107,9 +111,11 @@ impl ThreadComment {
         }
     }
 
-    /// The public shape of one stored comment, without replies.
-    pub fn from_comment(c: &Comment) -> Self {
+    /// The public shape of one stored comment, without replies, on the
+    /// page `permalink_base`.
+    pub fn from_comment(c: &Comment, permalink_base: &str) -> Self {
         Self {
+            permalink: permalink(permalink_base, c.id),
             id: c.id,
             parent_id: c.parent_id,
             kind: c.kind.as_str(),
@@ -144,14 +150,22 @@ pub enum Order {
     Newest,
 }
 
+/// A comment's permalink on the page `base` (see
+/// `service::posts::permalink_base`).
+pub fn permalink(base: &str, id: CommentId) -> String {
+    format!("{base}#comment-{id}")
+}
+
 /// Nests a post's approved items (oldest first) and cuts one page of
 /// top-level items. An item whose parent is not public is not shown: a
-/// reply makes no sense without what it answers.
+/// reply makes no sense without what it answers. Permalinks point into
+/// the page `permalink_base`.
 pub fn build_thread(
     rows: Vec<ThreadRow>,
     order: Order,
     after: Option<(i64, i32)>,
     limit: i64,
+    permalink_base: &str,
 ) -> (usize, Vec<ThreadComment>, Option<String>) {
     let mut children: HashMap<CommentId, Vec<ThreadRow>> = HashMap::new();
     let mut roots = Vec::new();
@@ -164,7 +178,13 @@ pub fn build_thread(
     let mut total = 0;
     let mut trees: Vec<(i64, ThreadComment)> = roots
         .into_iter()
-        .map(|row| (row.created_at, nest(row, &mut children, &mut total)))
+        .map(|row| {
+            let created = row.created_at;
+            (
+                created,
+                nest(row, &mut children, &mut total, permalink_base),
+            )
+        })
         .collect();
     if order == Order::Newest {
         trees.reverse();
@@ -188,14 +208,18 @@ fn nest(
     row: ThreadRow,
     children: &mut HashMap<CommentId, Vec<ThreadRow>>,
     total: &mut usize,
+    permalink_base: &str,
 ) -> ThreadComment {
     *total += 1;
     let id = row.id;
-    let mut comment = ThreadComment::leaf(row);
+    let mut comment = ThreadComment::leaf(row, permalink_base);
     // Iterative over siblings, recursive over depth; depth is bounded by
     // the chain of replies readers can build one approval at a time.
     if let Some(kids) = children.remove(&id) {
-        comment.replies = kids.into_iter().map(|k| nest(k, children, total)).collect();
+        comment.replies = kids
+            .into_iter()
+            .map(|k| nest(k, children, total, permalink_base))
+            .collect();
     }
     comment
 }
@@ -436,12 +460,17 @@ mod tests {
             row(4, None, 13),
             row(5, Some(99), 14),
         ];
-        let (total, comments, next) = build_thread(rows, Order::Oldest, None, 50);
+        let (total, comments, next) =
+            build_thread(rows, Order::Oldest, None, 50, "https://blog.example/p");
         assert_eq!(total, 4);
         assert_eq!(next, None);
         assert_eq!(comments.len(), 2);
         assert_eq!(comments[0].replies[0].id, CommentId(2));
         assert_eq!(comments[0].replies[0].replies[0].id, CommentId(3));
+        assert_eq!(
+            comments[0].replies[0].permalink,
+            "https://blog.example/p#comment-2"
+        );
     }
 
     #[test]
@@ -451,15 +480,29 @@ mod tests {
                 .map(|i| row(i, None, 100 + i64::from(i)))
                 .collect::<Vec<_>>()
         };
-        let (_, first, next) = build_thread(rows(), Order::Oldest, None, 2);
+        let (_, first, next) =
+            build_thread(rows(), Order::Oldest, None, 2, "https://blog.example/p");
         assert_eq!(first.iter().map(|c| c.id.0).collect::<Vec<_>>(), [1, 2]);
         let after = super::super::decode_cursor(&next.unwrap()).unwrap();
-        let (_, second, _) = build_thread(rows(), Order::Oldest, Some(after), 2);
+        let (_, second, _) = build_thread(
+            rows(),
+            Order::Oldest,
+            Some(after),
+            2,
+            "https://blog.example/p",
+        );
         assert_eq!(second.iter().map(|c| c.id.0).collect::<Vec<_>>(), [3, 4]);
-        let (_, newest, next) = build_thread(rows(), Order::Newest, None, 2);
+        let (_, newest, next) =
+            build_thread(rows(), Order::Newest, None, 2, "https://blog.example/p");
         assert_eq!(newest.iter().map(|c| c.id.0).collect::<Vec<_>>(), [5, 4]);
         let after = super::super::decode_cursor(&next.unwrap()).unwrap();
-        let (_, older, _) = build_thread(rows(), Order::Newest, Some(after), 10);
+        let (_, older, _) = build_thread(
+            rows(),
+            Order::Newest,
+            Some(after),
+            10,
+            "https://blog.example/p",
+        );
         assert_eq!(older.iter().map(|c| c.id.0).collect::<Vec<_>>(), [3, 2, 1]);
     }
 }

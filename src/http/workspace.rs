@@ -16,8 +16,8 @@ use crate::domain::moderation::CLAIM_TTL_SECS;
 use crate::domain::render::render_comment;
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
-use crate::service::not_found;
 use crate::service::replies::{self, Reply};
+use crate::service::{not_found, posts};
 use crate::state::AppState;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
@@ -241,15 +241,24 @@ pub async fn reply_to_comment(
     let reply = Reply::parse(body.as_deref())?;
     let id = id.into_inner();
     let moderator = signed_in.moderator.id;
-    let official_name = state.settings.official_name.clone();
+    let settings = state.settings.clone();
     let (reply, item) = service(&state, move |ctx| {
-        let reply =
-            replies::to_comment(ctx, &official_name, id, &reply, approve, moderator, now())?;
+        let reply = replies::to_comment(
+            ctx,
+            &settings.official_name,
+            id,
+            &reply,
+            approve,
+            moderator,
+            now(),
+        )?;
+        let base = posts::permalink_base_of(ctx, &settings, reply.post_id)?;
+        let reply = ThreadComment::from_comment(&reply, &base);
         Ok((reply, moderator_item(ctx.conn, id, moderator)?))
     })
     .await?;
     Ok(HttpResponse::Created().json(json!({
-        "reply": ThreadComment::from_comment(&reply),
+        "reply": reply,
         "comment": item,
     })))
 }

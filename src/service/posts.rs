@@ -3,6 +3,7 @@
 
 use super::events::{Ctx, Event};
 use super::not_found;
+use crate::config::Settings;
 use crate::db::posts::{self as posts_db, NewPost, Post, PostWriteError};
 use crate::db::workspace as workspace_db;
 use crate::domain::FieldError;
@@ -18,6 +19,39 @@ fn post_error(error: PostWriteError, slug: &str) -> ApiError {
         PostWriteError::NotFound => not_found::post(slug),
         PostWriteError::Db(e) => ApiError::internal(e),
     }
+}
+
+/// The page a post's comments are linked to (a permalink adds
+/// `#comment-ID`): the post's own address on the blog when it has one (a
+/// path is taken as this server's, under `public_url`); else this
+/// server's demo page of it (`PUBLIC_URL/posts/SLUG`) when the demo blog
+/// is on, or its plain thread (`PUBLIC_URL/threads/SLUG`).
+pub fn permalink_base(settings: &Settings, post: &Post) -> String {
+    match post.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+        Some(url) => {
+            let page = url.split('#').next().unwrap_or(url);
+            if page.starts_with('/') {
+                format!("{}{page}", settings.public_url())
+            } else {
+                page.to_owned()
+            }
+        }
+        None => {
+            let page = if settings.demo { "posts" } else { "threads" };
+            format!("{}/{page}/{}", settings.public_url(), post.slug)
+        }
+    }
+}
+
+/// The permalink page of the post `id` (see [`permalink_base`]).
+pub fn permalink_base_of(
+    ctx: &mut Ctx<'_>,
+    settings: &Settings,
+    id: crate::domain::post::PostId,
+) -> Result<String, ApiError> {
+    let post = posts_db::by_id(ctx.conn, id)?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("post {id} vanished")))?;
+    Ok(permalink_base(settings, &post))
 }
 
 /// Checks a new post's fields (422 with every problem at once).

@@ -4,6 +4,7 @@
 
 use super::events::{Ctx, Event};
 use crate::db::accounts::{self as accounts_db, Moderator};
+use crate::domain::hex::hex;
 use crate::domain::password::{self, DUMMY_HASH};
 use crate::error::ApiError;
 use base64::Engine;
@@ -17,10 +18,7 @@ pub fn random_token() -> String {
 
 /// What the sessions table stores for a cookie's token: its SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(token.as_bytes()))
 }
 
 /// A new session: the account, the cookie's token (sent once, never
@@ -128,9 +126,14 @@ mod tests {
 
     #[test]
     fn a_token_hash_is_the_hex_sha256_of_the_token() {
+        // Sessions are looked up by this value: it must never change form.
         assert_eq!(
             token_hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            token_hash("token"),
+            "3c469e9d6c5875d37a43f353d4f88e61fcf812c66eee3457465a40b0da4153e0"
         );
     }
 }

@@ -119,15 +119,11 @@ pub fn judge(
     let closed_now = post.comments_open
         && super::posts::auto_close(ctx, rules.auto_close_days, Some(post.id), now)? > 0;
     if !post.comments_open || closed_now {
-        return Err(ApiError::Forbidden(
-            "Comments on this post are closed.".into(),
-        ));
+        return Err(ApiError::CommentsClosed);
     }
     let email = comment.email.as_ref().map(|e| e.as_str());
     if bans_db::is_banned(ctx.conn, email, Some(&ip_hash), now)? {
-        return Err(ApiError::Forbidden(
-            "You cannot comment on this site.".into(),
-        ));
+        return Err(ApiError::Banned);
     }
     if let Some(parent) = comment.parent_id {
         let ok = comments_db::get(ctx.conn, parent)?
@@ -279,7 +275,7 @@ mod tests {
         let post = post_published_at(&mut conn, "old", now - 31 * 86_400);
         let mut ctx = Ctx::new(&mut conn);
         let refused = judge(&mut ctx, &rules(), plain("old", now));
-        assert!(matches!(refused, Err(ApiError::Forbidden(m)) if m.contains("closed")));
+        assert!(matches!(refused, Err(ApiError::CommentsClosed)));
         assert_eq!(ctx.events(), [Event::PostClosed { post_id: post }]);
         assert!(matches!(
             judge(&mut ctx, &rules(), plain("nope", now)),
@@ -318,7 +314,7 @@ mod tests {
         .unwrap();
         assert!(matches!(
             judge(&mut ctx, &rules(), plain("p", now)),
-            Err(ApiError::Forbidden(m)) if m.contains("cannot comment")
+            Err(ApiError::Banned)
         ));
     }
 

@@ -39,6 +39,7 @@ pub fn post_published_at(
         comments_open: true,
         created_at: published_at,
         updated_at: published_at,
+        auto_created: false,
     };
     posts_db::create(conn, &new, None).unwrap().id
 }

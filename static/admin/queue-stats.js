@@ -7,6 +7,9 @@ import { state, outbox, TABS } from './queue-store.js';
 
 let statsTimer = null;
 let knownPosts = [];
+// The last stats' pending counts per post: the posts and the stats load
+// in either order, and whichever comes second must not drop the other.
+let pendingByPost = [];
 
 /** Reloads the stats (counts per tab, oldest pending, posts). */
 export async function refreshStats() {
@@ -24,7 +27,8 @@ export async function refreshStats() {
     oldest.textContent = stats.oldest_pending_age_seconds === null
       ? 'Nothing pending.'
       : `Oldest pending: ${duration(stats.oldest_pending_age_seconds)}`;
-    fillPosts(stats.pending_by_post);
+    pendingByPost = stats.pending_by_post;
+    fillPosts();
   } catch (e) {
     // Counts are a convenience; the next refresh will try again.
   }
@@ -52,11 +56,11 @@ export async function loadPosts() {
   } catch {
     knownPosts = [];
   }
-  fillPosts([]);
+  fillPosts();
   return knownPosts;
 }
 
-function fillPosts(pendingByPost) {
+function fillPosts() {
   const select = $('filter-post');
   const pending = new Map(pendingByPost.map((p) => [p.slug, p.pending]));
   const posts = knownPosts.length ? knownPosts : pendingByPost;

@@ -474,15 +474,16 @@ async fn a_banned_term_rejects_and_a_suspect_term_holds_with_its_signal() {
     let reasons = rejected_reasons(&app).await;
     assert_eq!(reasons.len(), 1);
     assert_eq!(reasons[0].1, "spam");
-    // The rejected tab shows it with its reason.
+    // The rejected tab shows it with its reason. (Until the tab's page
+    // arrives the pending list stays: one item too, but undecided.)
     press(&b, "]]]").await;
-    b.wait_for(
-        "the rejected tab",
-        "return document.body.dataset.tab === 'rejected' && document.querySelectorAll('#queue-list > li').length === 1",
-    )
-    .await;
     let decided = b
-        .eval("return document.querySelector('#queue-list > li .decided').textContent")
+        .wait_for(
+            "the rejected tab",
+            "const items = document.querySelectorAll('#queue-list > li'); \
+             return document.body.dataset.tab === 'rejected' && items.length === 1 \
+             && items[0].querySelector('.decided').textContent",
+        )
         .await;
     assert!(
         decided
@@ -644,6 +645,19 @@ async fn the_queue_filters_by_post_and_text_and_counts_every_tab() {
             "return [...document.querySelectorAll('#filter-post option')].some(o => o.textContent.includes('pending'))",
         )
         .await;
+    // The posts and the stats load at once, in either order: posts that
+    // arrive second keep the pending counts.
+    let kept = b_page
+        .eval(
+            "return import('/admin/queue-stats.js').then((m) => m.loadPosts()).then(() => \
+             [...document.querySelectorAll('#filter-post option')].some(o => o.textContent.includes('pending')))",
+        )
+        .await;
+    assert_eq!(
+        kept,
+        json!(true),
+        "posts loaded after the stats keep the counts"
+    );
     let label = b_page
         .eval("return [...document.querySelectorAll('#filter-post option')].map(o => o.textContent).join('|')")
         .await;

@@ -33,6 +33,8 @@ impl Drop for Server {
 fn serve(database: &Path) -> (Server, String) {
     let mut child = colloquy(database)
         .args(["serve", "--demo"])
+        // The same links from every server, whatever port it listens on.
+        .env("COLLOQUY_PUBLIC_URL", "https://comments.example")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()

@@ -214,6 +214,36 @@ async fn compressed_threads_carry_their_own_etags_and_304() {
 }
 
 #[tokio::test]
+async fn the_tag_of_one_coding_does_not_revalidate_another() {
+    let app = spawn_app().await;
+    let slug = app.post("p").await;
+    let url = app.url(&format!("/posts/{slug}/comments"));
+    let get = |coding: &'static str, if_none_match: String| {
+        let request = app.reader.get(&url).header("Accept-Encoding", coding);
+        async move {
+            let r = request
+                .header("If-None-Match", if_none_match)
+                .send()
+                .await
+                .unwrap();
+            let tag = r.headers()["etag"].to_str().unwrap().to_owned();
+            (r.status(), tag)
+        }
+    };
+    let (_, identity) = get("identity", String::new()).await;
+    let (_, gzip) = get("gzip", String::new()).await;
+    assert_ne!(identity, gzip);
+    // Each coding is its own representation (RFC 9110 §13.1.2 compares
+    // with the selected one): a gzip copy says nothing of the brotli one.
+    let (status, brotli) = get("br", format!("{identity}, {gzip}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(brotli.ends_with("-br\""), "{brotli}");
+    let (status, tag) = get("br", format!("{gzip}, W/{brotli}")).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert_eq!(tag, brotli);
+}
+
+#[tokio::test]
 async fn readers_hammering_a_thread_during_decisions_never_see_a_pending_comment_or_a_stale_set() {
     let app = std::sync::Arc::new(spawn_app().await);
     let slug = app.post("busy").await;

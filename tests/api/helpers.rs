@@ -18,6 +18,8 @@ pub struct TestApp {
     pub state: actix_web::web::Data<colloquy::state::AppState>,
     /// `http://127.0.0.1:PORT`.
     pub address: String,
+    /// `http://localhost:PORT`: the server's `public_url`, which links start with.
+    pub public_url: String,
     /// The database, for checks that the API cannot make.
     pub pool: Pool,
     /// The SQLite file.
@@ -53,10 +55,15 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         workers: Some(2),
         ..Settings::default()
     };
-    configure(&mut settings);
-    let pool = db::connect(&settings.database, settings.pool_size).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    // As `serve` does, links name the port actually listened on; by the
+    // name `localhost`, so that a test that no reader's address (also
+    // 127.0.0.1) appears in public answers still means something.
+    settings.public_url = Some(format!("http://localhost:{port}"));
+    configure(&mut settings);
+    let public_url = settings.public_url();
+    let pool = db::connect(&settings.database, settings.pool_size).unwrap();
     let state =
         actix_web::web::Data::new(colloquy::state::AppState::new(pool.clone(), settings).unwrap());
     let server = colloquy::app::serve_state(listener, state.clone()).unwrap();
@@ -64,6 +71,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp {
         state,
         address: format!("http://127.0.0.1:{port}"),
+        public_url,
         pool,
         db_path,
         reader: Client::builder()
@@ -287,4 +295,59 @@ fn rand_suffix() -> String {
     use std::sync::atomic::{AtomicU32, Ordering};
     static NEXT: AtomicU32 = AtomicU32::new(1);
     NEXT.fetch_add(1, Ordering::Relaxed).to_string()
+}
+
+/// Checks a conditional GET of `url` (RFC 9110 §13.1.2): its own ETag,
+/// strong or weak, alone or in a list, and `*` alone get a 304 with no
+/// body; other tags and malformed ones get the 200 again. Every answer
+/// carries the ETag and the `repeated` headers of the first 200.
+pub async fn assert_conditional_get(client: &Client, url: &str, repeated: &[&str]) {
+    let first = client.get(url).send().await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK, "{url}");
+    let headers = first.headers().clone();
+    let body = first.bytes().await.unwrap();
+    assert!(!body.is_empty(), "{url}");
+    let etag = headers["etag"].to_str().unwrap().to_owned();
+    assert!(
+        etag.starts_with('"') && etag.ends_with('"'),
+        "{url}: a strong tag, {etag}"
+    );
+    let bare = etag.trim_matches('"');
+    let current = [
+        etag.clone(),
+        format!("W/{etag}"),
+        "*".to_owned(),
+        format!("\"other\", W/{etag}"),
+        format!("  {etag} ,\"other\""),
+        format!("not-a-tag, {etag}"),
+    ];
+    let stale = [
+        "\"other\"".to_owned(),
+        "W/\"other\"".to_owned(),
+        bare.to_owned(),
+        format!("w/{etag}"),
+        format!("\"{bare}x\""),
+        "*, \"other\"".to_owned(),
+    ];
+    let cases = (current.iter().map(|v| (v, StatusCode::NOT_MODIFIED)))
+        .chain(stale.iter().map(|v| (v, StatusCode::OK)));
+    for (if_none_match, status) in cases {
+        let r = client
+            .get(url)
+            .header("If-None-Match", if_none_match)
+            .send()
+            .await
+            .unwrap();
+        let case = format!("{url} If-None-Match: {if_none_match}");
+        assert_eq!(r.status(), status, "{case}");
+        for name in ["etag"].iter().chain(repeated) {
+            assert_eq!(r.headers().get(*name), headers.get(*name), "{case}: {name}");
+        }
+        let got = r.bytes().await.unwrap();
+        if status == StatusCode::OK {
+            assert_eq!(got, body, "{case}");
+        } else {
+            assert!(got.is_empty(), "{case}: a 304 has no body");
+        }
+    }
 }

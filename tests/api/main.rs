@@ -9,6 +9,7 @@ mod browser;
 mod cache;
 mod cli;
 mod connections;
+mod day_one;
 mod errors;
 mod helpers;
 mod isolation;

@@ -3,7 +3,7 @@
 //! complete: every route `routes::routes` wires is in it with exactly the
 //! methods the route answers.
 
-use crate::helpers::spawn_app;
+use crate::helpers::{assert_conditional_get, spawn_app};
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -211,6 +211,12 @@ async fn the_document_is_served_and_cacheable() {
         .await
         .unwrap();
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+}
+
+#[tokio::test]
+async fn the_document_answers_conditional_gets_by_rfc_9110() {
+    let app = spawn_app().await;
+    assert_conditional_get(&app.reader, &app.url("/openapi.json"), &["cache-control"]).await;
 }
 
 #[test]

@@ -117,6 +117,8 @@ fn whatever_a_form_holds_what_parses_keeps_the_limits() {
             body: field(&mut rng),
             parent_id: None,
             website: field(&mut rng),
+            post_title: None,
+            post_url: None,
         };
         if let Ok(comment) = NewComment::parse(&form) {
             let name = comment.author_name.as_str();

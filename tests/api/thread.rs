@@ -1,4 +1,4 @@
-use crate::helpers::{assert_problem, spawn_app};
+use crate::helpers::{assert_conditional_get, assert_problem, spawn_app};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -165,6 +165,20 @@ async fn a_thread_answers_304_to_a_matching_etag_and_changes_after_a_decision() 
         changed.headers().get("etag").unwrap().to_str().unwrap(),
         etag
     );
+}
+
+#[tokio::test]
+async fn a_thread_answers_conditional_gets_by_rfc_9110() {
+    let app = spawn_app().await;
+    let slug = app.post("p").await;
+    let moderator = app.signed_in("moderator").await;
+    moderator.reply(&slug, None, "first word").await;
+    assert_conditional_get(
+        &app.reader,
+        &app.url(&format!("/posts/{slug}/comments")),
+        &["cache-control", "vary"],
+    )
+    .await;
 }
 
 #[tokio::test]

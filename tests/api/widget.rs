@@ -2,7 +2,7 @@
 //! from another origin than the comment server.
 
 use crate::browser::{Browser, HostPage, blog_page, browser};
-use crate::helpers::{TestApp, spawn_app_with};
+use crate::helpers::{TestApp, assert_conditional_get, spawn_app, spawn_app_with};
 use fantoccini::Locator;
 use serde_json::{Value, json};
 
@@ -487,4 +487,21 @@ fn the_widget_script_and_styles_stay_under_15_kb_gzipped() {
         "embed.js + embed.css are {size} bytes gzipped"
     );
     assert!(size > 2 * 1024, "suspiciously small: {size} bytes");
+}
+
+#[tokio::test]
+async fn the_widget_files_answer_conditional_gets_by_rfc_9110() {
+    let app = spawn_app().await;
+    for file in ["/embed.js", "/embed.css"] {
+        assert_conditional_get(
+            &app.reader,
+            &format!("{}{file}", app.address),
+            &[
+                "cache-control",
+                "access-control-allow-origin",
+                "cross-origin-resource-policy",
+            ],
+        )
+        .await;
+    }
 }

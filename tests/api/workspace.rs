@@ -85,7 +85,7 @@ async fn a_ban_by_e_mail_or_by_ip_hash_makes_the_next_submission_403() {
     )
     .await;
     let problem = assert_problem(refused, 403).await;
-    assert_eq!(problem["type"], "/problems/forbidden");
+    assert_eq!(problem["type"], "/problems/banned");
     // Same address without the e-mail: still allowed, until the IP ban.
     id_of(
         submit_from(

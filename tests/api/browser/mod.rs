@@ -5,9 +5,13 @@
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use std::io::{BufRead, BufReader};
+use socket2::{Domain, Socket, Type};
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{Semaphore, SemaphorePermit};
 
@@ -17,43 +21,143 @@ static SLOTS: Semaphore = Semaphore::const_new(2);
 /// A chromedriver process group, killed (with its browser) on drop, even
 /// when the test panics.
 struct Driver {
-    child: Child,
+    /// `None` once killed and reaped: its pid (and group id) may then
+    /// belong to someone else.
+    child: Option<Child>,
     port: u16,
 }
 
+/// How long chromedriver may take to say it listens.
+const STARTUP: Duration = Duration::from_secs(60);
+
 impl Driver {
+    /// Starts chromedriver on a port reserved for it ([`reserve_port`]).
+    ///
+    /// Not `--port=0`: on Linux chromedriver then binds `[::1]:0`, gets a
+    /// port that is free *for IPv6*, and binds `127.0.0.1` on the same
+    /// number; when anything on the machine already holds that IPv4 port
+    /// (our own test servers, another worktree's) it prints "IPv4 port
+    /// not available. Exiting..." and exits before saying its port.
     fn start() -> Self {
+        let (port, reservation) = reserve_port();
         let mut child = Command::new("chromedriver")
-            .arg("--port=0")
+            .arg(format!("--port={port}"))
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::piped())
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("chromedriver could not start ({e}); install Debian's chromium and chromium-driver (see .ci/run)"));
-        let stdout = child.stdout.take().unwrap();
-        let mut driver = Self { child, port: 0 };
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap();
-            if let Some(rest) = line.split("started successfully on port ").nth(1) {
-                driver.port = rest.trim_end_matches('.').trim().parse().unwrap();
-                return driver;
+        // Both pipes are read to their end, for as long as the driver
+        // lives, so that it never blocks on a full pipe or dies writing
+        // to a closed one; what it said is kept for the panic message.
+        let said = Arc::new(Mutex::new(Vec::new()));
+        let (lines, heard) = mpsc::channel();
+        let readers = [
+            drain(child.stdout.take().unwrap(), said.clone(), Some(lines)),
+            drain(child.stderr.take().unwrap(), said.clone(), None),
+        ];
+        let mut driver = Self {
+            child: Some(child),
+            port,
+        };
+        let ready = format!("started successfully on port {port}.");
+        let deadline = Instant::now() + STARTUP;
+        let outcome = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match heard.recv_timeout(left) {
+                Ok(line) if line.contains(&ready) => break None,
+                Ok(_) => {}
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    break Some(format!("did not say its port within {STARTUP:?}"));
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    break Some("exited without saying its port".to_owned());
+                }
             }
+        };
+        drop(reservation);
+        if let Some(failure) = outcome {
+            let status = driver.stop();
+            // Nothing else holds the pipes yet (no browser was started).
+            for reader in readers {
+                let _ = reader.join();
+            }
+            let said = said.lock().unwrap().join("\n");
+            panic!("chromedriver --port={port} {failure} ({status:?}); it said:\n{said}");
         }
-        panic!("chromedriver exited without saying its port");
+        driver
     }
-}
 
-impl Drop for Driver {
-    fn drop(&mut self) {
+    /// Kills the process group and reaps the driver, once: how it ended.
+    fn stop(&mut self) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
         // The driver leads its own process group (`process_group(0)`), so
-        // this reaches the browser it started and nothing else.
-        if let Ok(pid) = i32::try_from(self.child.id()) {
+        // this reaches the browser it started and nothing else; it is
+        // not reaped yet, so the group id is still its own.
+        if let Ok(pid) = i32::try_from(child.id()) {
             let _ = nix::sys::signal::killpg(
                 nix::unistd::Pid::from_raw(pid),
                 nix::sys::signal::Signal::SIGKILL,
             );
         }
-        let _ = self.child.wait();
+        child.wait().ok()
+    }
+}
+
+/// Reads `pipe` line by line to its end: each line goes to `said` and,
+/// while anyone listens, to `lines`.
+fn drain(
+    pipe: impl Read + Send + 'static,
+    said: Arc<Mutex<Vec<String>>>,
+    lines: Option<mpsc::Sender<String>>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(pipe);
+        let mut line = Vec::new();
+        while matches!(reader.read_until(b'\n', &mut line), Ok(n) if n > 0) {
+            let text = String::from_utf8_lossy(&line).trim_end().to_owned();
+            line.clear();
+            if let Some(lines) = &lines {
+                let _ = lines.send(text.clone());
+            }
+            let mut said = said.lock().unwrap();
+            if said.len() < 200 {
+                said.push(text);
+            }
+        }
+    })
+}
+
+/// A port for chromedriver, held on both loopback addresses until it
+/// has bound them itself: sockets bound with `SO_REUSEADDR` and not
+/// listening, so that no `bind(0)` or `connect` on the machine is given
+/// the port meanwhile, while chromedriver (whose sockets set
+/// `SO_REUSEADDR` too) can still bind it. Without IPv6 on the host only
+/// `127.0.0.1` is held (chromedriver then listens on IPv4 alone).
+fn reserve_port() -> (u16, Vec<Socket>) {
+    fn bound(address: SocketAddr) -> std::io::Result<Socket> {
+        let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+        socket.set_reuse_address(true)?;
+        socket.bind(&address.into())?;
+        Ok(socket)
+    }
+    for _ in 0..100 {
+        let v4 = bound((Ipv4Addr::LOCALHOST, 0).into()).unwrap();
+        let port = v4.local_addr().unwrap().as_socket().unwrap().port();
+        match bound((Ipv6Addr::LOCALHOST, port).into()) {
+            Ok(v6) => return (port, vec![v4, v6]),
+            // Taken on IPv6 by someone else: try another number.
+            Err(e) if e.kind() == ErrorKind::AddrInUse => continue,
+            // No IPv6 loopback here.
+            Err(_) => return (port, vec![v4]),
+        }
+    }
+    panic!("no port free on both 127.0.0.1 and [::1] in 100 tries");
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.stop();
     }
 }
 
