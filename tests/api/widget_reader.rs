@@ -448,7 +448,7 @@ async fn a_page_on_an_origin_the_server_does_not_allow_says_so_and_names_allowed
 
 #[tokio::test]
 async fn an_unknown_post_says_so_without_an_empty_heading_or_a_pointless_retry() {
-    let (app, host) = setup(|_| {}).await;
+    let (app, host) = setup(|s| s.posts.auto_create = false).await;
     let browser = open_at(&host, blog_page(&app.address, "no-such-post", "", ""), "/").await;
     let error = browser
         .wait_for("the error", "const r = document.querySelector('#colloquy-thread').shadowRoot; return r.querySelector('.colloquy').dataset.state === 'error' && r.querySelector('.colloquy-error').textContent;")
@@ -629,4 +629,44 @@ fn every_language_has_every_string_of_the_widget() {
         assert!(extra.is_empty(), "{lang} has {extra:?} that English lacks");
     }
     assert!(!js[start..end].contains("..'"), "a double full stop");
+}
+#[tokio::test]
+async fn a_banned_sender_is_told_they_cannot_comment_and_a_closed_post_says_it_is_closed() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let r = app
+        .submit(
+            &slug,
+            &json!({"author_name": "Troll", "email": "troll@example.org", "body": "bait"}),
+        )
+        .await;
+    let troll = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let moderator = app.signed_in("moderator").await;
+    let r = moderator
+        .post(
+            "/moderation/bans",
+            &json!({"kind": "email", "comment_id": troll}),
+        )
+        .await;
+    assert!(r.status().is_success());
+    let browser = open(&host, &app, &slug, "").await;
+    send(&browser, "Troll", "troll@example.org", "again").await;
+    assert_eq!(
+        answer(&browser).await,
+        "banned: You cannot comment on this site."
+    );
+    let editor = app.signed_in("editor").await;
+    let r = editor
+        .patch(
+            &format!("/moderation/posts/{slug}"),
+            &json!({"comments_open": false}),
+        )
+        .await;
+    assert!(r.status().is_success());
+    let field = browser.in_widget("input[name=\"email\"]").await;
+    field.clear().await.unwrap();
+    let body = browser.in_widget("textarea[name=\"body\"]").await;
+    body.clear().await.unwrap();
+    send(&browser, "Reader", "", "late").await;
+    assert_eq!(answer(&browser).await, "closed: Comments are closed.");
 }
