@@ -298,7 +298,7 @@
   };
   const btn = (cls, text) => h('button', { type: 'button', class: cls && `colloquy-${cls}`, text });
   const fmt = (s, k, v) => s.replace(`{${k}}`, () => `\u2068${v}\u2069`);
-  const tidy = (s) => String(s).replace(/([.!?])\s*\.(?!\.)/g, '$1');
+  const tidy = (s) => String(s).replace(/(^|[^.])\.\.(?!\.)/g, '$1.'); // ".." but not "..."
   const chars = (s) => s.length - (s.match(/[\uD800-\uDBFF]/g) || []).length;
   const api = (path, body) =>
     fetch(API + path, {
