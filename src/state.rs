@@ -10,6 +10,7 @@ use crate::domain::privacy::IpHasher;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::service::Dispatcher;
+use crate::service::posts::StartingPages;
 use anyhow::Context;
 use base64::Engine;
 use std::sync::Arc;
@@ -36,6 +37,8 @@ pub struct AppState {
     pub metrics: Metrics,
     /// Applies what write services changed (the cache today).
     pub events: Dispatcher,
+    /// The pages that may start threads of their own.
+    pub starting_pages: StartingPages,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
         Ok(Self {
             metrics: Metrics::new(cache.clone(), newest_log_id),
             events: Dispatcher::new(cache.clone()),
+            starting_pages: StartingPages::new(&settings),
             ip_hasher: IpHasher::new(key.as_bytes())
                 .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
             limits: Limits::new(&settings.rate_limit),

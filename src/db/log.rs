@@ -38,6 +38,8 @@ pub enum LogAction {
     PostCreate,
     /// A post changed (by an editor, or closed by `auto_close_days`).
     PostUpdate,
+    /// A post created by the first accepted comment from its page.
+    PostAutoCreated,
     /// An account created.
     AccountCreate,
     /// An account's role changed.
@@ -70,13 +72,14 @@ pub enum LogAction {
 
 impl LogAction {
     /// Every action, in the order above.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Approve,
         Self::Reject,
         Self::Spam,
         Self::Reply,
         Self::PostCreate,
         Self::PostUpdate,
+        Self::PostAutoCreated,
         Self::AccountCreate,
         Self::AccountRole,
         Self::AccountDisable,
@@ -102,6 +105,7 @@ impl LogAction {
             Self::Reply => "reply",
             Self::PostCreate => "post_create",
             Self::PostUpdate => "post_update",
+            Self::PostAutoCreated => "post_auto_created",
             Self::AccountCreate => "account_create",
             Self::AccountRole => "account_role",
             Self::AccountDisable => "account_disable",
@@ -210,6 +214,14 @@ impl LogEntry {
     /// A post created (by an editor, or by the system with `None`).
     pub fn post_create(at: i64, moderator_id: Option<i32>, post_id: PostId) -> Self {
         let mut entry = Self::new(at, moderator_id, LogAction::PostCreate);
+        entry.post_id = Some(post_id);
+        entry
+    }
+
+    /// A post created by a reader's first comment from the page `url`.
+    pub fn post_auto_created(at: i64, post_id: PostId, url: &str) -> Self {
+        let mut entry = Self::new(at, None, LogAction::PostAutoCreated)
+            .detail(format!("started by a comment from {url}"));
         entry.post_id = Some(post_id);
         entry
     }

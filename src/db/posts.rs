@@ -128,17 +128,29 @@ pub fn by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Po
         .optional()
 }
 
-/// A page of posts, newest first, after the keyset `(published_at, id)`.
+/// A page of posts, newest first, after the keyset `(published_at, id)`;
+/// with `listed_only`, without the posts a reader's comment started that
+/// have nothing public yet (the public list), else every post (editors).
 pub fn list(
     conn: &mut SqliteConnection,
     after: Option<(i64, i32)>,
     limit: i64,
+    listed_only: bool,
 ) -> QueryResult<Vec<Post>> {
     let mut query = posts::table
         .select(Post::as_select())
         .order((posts::published_at.desc(), posts::id.desc()))
         .limit(limit)
         .into_boxed();
+    if listed_only {
+        query = query.filter(
+            posts::auto_created.eq(false).or(diesel::dsl::exists(
+                comments::table
+                    .filter(comments::post_id.eq(posts::id))
+                    .filter(comments::status.eq(Status::Approved)),
+            )),
+        );
+    }
     if let Some((published, id)) = after {
         query = query.filter(
             posts::published_at
@@ -238,10 +250,11 @@ pub fn create(
             .returning(Post::as_returning())
             .get_result(conn)
             .map_err(map_unique)?;
-        log::append(
-            conn,
-            &LogEntry::post_create(new.created_at, moderator_id, post.id),
-        )?;
+        let entry = match (new.auto_created, &new.url) {
+            (true, Some(url)) => LogEntry::post_auto_created(new.created_at, post.id, url),
+            _ => LogEntry::post_create(new.created_at, moderator_id, post.id),
+        };
+        log::append(conn, &entry)?;
         Ok(post)
     })
 }

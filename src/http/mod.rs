@@ -94,6 +94,22 @@ impl FromRequest for ClientIp {
     }
 }
 
+/// The origin this request was sent to (`https://host[:port]` as the
+/// client named it, https as [`crate::limits::is_https`] decides).
+pub fn own_origin(req: &HttpRequest, settings: &crate::config::Settings) -> Option<String> {
+    let host = req
+        .headers()
+        .get(actix_web::http::header::HOST)?
+        .to_str()
+        .ok()?;
+    let scheme = if crate::limits::is_https(req, settings) {
+        "https"
+    } else {
+        "http"
+    };
+    crate::config::origin_of(&format!("{scheme}://{host}"))
+}
+
 /// Largest page any list returns.
 pub const MAX_LIMIT: i64 = 200;
 

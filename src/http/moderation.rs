@@ -3,10 +3,13 @@
 
 use super::auth::SignedIn;
 use super::queue::{moderator_item, post_id, queue_spec, with_context};
-use super::views::{LogPage, ModComment, PostDetail, PostView, QueueView, ThreadComment};
+use super::views::{
+    LogPage, ModComment, ModPostList, ModPostView, PostDetail, PostView, QueueView, ThreadComment,
+};
 use super::{PageQuery, db, decode_cursor, next_cursor, service};
 use crate::db::comments as comments_db;
 use crate::db::log::{self as log_db, LogFilter};
+use crate::db::posts as posts_db;
 use crate::domain::comment::CommentId;
 use crate::domain::comment::LooseId;
 use crate::domain::moderation::{Decision, Role};
@@ -364,6 +367,42 @@ pub async fn log(
 )]
 pub async fn reasons(state: web::Data<AppState>, _signed_in: SignedIn) -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "reasons": state.settings.reasons }))
+}
+
+/// `GET /api/v1/moderation/posts`: every post, newest first, including
+/// those a reader's comment started and that readers' lists do not show
+/// yet.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/posts",
+    tag = "moderation",
+    security(("session" = [])),
+    params(crate::http::schemas::Paging),
+    responses((status = 200, description = "Every post, newest first, with whether a reader's comment started it.", body = ModPostList)),
+)]
+#[tracing::instrument(skip(state, _signed_in))]
+pub async fn list_posts(
+    state: web::Data<AppState>,
+    _signed_in: SignedIn,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = query.page(50)?;
+    let list = db(&state, move |conn| {
+        let mut posts = posts_db::list(conn, page.after, page.limit + 1, false)?;
+        let next = next_cursor(&mut posts, page.limit, |p| (p.published_at, p.id.0));
+        let ids: Vec<_> = posts.iter().map(|p| p.id).collect();
+        let counts = posts_db::approved_counts_by_id(conn, &ids)?;
+        let posts = posts
+            .iter()
+            .map(|p| ModPostView {
+                post: PostView::new(p, counts.get(&p.id).copied().unwrap_or(0)),
+                auto_created: p.auto_created,
+            })
+            .collect();
+        Ok(ModPostList { posts, next })
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(list))
 }
 
 /// `POST /api/v1/moderation/posts` (editor): creates a post.

@@ -153,6 +153,7 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     moderation::approve,
     moderation::reject,
     moderation::spam,
+    moderation::list_posts,
     moderation::create_post,
     workspace::get_post,
     moderation::update_post,

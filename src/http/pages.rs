@@ -119,7 +119,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
         ));
     }
     let (posts, counts) = read(&state, |conn| {
-        let posts = posts_db::list(conn, None, 20)?;
+        let posts = posts_db::list(conn, None, 20, true)?;
         let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
         Ok((posts, posts_db::approved_counts_by_id(conn, &ids)?))
     })

@@ -38,7 +38,7 @@ pub async fn list_posts(
     let page = query.page(20)?;
     let cache = state.cache.clone();
     let (posts, next) = read(&state, move |conn| {
-        let mut posts = posts_db::list(conn, page.after, page.limit + 1)?;
+        let mut posts = posts_db::list(conn, page.after, page.limit + 1, true)?;
         let next = next_cursor(&mut posts, page.limit, |p| (p.published_at, p.id.0));
         let ids: Vec<PostId> = posts.iter().map(|p| p.id).collect();
         let counts = reads::visible_counts(conn, &cache, &ids)?;
@@ -90,6 +90,9 @@ pub async fn get_post(
 pub struct ThreadQuery {
     /// `oldest` (default) or `newest`.
     pub order: Option<String>,
+    /// The address of the page the widget is on: on an allowed origin, an
+    /// unknown slug reads as an empty open thread.
+    pub url: Option<String>,
     /// Paging.
     #[serde(flatten)]
     pub page: PageQuery,
@@ -105,6 +108,7 @@ pub struct ThreadQuery {
     params(
         ("slug" = String, Path, description = "The post's slug.", example = "prison-reform-dialogue"),
         ("order" = Option<crate::http::schemas::ThreadOrder>, Query, description = "Order of top-level items: `oldest` (default) or `newest`."),
+        ("url" = Option<String>, Query, description = "The address of the page the widget is on: when its origin is allowed (`posts.auto_create`), an unknown slug answers an empty open thread instead of 404; nothing is stored."),
         crate::http::schemas::Paging,
         ("If-None-Match" = Option<String>, Header, description = "An `ETag` from an earlier answer: 304 while it is current."),
     ),
@@ -138,8 +142,25 @@ pub async fn thread(
             .and_then(|v| v.to_str().ok())
             .unwrap_or(""),
     );
-    let rendered = reads::thread_page(&state, slug.into_inner(), order, page, coding).await?;
+    let slug = slug.into_inner();
+    let rendered = match reads::thread_page(&state, slug.clone(), order, page, coding).await {
+        Err(ApiError::NotFound(_)) if starts_here(&state, &req, &slug, query.url.as_deref()) => {
+            reads::empty_thread(&slug)?
+        }
+        other => other?,
+    };
     Ok(send_page(&req, &rendered, coding))
+}
+
+/// Whether an unknown `slug` read from the page `url` is an empty open
+/// thread (`posts.auto_create`).
+fn starts_here(state: &AppState, req: &HttpRequest, slug: &str, url: Option<&str>) -> bool {
+    url.is_some_and(|url| {
+        let own = super::own_origin(req, &state.settings);
+        state
+            .starting_pages
+            .reads_as_empty(slug, url, own.as_deref())
+    })
 }
 
 /// Sends a rendered page in `coding`, or 304 when the client has it (in
@@ -271,10 +292,12 @@ async fn accept(
         html: render_comment(comment.body.as_str()),
         comment,
         now: now(),
+        own_origin: super::own_origin(req, &state.settings),
     };
     let rules = SubmissionRules {
         spam: state.settings.spam.clone(),
         auto_close_days: state.settings.auto_close_days,
+        starting_pages: state.starting_pages.clone(),
     };
     let writer = state.writer.clone();
     let (accepted, url) = service(state, move |ctx| {

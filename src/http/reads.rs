@@ -77,6 +77,24 @@ pub async fn thread_page(
     .await
 }
 
+/// The thread of a post that does not exist yet but that its page may
+/// start: open, empty. Built on each read, stored nowhere.
+pub fn empty_thread(slug: &str) -> Result<Arc<Rendered>, ApiError> {
+    let view = ThreadView {
+        post: ThreadPost {
+            slug: slug.to_owned(),
+            title: slug.to_owned(),
+            comments_open: true,
+        },
+        total: 0,
+        comments: Vec::new(),
+        next: None,
+    };
+    Ok(Arc::new(Rendered::new(
+        serde_json::to_vec(&view).map_err(ApiError::internal)?,
+    )))
+}
+
 /// Public item counts by slug (unknown slugs count 0): from the cache
 /// where current, the rest read in one query and remembered.
 pub async fn counts(

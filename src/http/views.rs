@@ -32,6 +32,27 @@ pub struct PostView {
     pub comment_count: i64,
 }
 
+/// A post as moderators list it: with whether a reader's comment
+/// started it (such a post is publicly listed only once something on it
+/// is approved).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModPostView {
+    /// The post as readers see it in lists.
+    #[serde(flatten)]
+    pub post: PostView,
+    /// Created by the first comment from its page (`posts.auto_create`).
+    pub auto_created: bool,
+}
+
+/// A page of the moderators' post list.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModPostList {
+    /// Every post, newest first.
+    pub posts: Vec<ModPostView>,
+    /// Cursor of the next page.
+    pub next: Option<String>,
+}
+
 impl PostView {
     /// The list shape of a post.
     pub fn new(post: &Post, comment_count: i64) -> Self {

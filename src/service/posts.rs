@@ -3,11 +3,13 @@
 
 use super::events::{Ctx, Event};
 use super::not_found;
-use crate::config::Settings;
+use crate::config::{Settings, origin_of};
 use crate::db::posts::{self as posts_db, NewPost, Post, PostWriteError};
 use crate::db::workspace as workspace_db;
 use crate::domain::FieldError;
+use crate::domain::page::PageRef;
 use crate::domain::post::PostId;
+use crate::domain::post::Slug;
 use crate::domain::post::{PostChange, PostForm};
 use crate::error::ApiError;
 
@@ -52,6 +54,91 @@ pub fn permalink_base_of(
     let post = posts_db::by_id(ctx.conn, id)?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("post {id} vanished")))?;
     Ok(permalink_base(settings, &post))
+}
+
+/// Which pages may start a thread of their own (`posts.auto_create`):
+/// those on an allowed origin, or on this server's own.
+#[derive(Debug, Clone, Default)]
+pub struct StartingPages {
+    enabled: bool,
+    origins: Vec<String>,
+}
+
+impl StartingPages {
+    /// The pages `settings` let start threads.
+    pub fn new(settings: &Settings) -> Self {
+        let origins = settings
+            .allowed_origins
+            .iter()
+            .filter_map(|o| origin_of(o))
+            .chain(origin_of(&settings.public_url()))
+            .collect();
+        Self {
+            enabled: settings.posts.auto_create,
+            origins,
+        }
+    }
+
+    /// Whether the page at `url` may start a thread here; `own_origin` is
+    /// the origin the request itself was sent to.
+    pub fn admit(&self, url: &str, own_origin: Option<&str>) -> bool {
+        let Some(origin) = origin_of(url) else {
+            return false;
+        };
+        self.enabled
+            && (self.origins.contains(&origin)
+                || own_origin.is_some_and(|own| own.eq_ignore_ascii_case(&origin)))
+    }
+
+    /// Whether an unknown `slug` read from the page `url` is an empty
+    /// open thread (nothing is stored).
+    pub fn reads_as_empty(&self, slug: &str, url: &str, own_origin: Option<&str>) -> bool {
+        Slug::parse(slug).is_ok() && self.admit(url, own_origin)
+    }
+}
+
+/// Creates the post `slug` for a comment sent from `page`, when that page
+/// may start threads (else 404, as for any unknown post); logged as
+/// `post_auto_created`. Titled from the page (or the slug), linked to it,
+/// open, listed publicly once something on it is approved.
+pub fn auto_create(
+    ctx: &mut Ctx<'_>,
+    pages: &StartingPages,
+    slug: &str,
+    page: &PageRef,
+    own_origin: Option<&str>,
+    now: i64,
+) -> Result<Post, ApiError> {
+    let url = page
+        .url
+        .as_deref()
+        .filter(|url| Slug::parse(slug).is_ok() && pages.admit(url, own_origin))
+        .ok_or_else(|| not_found::post(slug))?;
+    let new = NewPost {
+        slug: slug.to_owned(),
+        title: page.title.clone().unwrap_or_else(|| slug.to_owned()),
+        author: String::new(),
+        published_at: now,
+        url: Some(url.to_owned()),
+        summary: String::new(),
+        body_source: String::new(),
+        body_html: String::new(),
+        comments_open: true,
+        created_at: now,
+        updated_at: now,
+        auto_created: true,
+    };
+    match posts_db::create(ctx.conn, &new, None) {
+        Ok(post) => {
+            ctx.emit(Event::PostCreated { post_id: post.id });
+            Ok(post)
+        }
+        // Another first comment created it a moment ago.
+        Err(PostWriteError::SlugTaken) => {
+            posts_db::by_slug(ctx.conn, slug)?.ok_or_else(|| not_found::post(slug))
+        }
+        Err(other) => Err(post_error(other, slug)),
+    }
 }
 
 /// Checks a new post's fields (422 with every problem at once).
@@ -121,6 +208,27 @@ pub fn auto_close(
 mod tests {
     use super::*;
     use crate::service::testing::{conn, post_published_at};
+
+    #[test]
+    fn only_pages_on_allowed_origins_or_this_server_start_threads() {
+        let settings = Settings {
+            allowed_origins: vec!["https://blog.example".into()],
+            public_url: Some("https://comments.example".into()),
+            ..Settings::default()
+        };
+        let pages = StartingPages::new(&settings);
+        assert!(pages.admit("https://blog.example/p", None));
+        assert!(pages.admit("https://comments.example/posts/x", None));
+        assert!(pages.admit("http://127.0.0.1:9/x", Some("http://127.0.0.1:9")));
+        assert!(!pages.admit("https://blog.example.evil/p", None));
+        assert!(pages.reads_as_empty("a-slug", "https://blog.example/p", None));
+        assert!(!pages.reads_as_empty("Not A Slug", "https://blog.example/p", None));
+        let off = StartingPages::new(&Settings {
+            posts: crate::config::PostsSettings { auto_create: false },
+            ..settings
+        });
+        assert!(!off.admit("https://blog.example/p", None));
+    }
 
     #[test]
     fn an_old_post_closes_once_and_says_so() {

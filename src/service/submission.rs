@@ -12,6 +12,7 @@
 
 use super::events::{Ctx, Event};
 use super::not_found;
+use super::posts::StartingPages;
 use crate::config::SpamSettings;
 use crate::db::bans as bans_db;
 use crate::db::comments as comments_db;
@@ -37,6 +38,8 @@ pub struct SubmissionRules {
     pub spam: SpamSettings,
     /// `auto_close_days` (0: never).
     pub auto_close_days: u32,
+    /// The pages whose first comment may start a post.
+    pub starting_pages: StartingPages,
 }
 
 /// A checked submission, ready to be judged.
@@ -52,6 +55,8 @@ pub struct Submission {
     pub html: SafeHtml,
     /// When it arrived.
     pub now: i64,
+    /// The origin the request was sent to (a page there may start posts).
+    pub own_origin: Option<String>,
 }
 
 /// What became of an accepted submission.
@@ -114,17 +119,34 @@ pub fn judge(
         ip_hash,
         html,
         now,
+        own_origin,
     } = submission;
-    let post = posts_db::by_slug(ctx.conn, &slug)?.ok_or_else(|| not_found::post(&slug))?;
-    let closed_now = post.comments_open
-        && super::posts::auto_close(ctx, rules.auto_close_days, Some(post.id), now)? > 0;
-    if !post.comments_open || closed_now {
-        return Err(ApiError::CommentsClosed);
+    let existing = posts_db::by_slug(ctx.conn, &slug)?;
+    if let Some(post) = &existing {
+        let closed_now = post.comments_open
+            && super::posts::auto_close(ctx, rules.auto_close_days, Some(post.id), now)? > 0;
+        if !post.comments_open || closed_now {
+            return Err(ApiError::CommentsClosed);
+        }
     }
     let email = comment.email.as_ref().map(|e| e.as_str());
     if bans_db::is_banned(ctx.conn, email, Some(&ip_hash), now)? {
         return Err(ApiError::Banned);
     }
+    let post = match existing {
+        Some(post) => post,
+        // The first comment from a page that may start its post: nothing
+        // on a post that does not exist yet can be answered.
+        None if comment.parent_id.is_some() => return Err(not_found::post(&slug)),
+        None => super::posts::auto_create(
+            ctx,
+            &rules.starting_pages,
+            &slug,
+            &comment.page,
+            own_origin.as_deref(),
+            now,
+        )?,
+    };
     if let Some(parent) = comment.parent_id {
         let ok = comments_db::get(ctx.conn, parent)?
             .is_some_and(|p| p.post_id == post.id && p.status == Status::Approved);
@@ -231,6 +253,10 @@ mod tests {
         SubmissionRules {
             spam: SpamSettings::default(),
             auto_close_days: 30,
+            starting_pages: StartingPages::new(&crate::config::Settings {
+                allowed_origins: vec!["https://blog.example".into()],
+                ..crate::config::Settings::default()
+            }),
         }
     }
 
@@ -243,6 +269,7 @@ mod tests {
             comment,
             ip_hash: "sender".to_owned(),
             now,
+            own_origin: None,
         }
     }
 

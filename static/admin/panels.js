@@ -138,11 +138,12 @@ async function loadPostList(reset) {
     posts.next = null;
     tbody.replaceChildren();
   }
-  const answer = await api('GET', `/posts${query({ limit: 50, cursor: reset ? '' : posts.next })}`);
+  const answer = await api('GET', `/moderation/posts${query({ limit: 50, cursor: reset ? '' : posts.next })}`);
   const editor = hasRole('editor');
   for (const p of answer.posts) {
     tbody.append(el('tr', {},
-      cell(el('strong', { text: p.title }), el('br'), el('code', { text: p.slug })),
+      cell(el('strong', { text: p.title }), el('br'), el('code', { text: p.slug }),
+        p.auto_created ? el('span', { class: 'tag', text: ' started by a reader\u2019s comment' }) : false),
       cell(when(p.published_at)),
       cell(String(p.comment_count)),
       cell(p.comments_open ? 'open' : 'closed'),

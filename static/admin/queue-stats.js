@@ -51,7 +51,7 @@ export function showCounts() {
 /** The posts for the post filters: all posts, with pending counts. */
 export async function loadPosts() {
   try {
-    const answer = await api('GET', '/posts?limit=200');
+    const answer = await api('GET', '/moderation/posts?limit=200');
     knownPosts = answer.posts;
   } catch {
     knownPosts = [];

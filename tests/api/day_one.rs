@@ -75,3 +75,157 @@ async fn a_banned_sender_and_a_closed_post_are_refused_in_words_apart() {
     assert_eq!(banned["type"], "/problems/banned");
     assert_eq!(banned["detail"], "You cannot comment on this site.");
 }
+
+fn blog_app_settings(s: &mut colloquy::config::Settings) {
+    s.rate_limit.enabled = false;
+    s.allowed_origins = vec!["https://blog.example".into()];
+}
+
+#[tokio::test]
+async fn a_page_on_an_allowed_origin_reads_an_unknown_slug_as_an_empty_open_thread() {
+    let app = crate::helpers::spawn_app_with(blog_app_settings).await;
+    let url = "https://blog.example/2026/12/new-post";
+    let (status, thread) = app
+        .get(&format!("/posts/brand-new/comments?url={url}"))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(thread["total"], 0);
+    assert_eq!(thread["post"]["comments_open"], true);
+    assert_eq!(thread["post"]["slug"], "brand-new");
+    assert_eq!(thread["comments"], json!([]));
+    // Nothing was stored by reading.
+    let (status, _) = app.get("/posts/brand-new").await;
+    assert_eq!(status, 404);
+    for refused in [
+        "/posts/brand-new/comments".to_owned(),
+        "/posts/brand-new/comments?url=https://evil.example/x".to_owned(),
+        "/posts/brand-new/comments?url=http://blog.example/x".to_owned(),
+        format!("/posts/Not%20A%20Slug/comments?url={url}"),
+    ] {
+        let (status, _) = app.get(&refused).await;
+        assert_eq!(status, 404, "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn the_first_accepted_comment_from_an_allowed_page_creates_the_post() {
+    let app = crate::helpers::spawn_app_with(blog_app_settings).await;
+    let refused = app
+        .submit(
+            "fresh",
+            &json!({"author_name": "Mari", "body": "First!", "post_url": "https://evil.example/fresh"}),
+        )
+        .await;
+    assert_problem(refused, 404).await;
+    let no_page = app
+        .submit("fresh", &json!({"author_name": "Mari", "body": "First!"}))
+        .await;
+    assert_problem(no_page, 404).await;
+    let answer = app
+        .submit(
+            "fresh",
+            &json!({"author_name": "Mari", "body": "First!", "post_title": "A fresh post",
+                    "post_url": "https://blog.example/2026/12/fresh#comments", "parent_id": 1}),
+        )
+        .await;
+    assert_problem(answer, 404).await;
+    let (status, _) = app.get("/posts/fresh").await;
+    assert_eq!(status, 404, "no refused submission created the post");
+
+    let id = app
+        .submit(
+            "fresh",
+            &json!({"author_name": "Mari", "body": "First!", "post_title": "A fresh post",
+                    "post_url": "https://blog.example/2026/12/fresh#comments"}),
+        )
+        .await;
+    assert_eq!(id.status(), 202);
+    let (status, post) = app.get("/posts/fresh").await;
+    assert_eq!(status, 200);
+    assert_eq!(post["title"], "A fresh post");
+    assert_eq!(post["url"], "https://blog.example/2026/12/fresh");
+    let admin = app.signed_in("admin").await;
+    let queue = admin.queue("?post=fresh").await;
+    assert_eq!(queue["comments"].as_array().unwrap().len(), 1);
+    let (_, log) = admin.get("/moderation/log?action=post_auto_created").await;
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1);
+    assert_eq!(entries[0]["post_slug"], "fresh");
+    assert_eq!(entries[0]["moderator"], serde_json::Value::Null);
+    // Listed publicly only once something on it is public.
+    let listed = |posts: &serde_json::Value| {
+        posts["posts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["slug"] == "fresh")
+    };
+    let (_, posts) = app.get("/posts").await;
+    assert!(!listed(&posts));
+    // Moderators see it at once, marked.
+    let (status, mod_posts) = admin.get("/moderation/posts").await;
+    assert_eq!(status, 200);
+    assert!(listed(&mod_posts));
+    let fresh = mod_posts["posts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["slug"] == "fresh")
+        .unwrap();
+    assert_eq!(fresh["auto_created"], true);
+    assert_eq!(fresh["title"], "A fresh post");
+    let comment = queue["comments"][0]["id"].as_i64().unwrap();
+    admin.approve(comment).await;
+    let (_, posts) = app.get("/posts").await;
+    assert!(listed(&posts));
+    // A second comment goes to the same post.
+    let again = app
+        .submit(
+            "fresh",
+            &json!({"author_name": "Ana", "body": "Second.", "post_title": "Another title",
+                    "post_url": "https://blog.example/2026/12/fresh"}),
+        )
+        .await;
+    assert_eq!(again.status(), 202);
+    let (_, post) = app.get("/posts/fresh").await;
+    assert_eq!(post["title"], "A fresh post");
+}
+
+#[tokio::test]
+async fn the_servers_own_pages_may_start_threads_and_auto_create_can_be_turned_off() {
+    let app = spawn_app().await;
+    let own = format!("{}/somewhere", app.address);
+    let (status, _) = app
+        .get(&format!("/posts/own-page/comments?url={own}"))
+        .await;
+    assert_eq!(status, 200);
+    let off = crate::helpers::spawn_app_with(|s| {
+        blog_app_settings(s);
+        s.posts.auto_create = false;
+    })
+    .await;
+    let (status, _) = off
+        .get("/posts/x/comments?url=https://blog.example/x")
+        .await;
+    assert_eq!(status, 404);
+    let refused = off
+        .submit(
+            "x",
+            &json!({"author_name": "M", "body": "b", "post_url": "https://blog.example/x"}),
+        )
+        .await;
+    assert_problem(refused, 404).await;
+}
+
+#[tokio::test]
+async fn a_page_address_that_is_not_one_is_refused_with_the_field_named() {
+    let app = crate::helpers::spawn_app_with(blog_app_settings).await;
+    let bad = app
+        .submit(
+            "fresh",
+            &json!({"author_name": "M", "body": "b", "post_url": "javascript:alert(1)"}),
+        )
+        .await;
+    let problem = assert_problem(bad, 422).await;
+    assert_eq!(crate::helpers::error_fields(&problem), ["post_url"]);
+}
