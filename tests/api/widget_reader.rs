@@ -670,3 +670,20 @@ async fn a_banned_sender_is_told_they_cannot_comment_and_a_closed_post_says_it_i
     send(&browser, "Reader", "", "late").await;
     assert_eq!(answer(&browser).await, "closed: Comments are closed.");
 }
+#[tokio::test]
+async fn a_first_comment_on_a_page_the_server_does_not_know_yet_creates_its_post() {
+    let (app, host) = setup(|_| {}).await;
+    let url = format!("{}/2012/04/new-post", host.origin);
+    let attributes = format!("data-url=\"{url}\" data-title=\"A new post\"");
+    let browser = open(&host, &app, "new-post", &attributes).await;
+    let empty = browser
+        .widget_eval("[root.querySelector('.colloquy-total').textContent, !!root.querySelector('form.colloquy-form')]")
+        .await;
+    assert_eq!(empty, json!(["0 comments", true]));
+    send(&browser, "Mari", "", "The first word").await;
+    assert!(answer(&browser).await.starts_with("pending: "));
+    let (status, post) = app.get("/posts/new-post").await;
+    assert!(status.is_success(), "{post}");
+    assert_eq!(post["title"], "A new post");
+    assert_eq!(post["url"], json!(url), "the address the widget named");
+}
