@@ -8,23 +8,19 @@
 
   const me = document.currentScript || [...document.querySelectorAll('script[src*="embed.js"]')].pop();
   if (!me || !me.src) return;
-  const BASE = new URL('.', me.src); // the comment server (the folder embed.js is served from)
+  const BASE = new URL('.', me.src);
   const API = new URL('api/v1/', BASE).href;
   const STYLES = new URL('embed.css', BASE).href;
   const MAX_BODY = 10000;
-  const MAX_DEPTH = 3; // nesting levels shown; deeper replies are shown at the last level
+  const MAX_DEPTH = 3;
   const STORE = 'colloquy.reader';
   const FIELDS = ['author_name', 'author_location', 'email', 'body'];
 
-  // ---- Words -------------------------------------------------------------
-  // `total` is chosen with Intl.PluralRules; `#` is the number, `{name}` a
-  // reader's name (always inserted as text), `{when}` a relative time;
-  // `dir` is the script's direction where it is not left to right.
+  // ---- Words
   const L = {
     en: {
       total: { one: '# comment', other: '# comments' },
       loading: 'Loading comments…',
-      loadError: 'The comments could not be loaded.',
       retry: 'Try again',
       empty: 'No comments yet.',
       order: 'Order',
@@ -44,29 +40,39 @@
       submit: 'Submit comment',
       sending: 'Sending…',
       replying: 'Replying to {name}',
-      cancel: 'Cancel reply',
       closed: 'Comments are closed.',
-      pending: 'Thank you. Your comment is awaiting review and will appear once a moderator approves it.',
+      pending: 'Thank you. Your comment is awaiting review.',
       invalid: 'Please correct the marked fields.',
-      rate: 'You have sent several comments in a short time. Please try again {when}.',
-      denied: 'Your comment was not accepted: comments on this post are closed.',
-      notFound: 'This post could not be found.',
-      tooLarge: 'Your comment is too long.',
+      rate: 'You have sent several messages in a short time. Please try again {when}.',
+      notFound: 'The comment server has no post “{slug}”.',
       failed: 'Something went wrong ({status}). Please try again later.',
-      offline: 'Your comment could not be sent. Check your connection and try again; your text is still in the form.',
+      offline: 'The comment server could not be reached. Check your connection and try again.',
+      writes: '{name} writes:',
+      officialBy: '{name} reply:',
+      skip: 'Skip to the comment form',
+      report: 'Report',
+      reportTitle: 'Why report this comment?',
+      reasons: ['Spam', 'Abuse or harassment', 'Off-topic', 'Breaks the law', 'Other'],
+      details: 'Details (optional)',
+      close: 'Cancel',
+      reported: 'Thank you. A moderator will look at this comment.',
+      reportGone: 'This comment is no longer published.',
+      awaiting: 'Awaiting review',
+      emailHint: 'Only to tell you when your comment is published.',
+      banned: 'You cannot comment on this site.',
+      refused: 'The comment server refused this page ({origin}): add it to allowed_origins.',
+      helpTitle: 'Formatting help',
+      help: ['*italic*, **bold**, `code`', '[a link](https://…), <https://…>', '> a quotation, - a list, 1. a numbered list', 'A blank line starts a new paragraph; HTML shows as typed.'],
       honeypot: 'Leave this empty',
       hint: {
         author_name: 'Please enter your name (at most 80 characters).',
-        author_location: 'At most 80 characters, on a single line.',
         email: 'Please enter a valid e-mail address, or leave this empty.',
         body: 'Please write your comment (at most 10,000 characters).',
-        parent_id: 'The comment you are replying to can no longer be answered.',
       },
     },
     ru: {
       total: { one: '# комментарий', few: '# комментария', many: '# комментариев', other: '# комментария' },
       loading: 'Загрузка комментариев…',
-      loadError: 'Не удалось загрузить комментарии.',
       retry: 'Повторить',
       empty: 'Комментариев пока нет.',
       order: 'Порядок',
@@ -86,17 +92,29 @@
       submit: 'Отправить комментарий',
       sending: 'Отправка…',
       replying: 'Ответ пользователю {name}',
-      cancel: 'Отменить ответ',
       closed: 'Комментарии закрыты.',
-      pending: 'Спасибо. Ваш комментарий ожидает проверки и появится после одобрения модератором.',
+      pending: 'Спасибо. Ваш комментарий ожидает проверки модератором.',
       invalid: 'Пожалуйста, исправьте отмеченные поля.',
-      rate: 'Вы отправили несколько комментариев за короткое время. Попробуйте ещё раз {when}.',
-      denied: 'Комментарий не принят: обсуждение этой записи закрыто.',
-      notFound: 'Запись не найдена.',
-      tooLarge: 'Комментарий слишком длинный.',
+      rate: 'Вы отправили слишком много за короткое время. Попробуйте ещё раз {when}.',
+      notFound: 'На сервере комментариев нет записи «{slug}».',
       failed: 'Что-то пошло не так ({status}). Попробуйте позже.',
-      offline: 'Не удалось отправить комментарий. Проверьте подключение и попробуйте снова; ваш текст остался в форме.',
-      honeypot: 'Оставьте это поле пустым',
+      offline: 'Сервер комментариев недоступен. Проверьте подключение и попробуйте снова.',
+      writes: '{name} пишет:',
+      officialBy: 'Ответ от {name}:',
+      skip: 'Перейти к форме комментария',
+      report: 'Пожаловаться',
+      reportTitle: 'Почему вы жалуетесь на этот комментарий?',
+      reasons: ['Спам', 'Оскорбления или травля', 'Не по теме', 'Нарушает закон', 'Другое'],
+      details: 'Подробности (необязательно)',
+      close: 'Отмена',
+      reported: 'Спасибо. Модератор проверит этот комментарий.',
+      reportGone: 'Этот комментарий больше не опубликован.',
+      awaiting: 'Ожидает проверки',
+      emailHint: 'Только чтобы сообщить вам о публикации комментария.',
+      banned: 'Вы не можете оставлять комментарии на этом сайте.',
+      refused: 'Сервер комментариев отклонил эту страницу ({origin}): добавьте её в allowed_origins.',
+      helpTitle: 'Справка по оформлению',
+      help: ['*курсив*, **полужирный**, `код`', '[ссылка](https://…), <https://…>', '> цитата, - список, 1. нумерованный список', 'Пустая строка начинает новый абзац; HTML показывается как набран.'],
       hint: {
         author_name: 'Укажите имя (не более 80 символов).',
         author_location: 'Не более 80 символов, в одну строку.',
@@ -108,7 +126,6 @@
     fr: {
       total: { one: '# commentaire', many: '# de commentaires', other: '# commentaires' },
       loading: 'Chargement des commentaires…',
-      loadError: 'Impossible de charger les commentaires.',
       retry: 'Réessayer',
       empty: 'Aucun commentaire pour l’instant.',
       order: 'Ordre',
@@ -128,17 +145,29 @@
       submit: 'Envoyer le commentaire',
       sending: 'Envoi…',
       replying: 'Réponse à {name}',
-      cancel: 'Annuler la réponse',
       closed: 'Les commentaires sont fermés.',
-      pending: 'Merci. Votre commentaire est en attente de modération et apparaîtra dès qu’un modérateur l’aura approuvé.',
+      pending: 'Merci. Votre commentaire est en attente de modération.',
       invalid: 'Veuillez corriger les champs signalés.',
-      rate: 'Vous avez envoyé plusieurs commentaires en peu de temps. Veuillez réessayer {when}.',
-      denied: 'Votre commentaire n’a pas été accepté : les commentaires de cet article sont fermés.',
-      notFound: 'Cet article est introuvable.',
-      tooLarge: 'Votre commentaire est trop long.',
+      rate: 'Vous avez envoyé beaucoup en peu de temps. Veuillez réessayer {when}.',
+      notFound: 'Le serveur de commentaires ne connaît pas l’article « {slug} ».',
       failed: 'Une erreur s’est produite ({status}). Veuillez réessayer plus tard.',
-      offline: 'Votre commentaire n’a pas pu être envoyé. Vérifiez votre connexion et réessayez ; votre texte est conservé dans le formulaire.',
-      honeypot: 'Laissez ce champ vide',
+      offline: 'Le serveur de commentaires est injoignable. Vérifiez votre connexion et réessayez.',
+      writes: '{name} écrit :',
+      officialBy: 'Réponse de {name} :',
+      skip: 'Aller au formulaire de commentaire',
+      report: 'Signaler',
+      reportTitle: 'Pourquoi signaler ce commentaire ?',
+      reasons: ['Spam', 'Insultes ou harcèlement', 'Hors sujet', 'Contraire à la loi', 'Autre'],
+      details: 'Précisions (facultatif)',
+      close: 'Annuler',
+      reported: 'Merci. Un modérateur examinera ce commentaire.',
+      reportGone: 'Ce commentaire n’est plus publié.',
+      awaiting: 'En attente de modération',
+      emailHint: 'Seulement pour vous prévenir de sa publication.',
+      banned: 'Vous ne pouvez pas commenter sur ce site.',
+      refused: 'Le serveur de commentaires a refusé cette page ({origin}) : ajoutez-la à allowed_origins.',
+      helpTitle: 'Aide à la mise en forme',
+      help: ['*italique*, **gras**, `code`', '[un lien](https://…), <https://…>', '> une citation, - une liste, 1. une liste numérotée', 'Une ligne vide commence un paragraphe ; le HTML s’affiche tel quel.'],
       hint: {
         author_name: 'Indiquez votre nom (80 caractères au maximum).',
         author_location: '80 caractères au maximum, sur une seule ligne.',
@@ -150,7 +179,6 @@
     es: {
       total: { one: '# comentario', many: '# de comentarios', other: '# comentarios' },
       loading: 'Cargando comentarios…',
-      loadError: 'No se pudieron cargar los comentarios.',
       retry: 'Reintentar',
       empty: 'Todavía no hay comentarios.',
       order: 'Orden',
@@ -170,17 +198,29 @@
       submit: 'Enviar comentario',
       sending: 'Enviando…',
       replying: 'Respondiendo a {name}',
-      cancel: 'Cancelar respuesta',
       closed: 'Los comentarios están cerrados.',
-      pending: 'Gracias. Su comentario está pendiente de revisión y aparecerá cuando un moderador lo apruebe.',
+      pending: 'Gracias. Su comentario está pendiente de revisión por un moderador.',
       invalid: 'Corrija los campos marcados.',
-      rate: 'Ha enviado varios comentarios en poco tiempo. Vuelva a intentarlo {when}.',
-      denied: 'Su comentario no fue aceptado: los comentarios de esta entrada están cerrados.',
-      notFound: 'No se encontró esta entrada.',
-      tooLarge: 'Su comentario es demasiado largo.',
+      rate: 'Ha enviado demasiado en poco tiempo. Vuelva a intentarlo {when}.',
+      notFound: 'El servidor de comentarios no tiene la entrada «{slug}».',
       failed: 'Algo salió mal ({status}). Inténtelo de nuevo más tarde.',
-      offline: 'No se pudo enviar su comentario. Compruebe su conexión e inténtelo de nuevo; su texto sigue en el formulario.',
-      honeypot: 'Deje este campo vacío',
+      offline: 'No se pudo contactar con el servidor de comentarios. Compruebe su conexión e inténtelo de nuevo.',
+      writes: '{name} escribe:',
+      officialBy: 'Respuesta de {name}:',
+      skip: 'Ir al formulario de comentarios',
+      report: 'Denunciar',
+      reportTitle: '¿Por qué denuncia este comentario?',
+      reasons: ['Spam', 'Insultos o acoso', 'Fuera de tema', 'Infringe la ley', 'Otro motivo'],
+      details: 'Detalles (opcional)',
+      close: 'Cancelar',
+      reported: 'Gracias. Un moderador revisará este comentario.',
+      reportGone: 'Este comentario ya no está publicado.',
+      awaiting: 'Pendiente de revisión',
+      emailHint: 'Solo para avisarle cuando se publique su comentario.',
+      banned: 'No puede comentar en este sitio.',
+      refused: 'El servidor de comentarios rechazó esta página ({origin}): añádala a allowed_origins.',
+      helpTitle: 'Ayuda de formato',
+      help: ['*cursiva*, **negrita**, `código`', '[un enlace](https://…), <https://…>', '> una cita, - una lista, 1. una lista numerada', 'Una línea en blanco empieza un párrafo; el HTML se muestra tal cual.'],
       hint: {
         author_name: 'Escriba su nombre (80 caracteres como máximo).',
         author_location: '80 caracteres como máximo, en una sola línea.',
@@ -193,7 +233,6 @@
       dir: 'rtl',
       total: { zero: 'لا توجد تعليقات', one: 'تعليق واحد', two: 'تعليقان', few: '# تعليقات', many: '# تعليقًا', other: '# تعليق' },
       loading: 'جارٍ تحميل التعليقات…',
-      loadError: 'تعذّر تحميل التعليقات.',
       retry: 'أعد المحاولة',
       empty: 'لا توجد تعليقات بعد.',
       order: 'الترتيب',
@@ -213,17 +252,29 @@
       submit: 'إرسال التعليق',
       sending: 'جارٍ الإرسال…',
       replying: 'الرد على {name}',
-      cancel: 'إلغاء الرد',
       closed: 'التعليقات مغلقة.',
-      pending: 'شكرًا لك. تعليقك بانتظار المراجعة، وسيظهر بعد أن يوافق عليه أحد المشرفين.',
+      pending: 'شكرًا لك. تعليقك بانتظار مراجعة المشرفين.',
       invalid: 'يُرجى تصحيح الحقول المشار إليها.',
-      rate: 'أرسلت عدة تعليقات في وقت قصير. يُرجى المحاولة مرة أخرى {when}.',
-      denied: 'لم يُقبل تعليقك: التعليقات على هذه التدوينة مغلقة.',
-      notFound: 'لم يُعثر على هذه التدوينة.',
-      tooLarge: 'تعليقك طويل جدًا.',
+      rate: 'أرسلت الكثير في وقت قصير. يُرجى المحاولة مرة أخرى {when}.',
+      notFound: 'لا توجد على خادم التعليقات تدوينة «{slug}».',
       failed: 'حدث خطأ ما ({status}). يُرجى المحاولة لاحقًا.',
-      offline: 'تعذّر إرسال تعليقك. تحقّق من اتصالك وأعد المحاولة؛ ما زال نصّك في النموذج.',
-      honeypot: 'اترك هذا الحقل فارغًا',
+      offline: 'تعذّر الوصول إلى خادم التعليقات. تحقّق من اتصالك وأعد المحاولة.',
+      writes: 'تعليق من {name}:',
+      officialBy: 'ردّ {name}:',
+      skip: 'انتقل إلى نموذج التعليق',
+      report: 'إبلاغ',
+      reportTitle: 'لماذا تُبلغ عن هذا التعليق؟',
+      reasons: ['رسائل مزعجة', 'إساءة أو تحرّش', 'خارج الموضوع', 'مخالف للقانون', 'سبب آخر'],
+      details: 'تفاصيل (اختياري)',
+      close: 'إلغاء',
+      reported: 'شكرًا لك. سيراجع أحد المشرفين هذا التعليق.',
+      reportGone: 'لم يعد هذا التعليق منشورًا.',
+      awaiting: 'بانتظار المراجعة',
+      emailHint: 'فقط لإعلامك عند نشر تعليقك.',
+      banned: 'لا يمكنك التعليق على هذا الموقع.',
+      refused: 'رفض خادم التعليقات هذه الصفحة ({origin})؛ أضفها إلى allowed_origins.',
+      helpTitle: 'مساعدة في التنسيق',
+      help: ['*مائل*، **عريض**، `شيفرة`', '[رابط](https://…)، <https://…>', '> اقتباس، - قائمة، 1. قائمة مرقّمة', 'يبدأ السطر الفارغ فقرة جديدة، ويظهر HTML كما كُتب.'],
       hint: {
         author_name: 'يُرجى كتابة اسمك (80 حرفًا على الأكثر).',
         author_location: '80 حرفًا على الأكثر، في سطر واحد.',
@@ -234,9 +285,7 @@
     },
   };
 
-  // ---- Helpers -----------------------------------------------------------
-  // Builds an element. Attribute values and children are always text:
-  // nothing here is ever parsed as HTML.
+  // ---- Helpers
   const h = (tag, attrs, ...kids) => {
     const el = document.createElement(tag);
     for (const [k, v] of Object.entries(attrs || {})) {
@@ -244,43 +293,60 @@
       if (k === 'text') el.textContent = v;
       else el.setAttribute(k, v === true ? '' : v);
     }
-    el.append(...kids.filter((k) => k != null));
+    el.append(...kids.filter((k) => k != null && k !== false));
     return el;
   };
-  // "Replying to {name}" as nodes, the name isolated for mixed scripts.
-  const fill = (tpl, name) => tpl.split('{name}').flatMap((part, i) => (i ? [h('bdi', { text: name }), part] : [part]));
+  const btn = (cls, text) => h('button', { type: 'button', class: cls && `colloquy-${cls}`, text });
+  const fmt = (s, k, v) => s.replace(`{${k}}`, () => `\u2068${v}\u2069`);
+  const tidy = (s) => String(s).replace(/(^|[^.])\.\.(?!\.)/g, '$1.'); // ".." but not "..."
   const chars = (s) => s.length - (s.match(/[\uD800-\uDBFF]/g) || []).length;
-  const getJSON = async (url) => {
-    const res = await fetch(url, { credentials: 'omit', headers: { Accept: 'application/json' } });
-    if (!res.ok) throw res.status;
+  const api = (path, body) =>
+    fetch(API + path, {
+      method: body ? 'POST' : 'GET',
+      credentials: 'omit',
+      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
+      body: body && JSON.stringify(body),
+    });
+  const getJSON = async (path) => {
+    const res = await api(path);
+    if (!res.ok) throw res;
     return res.json();
   };
-  const storage = {
-    get() {
-      try {
-        return JSON.parse(localStorage.getItem(STORE)) || null;
-      } catch {
-        return null;
-      }
-    },
-    set(v) {
-      try {
-        if (v) localStorage.setItem(STORE, JSON.stringify(v));
-        else localStorage.removeItem(STORE);
-      } catch {
-        /* storage blocked: nothing is remembered */
-      }
-    },
+  // No answer: CORS refused this origin if a no-cors request gets one, else offline.
+  const refused = () => fetch(STYLES, { mode: 'no-cors', cache: 'no-store' }).then(() => 'refused', () => null);
+  const store = (area, key, value) => {
+    try {
+      if (value === undefined) return JSON.parse(window[area].getItem(key));
+      if (value === null) window[area].removeItem(key);
+      else window[area].setItem(key, JSON.stringify(value));
+    } catch {
+      /* storage blocked: nothing is kept */
+    }
+    return null;
+  };
+  const tell = (el, kind, text) => {
+    el.dataset.kind = kind;
+    el.textContent = tidy(text);
+  };
+  const trouble = (w, res) => {
+    const { T } = w;
+    if (res === 'refused') return fmt(T.refused, 'origin', location.origin);
+    if (!res) return T.offline;
+    if (res.status === 429) {
+      const secs = Math.max(1, parseInt(res.headers.get('Retry-After'), 10) || 60);
+      const rel = new Intl.RelativeTimeFormat(w.lang, { numeric: 'auto' });
+      return T.rate.replace('{when}', secs < 90 ? rel.format(secs, 'second') : rel.format(Math.ceil(secs / 60), 'minute'));
+    }
+    return T.failed.replace('{status}', res.status);
   };
 
-  // ---- Counts: every [data-colloquy-count], one request ------------------
+  // ---- Counts
   const counts = async () => {
     const spans = [...document.querySelectorAll('[data-colloquy-count]')];
     const slugs = [...new Set(spans.map((s) => s.dataset.colloquyCount.trim()).filter(Boolean))];
     for (let i = 0; i < slugs.length; i += 200) {
-      const part = slugs.slice(i, i + 200);
       try {
-        const { counts: found } = await getJSON(`${API}counts?posts=${part.map(encodeURIComponent).join(',')}`);
+        const { counts: found } = await getJSON(`counts?posts=${slugs.slice(i, i + 200).map(encodeURIComponent).join(',')}`);
         for (const s of spans) {
           const n = found[s.dataset.colloquyCount.trim()];
           if (typeof n === 'number') s.textContent = String(n);
@@ -291,30 +357,28 @@
     }
   };
 
-  // ---- One thread --------------------------------------------------------
-  // Each thread is an object `w` (words, state, nodes) that the load,
-  // render and form functions below are given.
-
+  // ---- One thread (`w`)
   const mount = (host) => {
     const slug = (host.dataset.post || host.dataset.colloquyThread || '').trim();
     if (!slug || host.shadowRoot) return;
     const asked = (host.dataset.lang || document.documentElement.lang || 'en').toLowerCase().split(/[-_]/)[0];
     const lang = L[asked] ? asked : 'en';
+    const T = { ...L.en, ...L[lang] };
+    const page = host.dataset.url || document.querySelector('link[rel~="canonical"]')?.href || location.href;
     const w = {
       slug,
       lang,
-      T: { ...L.en, ...L[lang] },
+      T,
+      page: page.split('#')[0],
+      title: host.dataset.title || document.title,
       plurals: new Intl.PluralRules(lang),
       dates: new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeStyle: 'short' }),
+      by: { reader: T.writes.split('{name}'), official: T.officialBy.split('{name}') },
       order: host.dataset.order === 'newest' ? 'newest' : 'oldest',
-      cursor: null,
-      seq: 0, // numbers the loads: only the latest is shown
-      open: false,
-      form: null,
-      describe: new Map(), // field -> ids that always describe it
-      replyFrom: null, // the Reply button that started a reply
-      busy: false,
+      seq: 0,
+      ownKey: `colloquy.own ${API}${slug}`,
     };
+    w.own = store('sessionStorage', w.ownKey) || [];
     try {
       w.shadow = host.attachShadow({ mode: 'open' });
     } catch {
@@ -322,21 +386,29 @@
     }
     shell(w, ['light', 'dark'].includes(host.dataset.theme) ? host.dataset.theme : null);
     w.root.addEventListener('click', (e) => {
-      const button = e.target.closest('.colloquy-reply');
-      if (button && w.form) startReply(w, button);
+      const t = e.target.closest('a, button');
+      const is = (c) => t && t.classList.contains(`colloquy-${c}`);
+      const art = t && t.closest('.colloquy-comment');
+      if (is('reply')) startReply(w, t, art);
+      else if (is('flag')) openReport(w, t, art);
+      else if (is('skip') || is('new')) {
+        e.preventDefault();
+        stopReply(w);
+        const el = w.form.elements;
+        (el.author_name.value ? el.body : el.author_name).focus();
+      } else if (is('permalink') && t.href.split('#')[0] === location.href.split('#')[0]) setTimeout(() => seek(w));
     });
-    w.more.addEventListener('click', () => {
-      if (w.root.dataset.state !== 'loading') load(w, false);
-    });
+    w.root.addEventListener('keydown', (e) => e.key === 'Escape' && w.form && w.form.contains(e.target) && stopReply(w, true));
+    addEventListener('hashchange', () => seek(w));
+    w.more.addEventListener('click', () => w.root.dataset.state === 'loading' || load(w));
     w.select.addEventListener('change', () => {
       w.order = w.select.value === 'newest' ? 'newest' : 'oldest';
       load(w, true);
     });
-    w.form = buildForm(w); // ready before the thread arrives; shown only if comments are open
+    w.form = buildForm(w);
     load(w, true);
   };
 
-  // The header, the list, "Load more", the form's place, the status line.
   const shell = (w, theme) => {
     const { T } = w;
     w.total = h('span', { class: 'colloquy-total' });
@@ -348,75 +420,85 @@
     );
     w.select.value = w.order;
     w.list = h('div', { class: 'colloquy-list' }, h('p', { class: 'colloquy-loading', text: T.loading }));
-    w.more = h('button', { type: 'button', class: 'colloquy-more', hidden: true, text: T.more });
+    w.more = btn('more', T.more);
+    w.more.hidden = true;
     w.status = h('div', { class: 'colloquy-status', role: 'status', 'aria-live': 'polite' });
     w.tail = h('div', { class: 'colloquy-tail' });
+    w.skip = h('a', { class: 'colloquy-skip', href: '#colloquy-form', hidden: true, text: T.skip });
+    w.header = h(
+      'header',
+      { class: 'colloquy-header', hidden: true },
+      h('h2', { class: 'colloquy-heading' }, w.total),
+      h('div', { class: 'colloquy-sort' }, h('label', { for: 'colloquy-order', text: T.order }), w.select),
+    );
     w.root = h(
       'div',
       { class: 'colloquy', lang: w.lang, dir: T.dir || 'ltr', 'data-state': 'loading', 'data-theme': theme },
-      h(
-        'header',
-        { class: 'colloquy-header' },
-        h('h2', { class: 'colloquy-heading' }, w.total),
-        h('div', { class: 'colloquy-sort' }, h('label', { for: 'colloquy-order', text: T.order }), w.select),
-      ),
+      w.skip,
+      w.header,
       w.list,
       w.more,
       w.tail,
       w.status,
     );
     w.shadow.append(h('link', { rel: 'stylesheet', href: STYLES }), w.root);
-    // Comments are cloned from these (much faster than building each one).
     w.proto = h(
       'article',
       { class: 'colloquy-comment' },
       h(
         'div',
         { class: 'colloquy-main' },
-        h('header', { class: 'colloquy-meta' }, h('bdi', { class: 'colloquy-author' }), h('time', { class: 'colloquy-date' })),
+        h(
+          'header',
+          { class: 'colloquy-meta' },
+          h('p', { class: 'colloquy-byline' }, h('bdi', { class: 'colloquy-author' })),
+          h('p', { class: 'colloquy-when' }, h('a', { class: 'colloquy-permalink' }, h('time', { class: 'colloquy-date' }))),
+        ),
         h('div', { class: 'colloquy-body', dir: 'auto' }),
+        h('div', { class: 'colloquy-tools' }),
       ),
     );
-    w.protoReply = h('button', { type: 'button', class: 'colloquy-reply', text: T.reply });
+    w.protoReply = btn('reply', T.reply);
+    w.protoFlag = btn('flag', T.report);
     w.protoBadge = h('span', { class: 'colloquy-badge', text: T.official });
   };
 
-  const say = (w, kind, text) => {
-    w.status.dataset.kind = kind;
-    w.status.textContent = text;
-  };
+  const say = (w, kind, text) => tell(w.status, kind, text);
 
-  // ---- Load --------------------------------------------------------------
-
-  // The first page (`reset`) or the next one.
+  // ---- Load
   const load = async (w, reset) => {
     const mine = ++w.seq;
     const hadFocus = w.shadow.activeElement === w.more;
     w.root.dataset.state = 'loading';
     w.more.setAttribute('aria-disabled', 'true');
-    if (reset) w.cursor = null;
-    const q = new URLSearchParams({ order: w.order, limit: '50' });
+    if (reset) {
+      w.cursor = null;
+      stopReply(w);
+    }
+    const q = new URLSearchParams({ order: w.order, limit: '50', url: w.page });
     if (w.cursor) q.set('cursor', w.cursor);
     let data;
     try {
-      data = await getJSON(`${API}posts/${encodeURIComponent(w.slug)}/comments?${q}`);
-    } catch (status) {
-      if (mine === w.seq) loadFailed(w, status, reset);
+      data = await getJSON(`posts/${encodeURIComponent(w.slug)}/comments?${q}`);
+    } catch (e) {
+      const why = e instanceof TypeError ? await refused() : e;
+      if (mine === w.seq) loadFailed(w, why, reset);
       return;
     }
     if (mine === w.seq) showPage(w, data, reset, hadFocus);
   };
 
-  const loadFailed = (w, status, reset) => {
+  const loadFailed = (w, why, reset) => {
     const { T } = w;
     w.root.dataset.state = 'error';
     w.more.removeAttribute('aria-disabled');
-    const text = status === 404 ? T.notFound : T.loadError;
+    const gone = why && why.status === 404;
+    const text = gone ? fmt(T.notFound, 'slug', w.slug) : trouble(w, why);
     if (reset) {
-      const retry = h('button', { type: 'button', class: 'colloquy-retry', text: T.retry });
-      retry.addEventListener('click', () => load(w, true));
-      w.list.replaceChildren(h('p', { class: 'colloquy-error' }, text, ' '), retry);
-      w.more.hidden = true;
+      const retry = why !== 'refused' && !gone && btn('retry', T.retry);
+      if (retry) retry.addEventListener('click', () => load(w, true));
+      w.list.replaceChildren(h('p', { class: 'colloquy-error', text: tidy(text) }, retry && ' ', retry));
+      w.more.hidden = w.header.hidden = w.skip.hidden = true;
     }
     say(w, 'error', text);
   };
@@ -425,17 +507,21 @@
     const { T, list, more } = w;
     w.open = !!data.post.comments_open;
     if (!w.tail.firstChild) {
-      if (!w.open) w.form = null;
+      if (w.open) w.form.append(w.status);
+      else w.form = null;
       w.tail.append(w.form || h('p', { class: 'colloquy-closed', text: T.closed }));
     }
+    w.header.hidden = false;
+    w.skip.hidden = !w.form;
     w.total.textContent = (T.total[w.plurals.select(data.total)] || T.total.other).replace('#', data.total);
     const frag = document.createDocumentFragment();
     render(w, frag, data.comments, 0, null);
     const first = frag.firstElementChild;
     if (reset) list.replaceChildren(frag);
     else list.append(frag);
-    if (!list.firstChild) list.append(h('p', { class: 'colloquy-empty', text: T.empty }));
     w.cursor = data.next;
+    placeOwn(w);
+    if (!list.firstChild) list.append(h('p', { class: 'colloquy-empty', text: T.empty }));
     more.hidden = !w.cursor;
     more.removeAttribute('aria-disabled');
     w.root.dataset.state = 'ready';
@@ -443,12 +529,21 @@
       first.tabIndex = -1;
       first.focus();
     }
+    if (!w.sought) seek(w, (w.sought = true));
   };
 
-  // ---- Render ------------------------------------------------------------
+  const seek = (w) => {
+    const m = /^#comment-(\d+)$/.exec(location.hash);
+    const el = m && w.shadow.getElementById(`comment-${m[1]}`);
+    if (!el) return;
+    w.list.querySelector('[data-target]')?.removeAttribute('data-target');
+    el.dataset.target = '';
+    el.tabIndex = -1;
+    el.focus({ preventScroll: true });
+    el.scrollIntoView();
+  };
 
-  // A comment, its replies nested up to MAX_DEPTH levels; beyond that
-  // they follow at the last level, saying whom they answer.
+  // ---- Render
   const render = (w, into, items, depth, parentName) => {
     for (const c of items) {
       const art = comment(w, c, parentName);
@@ -465,47 +560,133 @@
     }
   };
 
-  const comment = (w, c, parentName) => {
-    const aid = `colloquy-a-${c.id}`;
+  const comment = (w, c, parentName, mine) => {
+    const { T } = w;
+    const aid = `colloquy-a-${c.id}${mine ? 'p' : ''}`;
     const art = w.proto.cloneNode(true);
-    const main = art.firstChild;
-    const meta = main.firstChild;
-    const author = meta.firstChild;
-    const date = meta.lastChild;
-    const body = main.lastChild;
+    const [meta, body, tools] = art.firstChild.children;
+    const [byline, when] = meta.children;
+    const author = byline.firstChild;
+    const link = when.firstChild;
+    const date = link.firstChild;
+    const kind = c.kind === 'official' ? 'official' : 'reader';
     art.dataset.id = c.id;
-    art.dataset.kind = c.kind === 'official' ? 'official' : 'reader';
+    art.dataset.kind = kind;
     art.setAttribute('aria-labelledby', aid);
     author.id = aid;
     author.textContent = c.author_name;
-    if (c.author_location) date.before(h('span', { class: 'colloquy-location' }, h('bdi', { text: c.author_location })));
-    if (c.kind === 'official') date.before(w.protoBadge.cloneNode(true));
+    author.before(w.by[kind][0]);
+    author.after(w.by[kind][1]);
+    if (kind === 'official') byline.append(' ', w.protoBadge.cloneNode(true));
+    if (c.author_location) when.prepend(h('span', { class: 'colloquy-location' }, h('bdi', { text: c.author_location })));
     date.dateTime = c.created_at;
     const d = new Date(c.created_at);
     date.textContent = isNaN(d) ? c.created_at : w.dates.format(d);
-    if (parentName) body.before(h('p', { class: 'colloquy-context' }, ...fill(w.T.inReplyTo, parentName)));
+    if (parentName) body.before(h('p', { class: 'colloquy-context', text: fmt(T.inReplyTo, 'name', parentName) }));
+    if (mine) {
+      art.dataset.pending = '';
+      link.replaceWith(date);
+      byline.append(' ', h('span', { class: 'colloquy-awaiting', text: T.awaiting }));
+      body.textContent = c.body;
+      tools.remove();
+      return art;
+    }
+    art.id = `comment-${c.id}`;
+    link.href = /^https?:\/\//i.test(c.permalink) ? c.permalink : `#comment-${c.id}`;
     body.innerHTML = c.body_html; // sanitised by the server; the only HTML we insert
-    if (w.open) {
-      const reply = w.protoReply.cloneNode(true);
-      reply.setAttribute('aria-describedby', aid);
-      main.append(reply);
+    for (const b of [w.open && w.protoReply, kind === 'reader' && w.protoFlag]) {
+      if (!b) continue;
+      const button = tools.appendChild(b.cloneNode(true));
+      button.setAttribute('aria-describedby', aid);
     }
     return art;
   };
 
-  // ---- The form ----------------------------------------------------------
+  // The reader's comments awaiting review: this tab's sessionStorage, never sent.
+  const placeOwn = (w) => {
+    const { list } = w;
+    const shown = (id, mine) => list.querySelector(`[data-id="${id}"]${mine ? '[data-pending]' : ':not([data-pending])'}`);
+    const left = w.own.filter((c) => !shown(c.id));
+    if (left.length < w.own.length) store('sessionStorage', w.ownKey, (w.own = left));
+    for (const c of left) {
+      const art = shown(c.id, true);
+      const parent = c.parent_id && shown(c.parent_id);
+      if (parent && !art) {
+        if (!parent.lastChild.matches('.colloquy-replies')) parent.append(h('div', { class: 'colloquy-replies' }));
+        parent.lastChild.append(comment(w, c, null, true));
+      } else if (!c.parent_id && w.order === 'oldest') list.append(art || comment(w, c, null, true));
+      else if (!c.parent_id && !art) list.prepend(comment(w, c, null, true));
+    }
+    if (list.querySelector('[data-pending]')) list.querySelector('.colloquy-empty')?.remove();
+  };
 
-  const buildForm = (w) => {
+  // ---- Reports
+  const openReport = (w, button, art) => {
     const { T } = w;
-    const saved = storage.get();
-    const counter = h('span', { class: 'colloquy-counter', id: 'colloquy-counter', text: `0 / ${MAX_BODY}` });
-    const replying = h('div', { class: 'colloquy-replying', id: 'colloquy-replying', hidden: true });
+    closeReport(w);
+    const cancel = btn(null, T.close);
+    const status = h('p', { class: 'colloquy-report-status', role: 'status' });
     const f = h(
       'form',
-      { class: 'colloquy-form', method: 'post', action: `${API}posts/${encodeURIComponent(w.slug)}/comments`, novalidate: true },
+      { class: 'colloquy-report' },
+      h(
+        'div',
+        { class: 'colloquy-field' },
+        h('label', { for: 'colloquy-reason', text: T.reportTitle }),
+        h('select', { id: 'colloquy-reason', name: 'reason', required: true }, h('option', { value: '' }), ...T.reasons.map((text) => h('option', { text }))),
+      ),
+      h('div', { class: 'colloquy-field' }, h('label', { for: 'colloquy-details', text: T.details }), h('textarea', { id: 'colloquy-details', name: 'details', rows: 2, maxlength: 400, dir: 'auto' })),
+      h('div', { class: 'colloquy-actions' }, h('button', { class: 'colloquy-submit', text: T.report }), cancel),
+      status,
+    );
+    cancel.addEventListener('click', () => closeReport(w, true));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const choice = f.elements.reason;
+      const details = f.elements.details.value.trim();
+      if (f.ariaBusy) return;
+      f.ariaBusy = 'true';
+      tell(status, 'sending', T.sending);
+      let res;
+      let answer = {};
+      try {
+        res = await api(`comments/${art.dataset.id}/flag`, { reason: details ? `${choice.value}: ${details}` : choice.value });
+        answer = await res.json().catch(() => answer);
+      } catch {
+        res = await refused();
+      }
+      f.ariaBusy = null;
+      if (!res || !(res.ok || res.status === 404)) return tell(status, res && res.status === 429 ? 'rate-limited' : 'error', trouble(w, res));
+      const done = h('p', { class: 'colloquy-reported', tabindex: -1 });
+      tell(done, res.ok ? 'received' : 'error', res.ok ? (w.lang === 'en' && answer.message) || T.reported : T.reportGone);
+      w.report = null;
+      f.replaceWith(done);
+      button.hidden = true;
+      done.focus();
+    });
+    w.report = { f, button };
+    button.parentElement.after(f);
+    f.elements.reason.focus();
+  };
+
+  const closeReport = (w, refocus) => {
+    const r = w.report;
+    if (!r) return;
+    w.report = null;
+    r.f.remove();
+    if (refocus) r.button.focus();
+  };
+
+  // ---- The form
+  const buildForm = (w) => {
+    const { T } = w;
+    const saved = store('localStorage', STORE);
+    const f = h(
+      'form',
+      { class: 'colloquy-form', id: 'colloquy-form', method: 'post', action: `${API}posts/${encodeURIComponent(w.slug)}/comments`, novalidate: true },
       h('h3', { class: 'colloquy-form-title', text: T.formTitle }),
       h('p', { class: 'colloquy-note', text: T.note }),
-      replying,
+      h('div', { class: 'colloquy-replying', id: 'colloquy-replying', hidden: true }),
       h('input', { type: 'hidden', name: 'parent_id', value: '' }),
       h(
         'div',
@@ -513,8 +694,14 @@
         field(w, 'author_name', { type: 'text', required: true, maxlength: 80, autocomplete: 'name' }),
         field(w, 'author_location', { type: 'text', maxlength: 80, autocomplete: 'country-name' }),
       ),
-      field(w, 'email', { type: 'email', maxlength: 254, autocomplete: 'email' }),
-      field(w, 'body', { required: true, rows: 6 }, counter),
+      field(w, 'email', { type: 'email', maxlength: 254, autocomplete: 'email' }, h('span', { class: 'colloquy-hint', id: 'colloquy-hint-email', text: T.emailHint })),
+      field(w, 'body', { required: true, rows: 6 }, h('span', { class: 'colloquy-counter', id: 'colloquy-counter', text: `0 / ${MAX_BODY}` })),
+      h(
+        'details',
+        { class: 'colloquy-help' },
+        h('summary', { text: T.helpTitle }),
+        h('ul', {}, ...T.help.map((text) => h('li', { dir: 'auto', text }))),
+      ),
       h(
         'div',
         { class: 'colloquy-hp', 'aria-hidden': 'true' },
@@ -535,9 +722,7 @@
       el.author_location.value = saved.author_location || '';
     }
     el.body.addEventListener('input', () => count(f));
-    el.remember.addEventListener('change', () => {
-      if (!el.remember.checked) storage.set(null);
-    });
+    el.remember.addEventListener('change', () => el.remember.checked || store('localStorage', STORE, null));
     f.addEventListener('submit', (e) => {
       e.preventDefault();
       send(w, f);
@@ -547,9 +732,7 @@
 
   const field = (w, name, attrs, hint) => {
     const id = `colloquy-${name}`;
-    const input = h(name === 'body' ? 'textarea' : 'input', { id, name, dir: 'auto', ...attrs });
-    w.describe.set(name, hint ? [hint.id] : []);
-    if (hint) input.setAttribute('aria-describedby', hint.id);
+    const input = h(name === 'body' ? 'textarea' : 'input', { id, name, dir: 'auto', 'data-hint': hint && hint.id, 'aria-describedby': hint && hint.id, ...attrs });
     return h('div', { class: `colloquy-field colloquy-field-${name}` }, h('label', { for: id, text: w.T[name] }), input, hint);
   };
 
@@ -563,65 +746,56 @@
   const setDescribed = (w, name) => {
     const { form } = w;
     const input = form.elements[name];
-    if (!input) return;
-    const ids = [...(w.describe.get(name) || [])];
-    if (name === 'body' && form.elements.parent_id.value) ids.push('colloquy-replying');
-    if (form.querySelector(`.colloquy-field-error[data-field="${name}"]`)) ids.push(`colloquy-error-${name}`);
+    const ids = [
+      input.dataset.hint,
+      name === 'body' && form.elements.parent_id.value && 'colloquy-replying',
+      form.querySelector(`#colloquy-error-${name}`) && `colloquy-error-${name}`,
+    ].filter(Boolean);
     if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
     else input.removeAttribute('aria-describedby');
   };
 
-  const clearErrors = (w) => {
-    for (const e of w.form.querySelectorAll('.colloquy-field-error')) e.remove();
-    for (const name of FIELDS) {
-      w.form.elements[name].removeAttribute('aria-invalid');
-      setDescribed(w, name);
-    }
-  };
-
-  // The field's input, if it is one of ours.
   const fieldError = (w, name, message) => {
     const { form } = w;
-    const input = FIELDS.includes(name) ? form.elements[name] : null;
-    const text = w.lang === 'en' && message ? message : w.T.hint[name] || message;
+    const input = FIELDS.includes(name) && form.elements[name];
+    const text = tidy(w.lang === 'en' && message ? message : w.T.hint[name] || message);
+    form.querySelector(`#colloquy-error-${name}`)?.remove();
     const err = h('p', { class: 'colloquy-field-error', 'data-field': name, id: `colloquy-error-${name}`, text });
-    if (input) {
-      form.querySelector(`.colloquy-field-error[data-field="${name}"]`)?.remove();
-      input.closest('.colloquy-field').append(err);
-      input.setAttribute('aria-invalid', 'true');
-      setDescribed(w, name);
-    } else {
-      form.querySelector('.colloquy-replying').after(err);
-    }
+    if (!input) return form.querySelector('.colloquy-replying').after(err);
+    input.closest('.colloquy-field').append(err);
+    input.setAttribute('aria-invalid', 'true');
+    setDescribed(w, name);
     return input;
   };
 
-  const startReply = (w, button) => {
-    const { form } = w;
-    const art = button.closest('.colloquy-comment');
-    const name = art.querySelector('.colloquy-author').textContent;
+  const startReply = (w, button, art) => {
+    const { form, T } = w;
+    if (!form) return;
     const box = form.querySelector('.colloquy-replying');
-    const cancel = h('button', { type: 'button', class: 'colloquy-cancel', text: w.T.cancel });
+    const cancel = btn('cancel', T.close);
     cancel.addEventListener('click', () => stopReply(w, true));
-    box.replaceChildren(h('span', {}, ...fill(w.T.replying, name)), ' ', cancel);
+    box.replaceChildren(h('span', { text: fmt(T.replying, 'name', art.querySelector('.colloquy-author').textContent) }), ' ', cancel);
     box.hidden = false;
+    form.querySelector('#colloquy-error-parent_id')?.remove();
     form.elements.parent_id.value = art.dataset.id;
     w.replyFrom = button;
+    if (!form.closest('.colloquy-comment')) form.replaceWith((w.back = w.back || btn('new', T.formTitle)));
+    art.firstChild.after(form);
     setDescribed(w, 'body');
     form.elements.body.focus();
   };
 
   const stopReply = (w, refocus) => {
     const { form, replyFrom } = w;
+    if (!form || !form.elements.parent_id.value) return;
     const box = form.querySelector('.colloquy-replying');
     box.hidden = true;
     box.replaceChildren();
     form.elements.parent_id.value = '';
-    form.querySelector('.colloquy-field-error[data-field="parent_id"]')?.remove();
+    form.querySelector('#colloquy-error-parent_id')?.remove();
     setDescribed(w, 'body');
-    if (refocus && replyFrom && replyFrom.isConnected) replyFrom.focus();
-    else if (refocus) form.elements.body.focus();
-    w.replyFrom = null;
+    w.back.replaceWith(form);
+    if (refocus) (replyFrom && replyFrom.isConnected ? replyFrom : form.elements.body).focus();
   };
 
   const send = async (w, f) => {
@@ -629,18 +803,20 @@
     const { T } = w;
     const el = f.elements;
     const button = f.querySelector('[type="submit"]');
-    clearErrors(w);
-    // The browser's own checks (required, e-mail syntax), shown our way.
+    for (const name of FIELDS) {
+      f.querySelector(`#colloquy-error-${name}`)?.remove();
+      el[name].removeAttribute('aria-invalid');
+      setDescribed(w, name);
+    }
     const missing = FIELDS.filter((n) => !el[n].checkValidity() || (el[n].required && !el[n].value.trim()));
     if (missing.length) {
       missing.forEach((n) => fieldError(w, n, null));
       say(w, 'error', T.invalid);
-      el[missing[0]].focus();
-      return;
+      return el[missing[0]].focus();
     }
-    const payload = { website: el.website.value };
-    for (const n of FIELDS) payload[n] = el[n].value;
-    if (el.parent_id.value) payload.parent_id = Number(el.parent_id.value);
+    const sent = { website: el.website.value, post_title: w.title, post_url: w.page };
+    for (const n of FIELDS) sent[n] = el[n].value;
+    if (el.parent_id.value) sent.parent_id = Number(el.parent_id.value);
     w.busy = true;
     say(w, 'sending', T.sending);
     f.setAttribute('aria-busy', 'true');
@@ -649,58 +825,53 @@
     let res;
     let problem = {};
     try {
-      res = await fetch(f.action, {
-        method: 'POST',
-        credentials: 'omit',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify(payload),
-      });
-      problem = await res.json().catch(() => ({}));
+      res = await api(`posts/${encodeURIComponent(w.slug)}/comments`, sent);
+      problem = await res.json().catch(() => problem);
     } catch {
-      res = null;
+      res = await refused();
     }
     w.busy = false;
     f.removeAttribute('aria-busy');
     button.removeAttribute('aria-disabled');
     button.textContent = T.submit;
-    answered(w, f, res, problem);
+    answered(w, f, res, problem, sent);
   };
 
-  // `res` is null when there was no answer at all.
-  const answered = (w, f, res, problem) => {
-    const { T, lang } = w;
+  const answered = (w, f, res, problem, sent) => {
+    const { T } = w;
     const el = f.elements;
-    if (!res) return say(w, 'error', T.offline);
-    if (res.ok) {
-      storage.set(el.remember.checked ? { author_name: el.author_name.value.trim(), author_location: el.author_location.value.trim() } : null);
+    if (res && res.ok) {
+      const name = sent.author_name.trim();
+      const where = sent.author_location.trim();
+      store('localStorage', STORE, el.remember.checked ? { author_name: name, author_location: where } : null);
       el.body.value = '';
       count(f);
-      if (el.parent_id.value) stopReply(w, false);
-      return say(w, 'pending', lang === 'en' && problem.message ? problem.message : T.pending);
-    }
-    if (res.status === 422) {
+      stopReply(w);
+      say(w, 'pending', (w.lang === 'en' && problem.message) || T.pending);
+      if (problem.id == null) return;
+      const { id } = problem;
+      w.own.push({ id, parent_id: sent.parent_id, author_name: name, author_location: where, body: sent.body, created_at: new Date().toISOString() });
+      store('sessionStorage', w.ownKey, w.own);
+      placeOwn(w);
+      const art = sent.parent_id && w.list.querySelector(`article[data-pending][data-id="${id}"]`);
+      if (art) {
+        art.tabIndex = -1;
+        art.focus();
+      }
+    } else if (res && res.status === 422) {
       const errs = Array.isArray(problem.errors) ? problem.errors : [];
-      const inputs = errs.map((e) => fieldError(w, e.field, e.message)).filter(Boolean);
+      const inputs = errs.map((e) => fieldError(w, e.field, e.message)).filter((i) => i && i.focus);
       say(w, 'error', T.invalid);
-      return (inputs[0] || el.body).focus();
-    }
-    if (res.status === 429) {
-      const secs = Math.max(1, parseInt(res.headers.get('Retry-After'), 10) || 60);
-      const rel = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
-      const when = secs < 90 ? rel.format(secs, 'second') : rel.format(Math.ceil(secs / 60), 'minute');
-      return say(w, 'rate-limited', T.rate.replace('{when}', when));
-    }
-    if (res.status === 403) return say(w, 'closed', T.denied);
-    if (res.status === 404) return say(w, 'error', T.notFound);
-    if (res.status === 413) {
-      fieldError(w, 'body', T.tooLarge);
-      return say(w, 'error', T.tooLarge);
-    }
-    say(w, 'error', T.failed.replace('{status}', res.status));
+      (inputs[0] || el.body).focus();
+    } else if (res && res.status === 403) {
+      if (/\/banned$/.test(problem.type)) say(w, 'banned', T.banned);
+      else say(w, 'closed', T.closed);
+    } else if (res && res.status === 404) say(w, 'error', fmt(T.notFound, 'slug', w.slug));
+    else if (res && res.status === 413) say(w, 'error', fieldError(w, 'body') && T.hint.body);
+    else say(w, res && res.status === 429 ? 'rate-limited' : 'error', trouble(w, res));
   };
 
-  // ---- Start -------------------------------------------------------------
-
+  // ---- Start
   const start = () => {
     document.querySelectorAll('#colloquy-thread, [data-colloquy-thread]').forEach(mount);
     counts();

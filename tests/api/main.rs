@@ -25,4 +25,5 @@ mod sanitising;
 mod submit;
 mod thread;
 mod widget;
+mod widget_reader;
 mod workspace;

@@ -1,0 +1,689 @@
+//! What a reader does in the widget on a blog of another origin:
+//! permalinks, replying in place, their own comment awaiting review,
+//! reports, refusals, the DipNote look, formatting help and the words.
+
+use crate::browser::{Browser, HostPage, blog_page, browser};
+use crate::helpers::{TestApp, spawn_app_with};
+use colloquy::config::Settings;
+use serde_json::{Value, json};
+
+/// A comment server allowing the host page's origin (unless `configure`
+/// says otherwise), and the host page.
+async fn setup(configure: impl FnOnce(&mut Settings) + Send + 'static) -> (TestApp, HostPage) {
+    let host = HostPage::start();
+    let origin = host.origin.clone();
+    let app = spawn_app_with(move |s| {
+        s.rate_limit.enabled = false;
+        s.allowed_origins = vec![origin];
+        configure(s);
+    })
+    .await;
+    (app, host)
+}
+
+/// Opens the blog page at `path` (e.g. `/#comment-3`) once `html` is set.
+async fn open_at(host: &HostPage, html: String, path: &str) -> Browser {
+    host.set(html);
+    let browser = browser(true).await;
+    browser
+        .client
+        .goto(&format!("{}{path}", host.origin))
+        .await
+        .unwrap();
+    browser
+}
+
+async fn open(host: &HostPage, app: &TestApp, slug: &str, attributes: &str) -> Browser {
+    let browser = open_at(host, blog_page(&app.address, slug, attributes, ""), "/").await;
+    browser.widget_ready().await;
+    browser
+}
+
+/// An approved comment's id.
+async fn approved(app: &TestApp, slug: &str, name: &str, text: &str) -> i64 {
+    let moderator = app.signed_in("moderator").await;
+    let id = app.submit_ok(slug, name, text).await;
+    moderator.approve(id).await;
+    id
+}
+
+/// The widget's `expression`, as a string.
+async fn text(browser: &Browser, expression: &str) -> String {
+    browser
+        .widget_eval(expression)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Waits for the status line to leave `sending`; returns `kind: text`.
+async fn answer(browser: &Browser) -> String {
+    browser
+        .wait_for("an answer", "const s = document.querySelector('#colloquy-thread').shadowRoot.querySelector('.colloquy-status'); return s.dataset.kind && s.dataset.kind !== 'sending' ? s.dataset.kind + ': ' + s.textContent : '';")
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn type_into(browser: &Browser, css: &str, keys: &str) {
+    browser.in_widget(css).await.send_keys(keys).await.unwrap();
+}
+
+async fn click(browser: &Browser, css: &str) {
+    browser.in_widget(css).await.click().await.unwrap();
+}
+
+/// Fills name and comment (and e-mail if given) and submits.
+async fn send(browser: &Browser, name: &str, email: &str, body: &str) {
+    let field = browser.in_widget("input[name=\"author_name\"]").await;
+    field.clear().await.unwrap();
+    field.send_keys(name).await.unwrap();
+    if !email.is_empty() {
+        type_into(browser, "input[name=\"email\"]", email).await;
+    }
+    type_into(browser, "textarea[name=\"body\"]", body).await;
+    click(browser, "form.colloquy-form button[type=\"submit\"]").await;
+}
+
+const ESCAPE: &str = "\u{E00C}";
+
+/// Picks a reason in the open report form.
+async fn choose(browser: &Browser, reason: &str) {
+    browser
+        .in_widget(".colloquy-report select")
+        .await
+        .select_by_label(reason)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_comment_link_opens_the_page_scrolled_to_that_comment_and_highlights_it() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let long = "A long comment.\n\n".repeat(12);
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        ids.push(approved(&app, &slug, &format!("Reader {i}"), &long).await);
+    }
+    let target = ids[9];
+    let html = blog_page(&app.address, &slug, "", "");
+    let browser = open_at(&host, html, &format!("/#comment-{target}")).await;
+    browser.widget_ready().await;
+    let href = text(
+        &browser,
+        &format!(
+            "root.getElementById('comment-{target}').querySelector('a.colloquy-permalink').href"
+        ),
+    )
+    .await;
+    assert!(
+        href.ends_with(&format!("#comment-{target}")),
+        "the date links to the comment: {href}"
+    );
+    let seen = browser
+        .wait_for(
+            "the comment to be scrolled to and marked",
+            &format!("const a = document.querySelector('#colloquy-thread').shadowRoot.getElementById('comment-{target}'); const r = a.getBoundingClientRect(); return a.hasAttribute('data-target') && window.scrollY > 0 && r.top >= -1 && r.top < innerHeight / 2;"),
+        )
+        .await;
+    assert_eq!(seen, json!(true));
+    // Following another comment's link on the same page moves the mark.
+    let other = ids[2];
+    browser
+        .eval(&format!("location.hash = '#comment-{other}'; return 1;"))
+        .await;
+    browser
+        .wait_for(
+            "the mark to move",
+            &format!("const r = document.querySelector('#colloquy-thread').shadowRoot; return r.getElementById('comment-{other}').hasAttribute('data-target') && !r.getElementById('comment-{target}').hasAttribute('data-target');"),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn comments_read_like_dipnote_and_the_official_reply_is_unmistakable() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let moderator = app.signed_in("moderator").await;
+    let r = app
+        .submit(
+            &slug,
+            &json!({"author_name": "Mari", "author_location": "United States", "body": "A question."}),
+        )
+        .await;
+    let mari = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    moderator.approve(mari).await;
+    let reply = moderator
+        .reply(&slug, Some(mari), "@ Mari -- An answer.")
+        .await;
+    let browser = open(&host, &app, &slug, "").await;
+    let byline = text(
+        &browser,
+        &format!("root.querySelector('#comment-{mari} .colloquy-byline').textContent"),
+    )
+    .await;
+    assert_eq!(byline, "Mari writes:");
+    let when = text(
+        &browser,
+        &format!("root.querySelector('#comment-{mari} .colloquy-when').textContent"),
+    )
+    .await;
+    assert!(when.starts_with("United States"), "{when}");
+    let official = format!("#comment-{}", reply["id"]);
+    let byline = text(
+        &browser,
+        &format!("root.querySelector('{official} .colloquy-byline').textContent"),
+    )
+    .await;
+    assert_eq!(byline, "DipNote Bloggers reply: Official reply");
+    let style = browser
+        .widget_eval(&format!("(() => {{ const s = getComputedStyle(root.querySelector('{official} > .colloquy-main')); const r = getComputedStyle(root.querySelector('#comment-{mari} > .colloquy-main')); return [s.borderInlineStartWidth, s.backgroundColor !== r.backgroundColor]; }})()"))
+        .await;
+    assert_eq!(
+        style,
+        json!(["5px", true]),
+        "an accent border and its own background"
+    );
+    // Reader comments can be reported; official replies cannot.
+    let flags = browser
+        .widget_eval(&format!("[!!root.querySelector('#comment-{mari} .colloquy-flag'), !!root.querySelector('{official} .colloquy-flag')]"))
+        .await;
+    assert_eq!(flags, json!([true, false]));
+}
+
+#[tokio::test]
+async fn reply_opens_the_form_under_the_comment_and_escape_or_cancel_puts_it_back() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let mari = approved(&app, &slug, "Mari", "First").await;
+    approved(&app, &slug, "Dedric", "Second").await;
+    let browser = open(&host, &app, &slug, "").await;
+    let reply = format!("#comment-{mari} .colloquy-reply");
+    click(&browser, &reply).await;
+    let placed = browser
+        .widget_eval("(() => { const f = root.querySelector('form.colloquy-form'); return [f.closest('article') && f.closest('article').dataset.id, f.querySelector('.colloquy-replying').textContent, root.activeElement && root.activeElement.name, !!root.querySelector('.colloquy-tail .colloquy-new:not([hidden])')]; })()")
+        .await;
+    assert_eq!(
+        placed,
+        json!([
+            mari.to_string(),
+            "Replying to \u{2068}Mari\u{2069} Cancel",
+            "body",
+            true
+        ]),
+        "the form sits under Mari's comment, names her, and has the focus"
+    );
+    browser
+        .in_widget("textarea[name=\"body\"]")
+        .await
+        .send_keys(ESCAPE)
+        .await
+        .unwrap();
+    let back = browser
+        .widget_eval(&format!("[root.querySelector('form.colloquy-form').parentElement.className, root.querySelector('input[name=\"parent_id\"]').value, root.activeElement === root.querySelector('{reply}')]"))
+        .await;
+    assert_eq!(
+        back,
+        json!(["colloquy-tail", "", true]),
+        "Escape puts the form back and the focus on Reply"
+    );
+    click(&browser, &reply).await;
+    click(&browser, ".colloquy-replying .colloquy-cancel").await;
+    let back = browser
+        .widget_eval("root.querySelector('form.colloquy-form').parentElement.className")
+        .await;
+    assert_eq!(back, json!("colloquy-tail"), "so does Cancel");
+    // Keyboard users can skip the thread.
+    let skip = browser
+        .widget_eval("(() => { const a = root.querySelector('a.colloquy-skip'); a.focus(); const shown = a.getBoundingClientRect().width > 1; a.click(); return [a.textContent, shown, root.activeElement && root.activeElement.name]; })()")
+        .await;
+    assert_eq!(
+        skip,
+        json!(["Skip to the comment form", true, "author_name"]),
+        "shown when focused, it moves the focus to the form"
+    );
+}
+
+#[tokio::test]
+async fn the_readers_own_comment_shows_awaiting_review_in_place_for_the_rest_of_the_visit() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let mari = approved(&app, &slug, "Mari", "First").await;
+    let browser = open(&host, &app, &slug, "").await;
+    let hint = text(
+        &browser,
+        "root.querySelector('#colloquy-hint-email').textContent",
+    )
+    .await;
+    assert_eq!(hint, "Only to tell you when your comment is published.");
+    let described = text(
+        &browser,
+        "root.querySelector('input[name=\"email\"]').getAttribute('aria-describedby')",
+    )
+    .await;
+    assert_eq!(described, "colloquy-hint-email");
+    send(&browser, "Ana", "ana@example.org", "My *own* words").await;
+    assert!(answer(&browser).await.starts_with("pending: "));
+    click(&browser, &format!("#comment-{mari} .colloquy-reply")).await;
+    send(&browser, "Ana", "", "A reply <b>as typed</b>").await;
+    assert!(answer(&browser).await.starts_with("pending: "));
+    let own = "[...root.querySelectorAll('article[data-pending]')].map(a => [a.parentElement.closest('article') ? a.parentElement.closest('article').dataset.id : 'top', a.querySelector('.colloquy-awaiting').textContent, a.querySelector('.colloquy-body').textContent, a.querySelectorAll('b, em').length])";
+    let expected = json!([
+        [
+            mari.to_string(),
+            "Awaiting review",
+            "A reply <b>as typed</b>",
+            0
+        ],
+        ["top", "Awaiting review", "My *own* words", 0],
+    ]);
+    assert_eq!(
+        browser.widget_eval(own).await,
+        expected,
+        "in place, as text"
+    );
+    let focused = browser
+        .widget_eval("root.activeElement && root.activeElement.hasAttribute('data-pending')")
+        .await;
+    assert_eq!(
+        focused,
+        json!(true),
+        "after a reply the focus stays with it"
+    );
+    // Still there on the next page load of this visit...
+    browser.client.refresh().await.unwrap();
+    browser.widget_ready().await;
+    assert_eq!(browser.widget_eval(own).await, expected);
+    // ...but nobody else sees it: the server publishes nothing yet.
+    assert_eq!(app.public_ids(&slug).await, vec![mari]);
+    // Once approved, the published comment replaces the reader's copy.
+    let queue = app.signed_in("moderator").await.queue("").await;
+    let top = queue["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["body_source"] == "My *own* words")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    app.signed_in("moderator").await.approve(top).await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_ready().await;
+    let after = browser
+        .widget_eval(&format!("[root.querySelectorAll('article[data-id=\"{top}\"]').length, root.querySelectorAll('article[data-pending]').length]"))
+        .await;
+    assert_eq!(after, json!([1, 1]));
+    // Another visit (a fresh session) sees no pending copy.
+    browser.eval("sessionStorage.clear(); return 1;").await;
+    browser.client.refresh().await.unwrap();
+    browser.widget_ready().await;
+    let pending = browser
+        .widget_eval("root.querySelectorAll('article[data-pending]').length")
+        .await;
+    assert_eq!(pending, json!(0));
+}
+
+#[tokio::test]
+async fn a_reader_reports_a_comment_with_a_reason_and_hears_back_also_when_it_is_gone_or_too_soon()
+{
+    let (app, host) = setup(|s| {
+        s.rate_limit.enabled = true;
+        s.rate_limit.flags_per_minute = 2;
+    })
+    .await;
+    let slug = app.post("p").await;
+    let first = approved(&app, &slug, "Troll", "Buy pills").await;
+    let second = approved(&app, &slug, "Other", "Soon gone").await;
+    let third = approved(&app, &slug, "Third", "Too soon").await;
+    let browser = open(&host, &app, &slug, "").await;
+    click(&browser, &format!("#comment-{first} .colloquy-flag")).await;
+    let legend = text(
+        &browser,
+        "root.querySelector('.colloquy-report label[for=\"colloquy-reason\"]').textContent",
+    )
+    .await;
+    assert_eq!(legend, "Why report this comment?");
+    let reasons = browser
+        .widget_eval(
+            "[...root.querySelectorAll('.colloquy-report select option')].map(o => o.textContent)",
+        )
+        .await;
+    assert_eq!(
+        reasons,
+        json!([
+            "",
+            "Spam",
+            "Abuse or harassment",
+            "Off-topic",
+            "Breaks the law",
+            "Other"
+        ])
+    );
+    choose(&browser, "Spam").await;
+    type_into(&browser, ".colloquy-report textarea", "Pharmacy links").await;
+    click(&browser, ".colloquy-report button.colloquy-submit").await;
+    let done = browser
+        .wait_for("the receipt", &format!("const p = document.querySelector('#colloquy-thread').shadowRoot.querySelector('#comment-{first} .colloquy-reported'); return p && p.textContent;"))
+        .await;
+    assert_eq!(
+        done,
+        json!("Thank you. A moderator will look at this comment.")
+    );
+    let flagged = app
+        .signed_in("moderator")
+        .await
+        .queue("?status=flagged")
+        .await;
+    assert_eq!(flagged["comments"][0]["id"], first);
+    assert_eq!(
+        flagged["comments"][0]["flags"],
+        json!(["Spam: Pharmacy links"])
+    );
+    // A comment taken down since the page loaded.
+    let reason = app.state.settings.reasons[0].id.clone();
+    let r = app
+        .signed_in("moderator")
+        .await
+        .post(
+            &format!("/moderation/comments/{second}/reject"),
+            &json!({ "reason": reason }),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    click(&browser, &format!("#comment-{second} .colloquy-flag")).await;
+    choose(&browser, "Off-topic").await;
+    click(&browser, ".colloquy-report button.colloquy-submit").await;
+    let gone = browser
+        .wait_for("the answer", &format!("const p = document.querySelector('#colloquy-thread').shadowRoot.querySelector('#comment-{second} .colloquy-reported'); return p && p.textContent;"))
+        .await;
+    assert_eq!(gone, json!("This comment is no longer published."));
+    // The third report within the minute.
+    click(&browser, &format!("#comment-{third} .colloquy-flag")).await;
+    choose(&browser, "Other").await;
+    click(&browser, ".colloquy-report button.colloquy-submit").await;
+    let soon = browser
+        .wait_for("the answer", "const p = document.querySelector('#colloquy-thread').shadowRoot.querySelector('.colloquy-report p[data-kind=\"rate-limited\"]'); return p && p.textContent;")
+        .await;
+    let soon = soon.as_str().unwrap();
+    assert!(
+        soon.contains("Please try again") && soon.chars().any(|c| c.is_ascii_digit()),
+        "{soon}"
+    );
+    assert!(!soon.contains(".."), "{soon}");
+    // Cancel closes the form, the focus back on Report.
+    click(
+        &browser,
+        ".colloquy-report .colloquy-actions button[type=\"button\"]",
+    )
+    .await;
+    let closed = browser
+        .widget_eval(&format!("[!!root.querySelector('.colloquy-report'), root.activeElement === root.querySelector('#comment-{third} .colloquy-flag')]"))
+        .await;
+    assert_eq!(closed, json!([false, true]));
+}
+
+#[tokio::test]
+async fn a_page_on_an_origin_the_server_does_not_allow_says_so_and_names_allowed_origins() {
+    let (app, host) = setup(|s| s.allowed_origins = vec!["https://blog.example".into()]).await;
+    let slug = app.post("p").await;
+    let browser = open_at(&host, blog_page(&app.address, &slug, "", ""), "/").await;
+    let error = browser
+        .wait_for("the error", "const r = document.querySelector('#colloquy-thread').shadowRoot; return r.querySelector('.colloquy').dataset.state === 'error' && r.querySelector('.colloquy-error').textContent;")
+        .await;
+    let error = error.as_str().unwrap();
+    assert!(
+        error.contains("refused this page")
+            && error.contains("allowed_origins")
+            && error.contains(&host.origin),
+        "{error}"
+    );
+    let rest = browser
+        .widget_eval("[!!root.querySelector('.colloquy-retry'), root.querySelector('.colloquy-header').hidden]")
+        .await;
+    assert_eq!(rest, json!([false, true]), "no Try again, no empty heading");
+}
+
+#[tokio::test]
+async fn an_unknown_post_says_so_without_an_empty_heading_or_a_pointless_retry() {
+    let (app, host) = setup(|s| s.posts.auto_create = false).await;
+    let browser = open_at(&host, blog_page(&app.address, "no-such-post", "", ""), "/").await;
+    let error = browser
+        .wait_for("the error", "const r = document.querySelector('#colloquy-thread').shadowRoot; return r.querySelector('.colloquy').dataset.state === 'error' && r.querySelector('.colloquy-error').textContent;")
+        .await;
+    assert_eq!(
+        error,
+        json!("The comment server has no post “\u{2068}no-such-post\u{2069}”.")
+    );
+    let rest = browser
+        .widget_eval("[!!root.querySelector('.colloquy-retry'), root.querySelector('.colloquy-header').hidden]")
+        .await;
+    assert_eq!(rest, json!([false, true]));
+}
+
+#[tokio::test]
+async fn the_widget_names_its_page_by_data_url_else_the_canonical_link_else_its_address() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    // Records what the widget sends (the page's own script, before embed.js).
+    let spy = "<script>window.__sent = []; const f = window.fetch; window.fetch = (u, o) => { __sent.push([String(u), o && o.body || null]); return f(u, o); };</script>";
+    let page = |head: &str, attributes: &str| {
+        blog_page(&app.address, &slug, attributes, "").replace(
+            "<title>Blog</title>",
+            &format!("<title>Blog</title>{head}{spy}"),
+        )
+    };
+    let thread_url = "const s = __sent.find(s => s[0].includes('/comments?')); return s && new URL(s[0]).searchParams.get('url');";
+    let cases = [
+        (
+            page(
+                "",
+                "data-url=\"https://blog.example/2012/p\" data-title=\"The post\"",
+            ),
+            "https://blog.example/2012/p",
+            "The post",
+        ),
+        (
+            page("<link rel=\"canonical\" href=\"/2012/canonical\">", ""),
+            "CANONICAL",
+            "Blog",
+        ),
+        (page("", ""), "HERE", "Blog"),
+    ];
+    for (html, expected, title) in cases {
+        let browser = open_at(&host, html, "/here?x=1#comment-1").await;
+        browser.widget_ready().await;
+        let expected = expected
+            .replace("CANONICAL", &format!("{}/2012/canonical", host.origin))
+            .replace("HERE", &format!("{}/here?x=1", host.origin));
+        assert_eq!(browser.eval(thread_url).await, json!(expected));
+        send(&browser, "Mari", "", "Hello").await;
+        assert!(answer(&browser).await.starts_with("pending: "));
+        let body = browser
+            .eval("return JSON.parse(__sent.find(s => s[1])[1])")
+            .await;
+        assert_eq!(body["post_url"], json!(expected));
+        assert_eq!(body["post_title"], json!(title));
+    }
+}
+
+#[tokio::test]
+async fn the_formatting_help_lists_only_what_the_server_renders() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let source = "*italic*, **bold**, `code`\n\n[a link](https://www.state.gov), <https://www.state.gov/x>\n\n> a quotation\n\n- a list\n\n1. a numbered list\n\n<b>as typed</b>";
+    let id = approved(&app, &slug, "Mari", source).await;
+    let browser = open(&host, &app, &slug, "").await;
+    click(&browser, "details.colloquy-help summary").await;
+    let items = browser
+        .widget_eval("[root.querySelector('details.colloquy-help').open, ...[...root.querySelectorAll('details.colloquy-help li')].map(l => l.textContent)]")
+        .await;
+    assert_eq!(
+        items,
+        json!([
+            true,
+            "*italic*, **bold**, `code`",
+            "[a link](https://…), <https://…>",
+            "> a quotation, - a list, 1. a numbered list",
+            "A blank line starts a new paragraph; HTML shows as typed."
+        ])
+    );
+    // Every construct the help names is rendered so by the server.
+    let rendered = browser
+        .widget_eval(&format!("(() => {{ const b = root.querySelector('#comment-{id} .colloquy-body'); return ['em', 'strong', 'code', 'blockquote', 'ul > li', 'ol > li', 'p + p'].filter(s => !b.querySelector(s)).concat(b.querySelectorAll('a[href^=\"https://www.state.gov\"]').length === 2 ? [] : ['two links'], b.querySelector('b') ? ['<b> became markup'] : [], b.textContent.includes('<b>as typed</b>') ? [] : ['HTML not shown as typed']); }})()"))
+        .await;
+    assert_eq!(rendered, json!([]), "missing from the rendered comment");
+}
+
+#[tokio::test]
+async fn totals_say_one_comment_and_n_comments_in_every_language() {
+    let (app, host) = setup(|_| {}).await;
+    let mut sections = String::new();
+    for (slug, n) in [("one", 1), ("two", 2), ("five", 5)] {
+        app.post(slug).await;
+        for i in 0..n {
+            approved(&app, slug, "R", &format!("c{i}")).await;
+        }
+        for lang in ["en", "ru", "fr", "es", "ar"] {
+            sections.push_str(&format!(
+                "<section data-colloquy-thread=\"{slug}\" data-lang=\"{lang}\"></section>"
+            ));
+        }
+    }
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Blog</title></head><body>{sections}<script src=\"{}/embed.js\" defer></script></body></html>",
+        app.address
+    );
+    let browser = open_at(&host, html, "/").await;
+    let totals = browser
+        .wait_for("every total", "const t = [...document.querySelectorAll('[data-colloquy-thread]')].map(s => s.shadowRoot && s.shadowRoot.querySelector('.colloquy[data-state=\"ready\"] .colloquy-total')); return t.every(Boolean) && t.map(e => e.textContent);")
+        .await;
+    assert_eq!(
+        totals,
+        json!([
+            "1 comment",
+            "1 комментарий",
+            "1 commentaire",
+            "1 comentario",
+            "تعليق واحد",
+            "2 comments",
+            "2 комментария",
+            "2 commentaires",
+            "2 comentarios",
+            "تعليقان",
+            "5 comments",
+            "5 комментариев",
+            "5 commentaires",
+            "5 comentarios",
+            "5 تعليقات",
+        ])
+    );
+}
+
+#[test]
+fn every_language_has_every_string_of_the_widget() {
+    let js = std::fs::read_to_string("static/embed.js").unwrap();
+    let start = js.find("  const L = {").unwrap();
+    let end = js[start..].find("\n  };\n").unwrap() + start;
+    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+    for line in js[start..end].lines() {
+        if let Some(lang) = line
+            .strip_prefix("    ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.strip_suffix(": {"))
+        {
+            keys.push((lang.to_owned(), Vec::new()));
+        } else if let Some((key, _)) = line
+            .strip_prefix("      ")
+            .filter(|l| !l.starts_with(' '))
+            .and_then(|l| l.split_once(':'))
+        {
+            keys.last_mut().unwrap().1.push(key.to_owned());
+        } else if let Some((key, _)) = line
+            .strip_prefix("        ")
+            .and_then(|l| l.split_once(':'))
+        {
+            keys.last_mut().unwrap().1.push(format!("hint.{key}"));
+        }
+    }
+    let langs: Vec<&str> = keys.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(langs, ["en", "ru", "fr", "es", "ar"]);
+    let english = &keys[0].1;
+    for (lang, have) in &keys[1..] {
+        // The honeypot's label is never seen by people (aria-hidden, off screen).
+        let missing: Vec<_> = english
+            .iter()
+            .filter(|k| !have.contains(k) && *k != "honeypot")
+            .collect();
+        assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+        let extra: Vec<_> = have
+            .iter()
+            // English shows the server's own words for these two.
+            .filter(|k| {
+                !english.contains(k)
+                    && !["dir", "hint.author_location", "hint.parent_id"].contains(&k.as_str())
+            })
+            .collect();
+        assert!(extra.is_empty(), "{lang} has {extra:?} that English lacks");
+    }
+    assert!(!js[start..end].contains("..'"), "a double full stop");
+}
+#[tokio::test]
+async fn a_banned_sender_is_told_they_cannot_comment_and_a_closed_post_says_it_is_closed() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let r = app
+        .submit(
+            &slug,
+            &json!({"author_name": "Troll", "email": "troll@example.org", "body": "bait"}),
+        )
+        .await;
+    let troll = r.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let moderator = app.signed_in("moderator").await;
+    let r = moderator
+        .post(
+            "/moderation/bans",
+            &json!({"kind": "email", "comment_id": troll}),
+        )
+        .await;
+    assert!(r.status().is_success());
+    let browser = open(&host, &app, &slug, "").await;
+    send(&browser, "Troll", "troll@example.org", "again").await;
+    assert_eq!(
+        answer(&browser).await,
+        "banned: You cannot comment on this site."
+    );
+    let editor = app.signed_in("editor").await;
+    let r = editor
+        .patch(
+            &format!("/moderation/posts/{slug}"),
+            &json!({"comments_open": false}),
+        )
+        .await;
+    assert!(r.status().is_success());
+    let field = browser.in_widget("input[name=\"email\"]").await;
+    field.clear().await.unwrap();
+    let body = browser.in_widget("textarea[name=\"body\"]").await;
+    body.clear().await.unwrap();
+    send(&browser, "Reader", "", "late").await;
+    assert_eq!(answer(&browser).await, "closed: Comments are closed.");
+}
+#[tokio::test]
+async fn a_first_comment_on_a_page_the_server_does_not_know_yet_creates_its_post() {
+    let (app, host) = setup(|_| {}).await;
+    let url = format!("{}/2012/04/new-post", host.origin);
+    let attributes = format!("data-url=\"{url}\" data-title=\"A new post\"");
+    let browser = open(&host, &app, "new-post", &attributes).await;
+    let empty = browser
+        .widget_eval("[root.querySelector('.colloquy-total').textContent, !!root.querySelector('form.colloquy-form')]")
+        .await;
+    assert_eq!(empty, json!(["0 comments", true]));
+    send(&browser, "Mari", "", "The first word").await;
+    assert!(answer(&browser).await.starts_with("pending: "));
+    let (status, post) = app.get("/posts/new-post").await;
+    assert!(status.is_success(), "{post}");
+    assert_eq!(post["title"], "A new post");
+    assert_eq!(post["url"], json!(url), "the address the widget named");
+}
