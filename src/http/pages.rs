@@ -33,6 +33,9 @@ pub struct Look {
     pub lang: Option<String>,
     /// light or dark; by default the reader's system setting.
     pub theme: Option<String>,
+    /// A page of the demo blog (branded as such); set by the server.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 impl Look {
@@ -63,7 +66,11 @@ fn layout_with(title: &str, look: &Look, main: Markup) -> Markup {
             body {
                 header.site-header {
                     div.wrap {
-                        a.site-name href="/" { "DipNote" span.site-tag { "Demo blog of Colloquy" } }
+                        @if look.demo {
+                            a.site-name href="/" { "DipNote" span.site-tag { "Demo blog of Colloquy" } }
+                        } @else {
+                            a.site-name href="/" { "Colloquy" span.site-tag { "Comments" } }
+                        }
                     }
                 }
                 main.wrap { (main) }
@@ -105,16 +112,17 @@ pub fn long_date(rfc: &str) -> String {
 )]
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     if !state.settings.demo {
+        let here = state.settings.public_url();
         return Ok(page(
             StatusCode::OK,
             layout(
-                "Colloquy",
+                &format!("Colloquy at {here}"),
                 html! {
-                    h1 { "Colloquy is running" }
-                    p { "Moderators work at " a href="/admin/" { "/admin/" } ". The reader API starts at "
-                        a href="/api/v1/posts" { "/api/v1/posts" } "." }
-                    p { "Embed the comments in a blog page with:" }
-                    pre { code { "<section id=\"colloquy-thread\" data-post=\"SLUG\"></section>\n<script src=\"https://THIS-HOST/embed.js\" defer></script>" } }
+                    h1 { "Colloquy is running at " (here) }
+                    p { "Moderators work at " a href="/admin/" { (here) "/admin/" } ". The reader API starts at "
+                        a href="/api/v1/posts" { (here) "/api/v1/posts" } "." }
+                    p { "Embed the comments in a blog page with (the slug is the post's; a new one starts its thread with the first comment):" }
+                    pre { code { "<section id=\"colloquy-thread\" data-post=\"SLUG\"></section>\n<script src=\"" (here) "/embed.js\" defer></script>" } }
                 },
             ),
         ));
@@ -146,7 +154,14 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
     };
     Ok(page(
         StatusCode::OK,
-        layout("DipNote — Latest stories", main),
+        layout_with(
+            "DipNote — Latest stories",
+            &Look {
+                demo: true,
+                ..Look::default()
+            },
+            main,
+        ),
     ))
 }
 
@@ -175,6 +190,10 @@ pub async fn post_page(
     if !state.settings.demo {
         return Err(ApiError::NotFound("The demo blog is off.".into()));
     }
+    let look = Look {
+        demo: true,
+        ..look.into_inner()
+    };
     let (post, comments) = load_thread(&state, slug.into_inner(), None).await?;
     let main = html! {
         article.post {

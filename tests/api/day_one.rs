@@ -322,3 +322,27 @@ async fn the_plain_thread_links_each_comment_and_an_unknown_one_is_a_page() {
     );
     assert!(missing.text().await.unwrap().contains("No such discussion"));
 }
+
+#[tokio::test]
+async fn the_landing_page_of_a_real_server_names_its_own_address_not_the_demo() {
+    let app = spawn_app().await;
+    let page = app
+        .reader
+        .get(format!("{}/", app.address))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!("<title>Colloquy at {}", app.public_url)),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("{}/embed.js", app.public_url)),
+        "{page}"
+    );
+    assert!(!page.contains("THIS-HOST"));
+    assert!(!page.to_lowercase().contains("demo"), "{page}");
+}
