@@ -62,7 +62,7 @@
       banned: 'You cannot comment on this site.',
       refused: 'The comment server refused this page ({origin}): add it to allowed_origins.',
       helpTitle: 'Formatting help',
-      help: ['*italic*, **bold**, `code`', '[a link](https://…), <https://…>', '> a quotation, - a list, 1. a numbered list', 'A blank line starts a new paragraph; HTML shows as typed.'],
+      help: ['*italic*, **bold**, `code`', '[a link](https://…), https://…', '> a quotation, - a list, 1. a numbered list', 'A blank line starts a new paragraph; HTML shows as typed.'],
       honeypot: 'Leave this empty',
       hint: {
         author_name: 'Please enter your name (at most 80 characters).',
@@ -114,7 +114,7 @@
       banned: 'Вы не можете оставлять комментарии на этом сайте.',
       refused: 'Сервер комментариев отклонил эту страницу ({origin}): добавьте её в allowed_origins.',
       helpTitle: 'Справка по оформлению',
-      help: ['*курсив*, **полужирный**, `код`', '[ссылка](https://…), <https://…>', '> цитата, - список, 1. нумерованный список', 'Пустая строка начинает новый абзац; HTML показывается как набран.'],
+      help: ['*курсив*, **полужирный**, `код`', '[ссылка](https://…), https://…', '> цитата, - список, 1. нумерованный список', 'Пустая строка начинает новый абзац; HTML показывается как набран.'],
       hint: {
         author_name: 'Укажите имя (не более 80 символов).',
         author_location: 'Не более 80 символов, в одну строку.',
@@ -167,7 +167,7 @@
       banned: 'Vous ne pouvez pas commenter sur ce site.',
       refused: 'Le serveur de commentaires a refusé cette page ({origin}) : ajoutez-la à allowed_origins.',
       helpTitle: 'Aide à la mise en forme',
-      help: ['*italique*, **gras**, `code`', '[un lien](https://…), <https://…>', '> une citation, - une liste, 1. une liste numérotée', 'Une ligne vide commence un paragraphe ; le HTML s’affiche tel quel.'],
+      help: ['*italique*, **gras**, `code`', '[un lien](https://…), https://…', '> une citation, - une liste, 1. une liste numérotée', 'Une ligne vide commence un paragraphe ; le HTML s’affiche tel quel.'],
       hint: {
         author_name: 'Indiquez votre nom (80 caractères au maximum).',
         author_location: '80 caractères au maximum, sur une seule ligne.',
@@ -220,7 +220,7 @@
       banned: 'No puede comentar en este sitio.',
       refused: 'El servidor de comentarios rechazó esta página ({origin}): añádala a allowed_origins.',
       helpTitle: 'Ayuda de formato',
-      help: ['*cursiva*, **negrita**, `código`', '[un enlace](https://…), <https://…>', '> una cita, - una lista, 1. una lista numerada', 'Una línea en blanco empieza un párrafo; el HTML se muestra tal cual.'],
+      help: ['*cursiva*, **negrita**, `código`', '[un enlace](https://…), https://…', '> una cita, - una lista, 1. una lista numerada', 'Una línea en blanco empieza un párrafo; el HTML se muestra tal cual.'],
       hint: {
         author_name: 'Escriba su nombre (80 caracteres como máximo).',
         author_location: '80 caracteres como máximo, en una sola línea.',
@@ -274,7 +274,7 @@
       banned: 'لا يمكنك التعليق على هذا الموقع.',
       refused: 'رفض خادم التعليقات هذه الصفحة ({origin})؛ أضفها إلى allowed_origins.',
       helpTitle: 'مساعدة في التنسيق',
-      help: ['*مائل*، **عريض**، `شيفرة`', '[رابط](https://…)، <https://…>', '> اقتباس، - قائمة، 1. قائمة مرقّمة', 'يبدأ السطر الفارغ فقرة جديدة، ويظهر HTML كما كُتب.'],
+      help: ['*مائل*، **عريض**، `شيفرة`', '[رابط](https://…)، https://…', '> اقتباس، - قائمة، 1. قائمة مرقّمة', 'يبدأ السطر الفارغ فقرة جديدة، ويظهر HTML كما كُتب.'],
       hint: {
         author_name: 'يُرجى كتابة اسمك (80 حرفًا على الأكثر).',
         author_location: '80 حرفًا على الأكثر، في سطر واحد.',

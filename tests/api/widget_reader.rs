@@ -513,7 +513,7 @@ async fn the_widget_names_its_page_by_data_url_else_the_canonical_link_else_its_
 async fn the_formatting_help_lists_only_what_the_server_renders() {
     let (app, host) = setup(|_| {}).await;
     let slug = app.post("p").await;
-    let source = "*italic*, **bold**, `code`\n\n[a link](https://www.state.gov), <https://www.state.gov/x>\n\n> a quotation\n\n- a list\n\n1. a numbered list\n\n<b>as typed</b>";
+    let source = "*italic*, **bold**, `code`\n\n[a link](https://www.state.gov), https://www.state.gov/x\n\n> a quotation\n\n- a list\n\n1. a numbered list\n\n<b>as typed</b>";
     let id = approved(&app, &slug, "Mari", source).await;
     let browser = open(&host, &app, &slug, "").await;
     click(&browser, "details.colloquy-help summary").await;
@@ -525,7 +525,7 @@ async fn the_formatting_help_lists_only_what_the_server_renders() {
         json!([
             true,
             "*italic*, **bold**, `code`",
-            "[a link](https://…), <https://…>",
+            "[a link](https://…), https://…",
             "> a quotation, - a list, 1. a numbered list",
             "A blank line starts a new paragraph; HTML shows as typed."
         ])
