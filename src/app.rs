@@ -22,6 +22,11 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
     let state_timeout = state.settings.client_timeout_secs;
     let max_connections = state.settings.max_connections;
     crate::housekeeping::spawn(&state);
+    // Off the start-up path: the first request for a file compresses it
+    // itself if this has not reached it yet.
+    let _ = std::thread::Builder::new()
+        .name("colloquy-precompress".into())
+        .spawn(crate::http::assets::precompress);
     let refused_origins = std::sync::Arc::new(middleware::RefusedOrigins::default());
     let mut server = HttpServer::new(move || {
         let settings = state.settings.clone();

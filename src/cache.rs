@@ -90,6 +90,20 @@ impl Rendered {
         }
     }
 
+    /// A body served many times and rarely changed (the widget, the
+    /// moderators' page): compressed at once, at the best settings of each
+    /// coding, rather than quickly on first use.
+    pub fn compressed_best(identity: Vec<u8>) -> Self {
+        let page = Self::new(identity);
+        if let Ok(gz) = compress_gzip(&page.identity, 9) {
+            let _ = page.gzip.set(gz);
+        }
+        if let Ok(br) = compress_brotli(&page.identity, 11) {
+            let _ = page.brotli.set(br);
+        }
+        page
+    }
+
     /// The body in `coding`, compressed on first use and kept.
     pub fn body(&self, coding: Coding) -> Bytes {
         match coding {
@@ -116,18 +130,26 @@ impl Rendered {
 }
 
 fn gzip(data: &[u8]) -> std::io::Result<Bytes> {
+    compress_gzip(data, 6)
+}
+
+fn brotli(data: &[u8]) -> std::io::Result<Bytes> {
+    compress_brotli(data, 5)
+}
+
+fn compress_gzip(data: &[u8], level: u32) -> std::io::Result<Bytes> {
     let mut encoder = flate2::write::GzEncoder::new(
         Vec::with_capacity(data.len() / 4),
-        flate2::Compression::new(6),
+        flate2::Compression::new(level),
     );
     encoder.write_all(data)?;
     Ok(Bytes::from(encoder.finish()?))
 }
 
-fn brotli(data: &[u8]) -> std::io::Result<Bytes> {
+fn compress_brotli(data: &[u8], quality: u32) -> std::io::Result<Bytes> {
     let mut out = Vec::with_capacity(data.len() / 5);
     {
-        let mut writer = brotli::CompressorWriter::new(&mut out, 16 * 1024, 5, 22);
+        let mut writer = brotli::CompressorWriter::new(&mut out, 16 * 1024, quality, 22);
         writer.write_all(data)?;
     }
     Ok(Bytes::from(out))

@@ -3,10 +3,13 @@
 //! debug builds, so front-end work needs no rebuild.
 
 use super::conditional;
+use crate::cache::{Coding, Rendered};
 use crate::domain::hex::hex;
 use crate::error::ApiError;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
 
 #[derive(rust_embed::Embed)]
 #[folder = "static/"]
@@ -30,7 +33,47 @@ fn content_type(path: &str) -> &'static str {
     }
 }
 
-/// Serves one file of `static/`, with an ETag and a short public cache.
+/// Whether a file of this type is worth compressing.
+fn compressible(kind: &str) -> bool {
+    kind.starts_with("text/") || kind.starts_with("application/json") || kind == "image/svg+xml"
+}
+
+/// The compressed forms of the text files of `static/`, made once per
+/// version of each file (a debug build reads the files from disk, so an
+/// edited file is compressed again, never served stale).
+static COMPRESSED: LazyLock<Mutex<HashMap<String, ([u8; 32], Arc<Rendered>)>>> =
+    LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn compressed(path: &str, file: rust_embed::EmbeddedFile) -> Arc<Rendered> {
+    let hash = file.metadata.sha256_hash();
+    let mut known = COMPRESSED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match known.get(path) {
+        Some((seen, page)) if *seen == hash => page.clone(),
+        _ => {
+            let page = Arc::new(Rendered::compressed_best(file.data.into_owned()));
+            known.insert(path.to_owned(), (hash, page.clone()));
+            page
+        }
+    }
+}
+
+/// Compresses every text file of `static/` ahead of the first request
+/// (start-up), so no reader waits for brotli's best setting.
+pub fn precompress() {
+    for path in Static::iter() {
+        if compressible(content_type(&path)) {
+            if let Some(file) = Static::get(&path) {
+                compressed(&path, file);
+            }
+        }
+    }
+}
+
+/// Serves one file of `static/`, with an ETag and a short public cache;
+/// text files in gzip or brotli when the client takes them (precompressed,
+/// each coding with its own tag).
 pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     if path
         .split('/')
@@ -40,10 +83,40 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     }
     let file = Static::get(path)
         .ok_or_else(|| ApiError::NotFound(format!("Nothing is served at {}.", req.path())))?;
-    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
     let kind = content_type(path);
-    let mut answer =
-        conditional::get(req, &etag).header((header::CACHE_CONTROL, "public, max-age=300"));
+    if compressible(kind) {
+        let coding = Coding::negotiate(
+            req.headers()
+                .get(header::ACCEPT_ENCODING)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or(""),
+        );
+        let page = compressed(path, file);
+        let answer = headers(
+            path,
+            kind,
+            conditional::get(req, &page.etag(coding))
+                .header((header::CACHE_CONTROL, "public, max-age=300"))
+                .header((header::VARY, "Accept-Encoding")),
+        );
+        return Ok(answer.send(|ok| {
+            if let Some(encoding) = coding.header() {
+                ok.insert_header((header::CONTENT_ENCODING, encoding));
+            }
+            ok.content_type(kind).body(page.body(coding))
+        }));
+    }
+    let etag = format!("\"{}\"", hex(&file.metadata.sha256_hash()[..12]));
+    let answer = headers(
+        path,
+        kind,
+        conditional::get(req, &etag).header((header::CACHE_CONTROL, "public, max-age=300")),
+    );
+    Ok(answer.send(|ok| ok.content_type(kind).body(file.data.into_owned())))
+}
+
+/// The headers a file of `static/` carries besides its validator.
+fn headers(path: &str, kind: &str, mut answer: conditional::Tagged) -> conditional::Tagged {
     if kind.starts_with("text/html") {
         answer = answer.header((header::CONTENT_SECURITY_POLICY, HTML_CSP));
     }
@@ -56,7 +129,7 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
             ))
             .header(("Cross-Origin-Resource-Policy", "cross-origin"));
     }
-    Ok(answer.send(|ok| ok.content_type(kind).body(file.data.into_owned())))
+    answer
 }
 
 /// `GET /embed.js` and `GET /embed.css`.

@@ -346,3 +346,67 @@ async fn the_landing_page_of_a_real_server_names_its_own_address_not_the_demo() 
     assert!(!page.contains("THIS-HOST"));
     assert!(!page.to_lowercase().contains("demo"), "{page}");
 }
+
+#[tokio::test]
+async fn the_widget_comes_compressed_when_asked_and_decodes_to_the_same_bytes() {
+    use std::io::Read;
+    let app = spawn_app().await;
+    // reqwest is built without its decompression features here: bodies
+    // arrive exactly as sent.
+    let client = reqwest::Client::new();
+    for file in [
+        "embed.js",
+        "embed.css",
+        "admin/queue.js",
+        "admin/index.html",
+    ] {
+        let url = format!("{}/{file}", app.address);
+        let identity = client.get(&url).send().await.unwrap();
+        assert_eq!(identity.status(), 200);
+        assert!(identity.headers().get("content-encoding").is_none());
+        assert!(
+            identity.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("Accept-Encoding")
+        );
+        let identity_tag = identity.headers()["etag"].to_str().unwrap().to_owned();
+        let original = identity.bytes().await.unwrap();
+        for (coding, name) in [("br", "br"), ("gzip", "gzip"), ("gzip, deflate, br", "br")] {
+            let encoded = client
+                .get(&url)
+                .header("Accept-Encoding", coding)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                encoded.headers()["content-encoding"],
+                name,
+                "{file} {coding}"
+            );
+            let tag = encoded.headers()["etag"].to_str().unwrap().to_owned();
+            assert_ne!(tag, identity_tag, "each coding has its own tag");
+            let body = encoded.bytes().await.unwrap();
+            assert!(body.len() < original.len(), "{file} {coding}");
+            let mut decoded = Vec::new();
+            if name == "br" {
+                brotli::Decompressor::new(&body[..], 4096)
+                    .read_to_end(&mut decoded)
+                    .unwrap();
+            } else {
+                flate2::read::GzDecoder::new(&body[..])
+                    .read_to_end(&mut decoded)
+                    .unwrap();
+            }
+            assert_eq!(decoded, original, "{file} {coding}");
+            let again = client
+                .get(&url)
+                .header("Accept-Encoding", coding)
+                .header("If-None-Match", &tag)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(again.status(), 304, "{file} {coding}");
+        }
+    }
+}
