@@ -41,8 +41,11 @@ fn compressible(kind: &str) -> bool {
 /// The compressed forms of the text files of `static/`, made once per
 /// version of each file (a debug build reads the files from disk, so an
 /// edited file is compressed again, never served stale).
-static COMPRESSED: LazyLock<Mutex<HashMap<String, ([u8; 32], Arc<Rendered>)>>> =
+static COMPRESSED: LazyLock<Mutex<HashMap<String, Versioned>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// A file's compressed forms and the SHA-256 of the version they are of.
+type Versioned = ([u8; 32], Arc<Rendered>);
 
 fn compressed(path: &str, file: rust_embed::EmbeddedFile) -> Arc<Rendered> {
     let hash = file.metadata.sha256_hash();
