@@ -244,11 +244,7 @@ pub async fn thread_page(
     query: web::Query<ThreadPageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page_query = query.page.page(200)?;
-    let browser = req
-        .headers()
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
+    let browser = accepts_html(&req);
     let (post, comments) = match load_thread(&state, slug.into_inner(), Some(page_query)).await {
         Err(ApiError::NotFound(detail)) if browser => return Ok(no_such_thread(&detail)),
         other => other?,
@@ -397,14 +393,19 @@ fn no_such_thread(detail: &str) -> HttpResponse {
 /// Whether a submission came from a plain HTML form in a browser, which
 /// should land on a page rather than on JSON.
 pub fn wants_html(req: &HttpRequest) -> bool {
-    let header = |name| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
-    header(header::CONTENT_TYPE).starts_with("application/x-www-form-urlencoded")
-        && header(header::ACCEPT).contains("text/html")
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+        && accepts_html(req)
+}
+
+/// Whether the client (a browser) takes an HTML page.
+fn accepts_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
 }
 
 /// The page a form posted without JavaScript lands on after a 202.

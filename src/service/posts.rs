@@ -212,12 +212,24 @@ mod tests {
     #[test]
     fn only_pages_on_allowed_origins_or_this_server_start_threads() {
         let settings = Settings {
-            allowed_origins: vec!["https://blog.example".into()],
+            allowed_origins: vec!["https://blog.example/".into()],
             public_url: Some("https://comments.example".into()),
             ..Settings::default()
         };
         let pages = StartingPages::new(&settings);
-        assert!(pages.admit("https://blog.example/p", None));
+        assert!(pages.admit("https://blog.example/2012/04/post?x=1#c", None));
+        assert!(pages.admit("HTTPS://Blog.Example/p", None));
+        for refused in [
+            "http://blog.example/p",
+            "https://blog.example:8443/p",
+            "https://evil.example/p",
+            "https://user@blog.example/p",
+            "javascript:alert(1)",
+            "/relative/path",
+            "",
+        ] {
+            assert!(!pages.admit(refused, None), "{refused}");
+        }
         assert!(pages.admit("https://comments.example/posts/x", None));
         assert!(pages.admit("http://127.0.0.1:9/x", Some("http://127.0.0.1:9")));
         assert!(!pages.admit("https://blog.example.evil/p", None));
