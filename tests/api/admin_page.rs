@@ -334,6 +334,15 @@ async fn an_expired_session_returns_to_sign_in_and_keeps_the_reply_being_written
     queue_shows(&b, 1).await;
     press(&b, "c").await;
     press(&b, "Thank you, Mari.").await;
+    // The preview of the whole text has come back, so no preview is still
+    // due (it is sent once typing pauses for 250 ms): the reply is what
+    // meets the ended session. Had a late preview met it first, its
+    // sign-in dialog would have taken the focus, and Ctrl+Enter with it.
+    b.wait_for(
+        "the preview",
+        "return document.querySelector('.composer .preview').textContent.includes('Thank you, Mari.')",
+    )
+    .await;
     {
         use colloquy::db::schema::sessions;
         use diesel::prelude::*;
@@ -341,9 +350,11 @@ async fn an_expired_session_returns_to_sign_in_and_keeps_the_reply_being_written
         diesel::delete(sessions::table).execute(&mut conn).unwrap();
     }
     chord(&b, CONTROL, ENTER).await;
+    // The dialog is up and the reply is the request waiting for it.
     b.wait_for(
-        "the sign-in dialog",
-        "return document.getElementById('sign-in').open && !document.getElementById('sign-in-why').hidden",
+        "the sign-in dialog over the reply being sent",
+        "return document.getElementById('sign-in').open && !document.getElementById('sign-in-why').hidden \
+         && document.querySelector('.composer').classList.contains('is-busy')",
     )
     .await;
     assert_eq!(
