@@ -7,6 +7,7 @@ import { state, nodes, TABS, orderFor, held, explain } from './queue-store.js';
 import { build } from './queue-item.js';
 import { claimSoon, stopClaim } from './queue-claims.js';
 import { showFailure } from './queue-notices.js';
+import { updateSelection } from './queue-selection.js';
 
 const PAGE = 50;
 const REFILL_AT = 10;
@@ -33,7 +34,11 @@ export async function load(reset) {
     if (reset) {
       state.items = fresh;
       state.focus = 0;
-      state.selected.clear();
+      // What is still listed stays selected.
+      for (const id of [...state.selected]) {
+        if (!fresh.some((c) => c.id === id)) state.selected.delete(id);
+      }
+      updateSelection();
     } else {
       state.items.push(...fresh);
     }
