@@ -75,7 +75,8 @@ pub async fn sign_in(b: &Browser, username: &str) {
     .await;
 }
 
-/// Waits until the queue has loaded and shows `n` items.
+/// Waits until the queue has loaded and shows `n` items (`data-queue` is
+/// "ready" only once the list last asked for is shown).
 pub async fn queue_shows(b: &Browser, n: usize) {
     b.wait_for(
         &format!("{n} queue items"),
@@ -695,10 +696,13 @@ async fn the_queue_filters_by_post_and_text_and_counts_every_tab() {
     queue_shows(&b_page, 3).await;
     press(&b_page, "/").await;
     press(&b_page, "inspect").await;
+    // The list for the whole text: "in" already shows Boris's comment
+    // alone, and the reload for the rest may still be due.
     b_page
         .wait_for(
             "the text filter",
-            &format!("return [...document.querySelectorAll('#queue-list > li')].map(li => li.dataset.id).join() === '{b}'"),
+            &format!("return document.body.dataset.queue === 'ready' \
+             && [...document.querySelectorAll('#queue-list > li')].map(li => li.dataset.id).join() === '{b}'"),
         )
         .await;
     assert_eq!(
