@@ -24,6 +24,9 @@ export function build(item) {
   node.setAttribute('aria-labelledby', `item-${item.id}-meta`);
   node.setAttribute('aria-describedby', `item-${item.id}-body`);
   fill(node, item);
+  const selected = state.selected.has(item.id);
+  node.querySelector('.select-box').checked = selected;
+  node.classList.toggle('is-selected', selected);
   node.querySelector('.select-box').addEventListener('change', (e) => {
     toggleSelect(item.id, e.target.checked);
   });

@@ -7,17 +7,23 @@ import { state, nodes, TABS, orderFor, held, explain } from './queue-store.js';
 import { build } from './queue-item.js';
 import { claimSoon, stopClaim } from './queue-claims.js';
 import { showFailure } from './queue-notices.js';
+import { updateSelection } from './queue-selection.js';
 
 const PAGE = 50;
 const REFILL_AT = 10;
 
 // ---------------------------------------------------------------- loading
 
-/** Loads the first page again (`reset`), or the next page if there is one. */
+/**
+ * Loads the first page again (`reset`), or the next page if there is one.
+ * `data-queue` on the body is "loading" from a reload's start (or from
+ * the filter text changing, see markDue) until the latest one is shown.
+ */
 export async function load(reset) {
   const generation = reset ? ++state.generation : state.generation;
   if (!reset && (!state.next || state.loading)) return;
   state.loading = true;
+  if (reset) document.body.dataset.queue = 'loading';
   try {
     const page = await api('GET', `/moderation/comments${query({
       status: state.tab,
@@ -33,7 +39,11 @@ export async function load(reset) {
     if (reset) {
       state.items = fresh;
       state.focus = 0;
-      state.selected.clear();
+      // What is still listed stays selected.
+      for (const id of [...state.selected]) {
+        if (!fresh.some((c) => c.id === id)) state.selected.delete(id);
+      }
+      updateSelection();
     } else {
       state.items.push(...fresh);
     }
@@ -42,8 +52,21 @@ export async function load(reset) {
   } catch (e) {
     if (generation === state.generation) showFailure(`The queue could not be loaded: ${explain(e)}`);
   } finally {
-    state.loading = false;
+    // An answer overtaken by a newer reload leaves that one loading.
+    if (generation === state.generation) {
+      state.loading = false;
+      document.body.dataset.queue = 'ready';
+    }
   }
+}
+
+/**
+ * A reload is due (the filter text is changing): the list shown is not
+ * the one asked for, and an answer still on its way is dropped.
+ */
+export function markDue() {
+  state.generation += 1;
+  document.body.dataset.queue = 'loading';
 }
 
 /** Shows the queue of another tab. */

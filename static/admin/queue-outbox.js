@@ -71,13 +71,30 @@ export function undo(d) {
   announce(`Undone: ${plural(target.ids.length, 'comment is', 'comments are')} back in the queue.`);
 }
 
-async function send(d, keepalive = false) {
+// Decisions go to the server one after another, in the order they were
+// made: two sent at once can be applied in either order, and the
+// moderation log would not keep the moderator's. Each waits (in flight)
+// for the answer to the one before.
+let turn = Promise.resolve();
+
+function send(d, keepalive = false) {
   const at = outbox.indexOf(d);
   if (at < 0) return;
   outbox.splice(at, 1);
   clearTimeout(d.timer);
   dismiss(d.toast);
   for (const id of d.ids) inflight.add(id);
+  if (keepalive) {
+    // The page is being left: it cannot wait for earlier answers.
+    post(d, true);
+  } else {
+    // A throw in one is reported, and stops none of the others.
+    turn = turn.then(() => post(d, false)).catch(reportError);
+  }
+}
+
+/** Posts `d`; a refusal puts its items back and says why. */
+async function post(d, keepalive) {
   try {
     if (d.ids.length === 1) {
       await api('POST', `/moderation/comments/${d.ids[0]}/${d.action}`,

@@ -9,7 +9,7 @@
 import { api } from './api.js';
 import { $ } from './util.js';
 import { state, nodes, outbox, inflight, focused, explain } from './queue-store.js';
-import { load, setTab, cycleTab, focusItem } from './queue-list.js';
+import { load, markDue, setTab, cycleTab, focusItem } from './queue-list.js';
 import { onBuild } from './queue-item.js';
 import { refreshStats, loadPosts } from './queue-stats.js';
 import { pollClaims, stopClaim } from './queue-claims.js';
@@ -50,6 +50,7 @@ export function setup() {
   let typing = null;
   $('filter-q').addEventListener('input', (e) => {
     clearTimeout(typing);
+    markDue();
     typing = setTimeout(() => {
       state.q = e.target.value.trim();
       load(true);
@@ -91,7 +92,6 @@ export async function show() {
     pollClaims();
     if (!state.items.length && !state.loading && !outbox.length) load(true);
   }, POLL_MS);
-  document.body.dataset.queue = 'ready';
 }
 
 /** Leaves the queue view (decisions in their undo window still go out). */

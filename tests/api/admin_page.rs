@@ -75,7 +75,8 @@ pub async fn sign_in(b: &Browser, username: &str) {
     .await;
 }
 
-/// Waits until the queue has loaded and shows `n` items.
+/// Waits until the queue has loaded and shows `n` items (`data-queue` is
+/// "ready" only once the list last asked for is shown).
 pub async fn queue_shows(b: &Browser, n: usize) {
     b.wait_for(
         &format!("{n} queue items"),
@@ -334,6 +335,15 @@ async fn an_expired_session_returns_to_sign_in_and_keeps_the_reply_being_written
     queue_shows(&b, 1).await;
     press(&b, "c").await;
     press(&b, "Thank you, Mari.").await;
+    // The preview of the whole text has come back, so no preview is still
+    // due (it is sent once typing pauses for 250 ms): the reply is what
+    // meets the ended session. Had a late preview met it first, its
+    // sign-in dialog would have taken the focus, and Ctrl+Enter with it.
+    b.wait_for(
+        "the preview",
+        "return document.querySelector('.composer .preview').textContent.includes('Thank you, Mari.')",
+    )
+    .await;
     {
         use colloquy::db::schema::sessions;
         use diesel::prelude::*;
@@ -341,9 +351,11 @@ async fn an_expired_session_returns_to_sign_in_and_keeps_the_reply_being_written
         diesel::delete(sessions::table).execute(&mut conn).unwrap();
     }
     chord(&b, CONTROL, ENTER).await;
+    // The dialog is up and the reply is the request waiting for it.
     b.wait_for(
-        "the sign-in dialog",
-        "return document.getElementById('sign-in').open && !document.getElementById('sign-in-why').hidden",
+        "the sign-in dialog over the reply being sent",
+        "return document.getElementById('sign-in').open && !document.getElementById('sign-in-why').hidden \
+         && document.querySelector('.composer').classList.contains('is-busy')",
     )
     .await;
     assert_eq!(
@@ -684,10 +696,13 @@ async fn the_queue_filters_by_post_and_text_and_counts_every_tab() {
     queue_shows(&b_page, 3).await;
     press(&b_page, "/").await;
     press(&b_page, "inspect").await;
+    // The list for the whole text: "in" already shows Boris's comment
+    // alone, and the reload for the rest may still be due.
     b_page
         .wait_for(
             "the text filter",
-            &format!("return [...document.querySelectorAll('#queue-list > li')].map(li => li.dataset.id).join() === '{b}'"),
+            &format!("return document.body.dataset.queue === 'ready' \
+             && [...document.querySelectorAll('#queue-list > li')].map(li => li.dataset.id).join() === '{b}'"),
         )
         .await;
     assert_eq!(
