@@ -176,12 +176,12 @@ impl ResponseError for ApiError {
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
         }
-        if let Self::MethodNotAllowed(allowed) = self {
-            if !allowed.is_empty() {
-                response
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static(allowed));
-            }
+        if let Self::MethodNotAllowed(allowed) = self
+            && !allowed.is_empty()
+        {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allowed));
         }
         response
     }

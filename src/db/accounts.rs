@@ -286,12 +286,12 @@ pub fn live_session(
         .select((Session::as_select(), Moderator::as_select()))
         .first(conn)
         .optional()?;
-    if let Some((session, _)) = &found {
-        if now - session.last_seen_at >= 60 {
-            diesel::update(sessions::table.find(token_hash))
-                .set(sessions::last_seen_at.eq(now))
-                .execute(conn)?;
-        }
+    if let Some((session, _)) = &found
+        && now - session.last_seen_at >= 60
+    {
+        diesel::update(sessions::table.find(token_hash))
+            .set(sessions::last_seen_at.eq(now))
+            .execute(conn)?;
     }
     Ok(found)
 }

@@ -1,6 +1,15 @@
 //! Static files under `static/`: the widget, the moderators' page and the
 //! demo blog's styles. Compiled into release binaries; read from disk in
-//! debug builds, so front-end work needs no rebuild.
+//! debug builds, so front-end work needs no rebuild. Each is served in its
+//! prepared form (`prepare`: minified, versioned) and compressed once.
+//!
+//! Caching: a URL that carries the current version (`?v=VERSION`, as our
+//! own pages and the widget write them) is cached for a year, immutable;
+//! HTML pages are revalidated on every load; everything else, such as the
+//! `/embed.js` an editor pastes, for five minutes. Every answer has an
+//! `ETag`.
+
+mod prepare;
 
 use super::conditional;
 use crate::cache::{Coding, Rendered};
@@ -38,45 +47,109 @@ fn compressible(kind: &str) -> bool {
     kind.starts_with("text/") || kind.starts_with("application/json") || kind == "image/svg+xml"
 }
 
-/// The compressed forms of the text files of `static/`, made once per
-/// version of each file (a debug build reads the files from disk, so an
-/// edited file is compressed again, never served stale).
+/// The version of the assets: twelve hex digits of a SHA-256 over every
+/// file of `static/` (names and contents) and the preparing code's own
+/// version. Computed once in a release build, whose files are compiled
+/// in; on every call in a debug build, whose files may be edited.
+pub fn version() -> String {
+    static ONCE: LazyLock<String> = LazyLock::new(compute_version);
+    if cfg!(debug_assertions) {
+        compute_version()
+    } else {
+        ONCE.clone()
+    }
+}
+
+fn compute_version() -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(env!("CARGO_PKG_VERSION"));
+    for path in Static::iter() {
+        if let Some(file) = Static::get(&path) {
+            digest.update(path.as_bytes());
+            digest.update(file.metadata.sha256_hash());
+        }
+    }
+    hex(&digest.finalize()[..6])
+}
+
+/// `path` as our pages name it: with the assets' version, so that the
+/// browser keeps it until the next upgrade.
+pub fn versioned(path: &str) -> String {
+    format!("{path}?v={}", version())
+}
+
+/// The prepared and compressed forms of the text files of `static/`,
+/// made once per version of each file and of the assets (a debug build
+/// reads the files from disk, so an edited file is prepared again, never
+/// served stale).
 static COMPRESSED: LazyLock<Mutex<HashMap<String, Versioned>>> =
     LazyLock::new(|| Mutex::new(HashMap::new()));
 
-/// A file's compressed forms and the SHA-256 of the version they are of.
-type Versioned = ([u8; 32], Arc<Rendered>);
+/// A file's compressed forms, the SHA-256 of the source they are of and
+/// the assets' version written into them.
+type Versioned = (([u8; 32], String), Arc<Rendered>);
 
-fn compressed(path: &str, file: rust_embed::EmbeddedFile) -> Arc<Rendered> {
-    let hash = file.metadata.sha256_hash();
-    let mut known = COMPRESSED
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    match known.get(path) {
-        Some((seen, page)) if *seen == hash => page.clone(),
-        _ => {
-            let page = Arc::new(Rendered::compressed_best(file.data.into_owned()));
-            known.insert(path.to_owned(), (hash, page.clone()));
-            page
-        }
+fn compressed(path: &str, file: rust_embed::EmbeddedFile, version: &str) -> Arc<Rendered> {
+    let key = (file.metadata.sha256_hash(), version.to_owned());
+    if let Some((seen, page)) = known().get(path)
+        && *seen == key
+    {
+        return page.clone();
     }
+    // Prepared outside the lock: minifying and brotli at its best take a
+    // while, and other files need not wait for this one.
+    let page = Arc::new(Rendered::compressed_best(prepare::prepare(
+        path, &file.data, version,
+    )));
+    known().insert(path.to_owned(), (key, page.clone()));
+    page
+}
+
+fn known() -> std::sync::MutexGuard<'static, HashMap<String, Versioned>> {
+    COMPRESSED
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Compresses every text file of `static/` ahead of the first request
 /// (start-up), so no reader waits for brotli's best setting.
 pub fn precompress() {
+    let version = version();
     for path in Static::iter() {
-        if compressible(content_type(&path)) {
-            if let Some(file) = Static::get(&path) {
-                compressed(&path, file);
-            }
+        if compressible(content_type(&path))
+            && let Some(file) = Static::get(&path)
+        {
+            compressed(&path, file, &version);
         }
     }
 }
 
-/// Serves one file of `static/`, with an ETag and a short public cache;
-/// text files in gzip or brotli when the client takes them (precompressed,
-/// each coding with its own tag).
+/// How long a file may be kept: for good when the URL names the current
+/// version, never without revalidation for a page, five minutes else.
+fn cache_control(req: &HttpRequest, kind: &str, version: &str) -> &'static str {
+    let asked = web::Query::<VersionQuery>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.into_inner().v);
+    if asked.as_deref() == Some(version) {
+        "public, max-age=31536000, immutable"
+    } else if kind.starts_with("text/html") {
+        "no-cache"
+    } else {
+        "public, max-age=300"
+    }
+}
+
+/// The query of an asset's URL: `?v=VERSION`.
+#[derive(serde::Deserialize)]
+struct VersionQuery {
+    v: Option<String>,
+}
+
+/// Serves one file of `static/`, with an ETag and the cache its URL earns
+/// (see the module's notes); text files prepared, and in gzip or brotli
+/// when the client takes them (precompressed, each coding with its own
+/// tag).
 pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     if path
         .split('/')
@@ -87,6 +160,8 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     let file = Static::get(path)
         .ok_or_else(|| ApiError::NotFound(format!("Nothing is served at {}.", req.path())))?;
     let kind = content_type(path);
+    let version = version();
+    let cache = cache_control(req, kind, &version);
     if compressible(kind) {
         let coding = Coding::negotiate(
             req.headers()
@@ -94,12 +169,12 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or(""),
         );
-        let page = compressed(path, file);
+        let page = compressed(path, file, &version);
         let answer = headers(
             path,
             kind,
             conditional::get(req, &page.etag(coding))
-                .header((header::CACHE_CONTROL, "public, max-age=300"))
+                .header((header::CACHE_CONTROL, cache))
                 .header((header::VARY, "Accept-Encoding")),
         );
         return Ok(answer.send(|ok| {
@@ -113,7 +188,7 @@ pub fn serve(req: &HttpRequest, path: &str) -> Result<HttpResponse, ApiError> {
     let answer = headers(
         path,
         kind,
-        conditional::get(req, &etag).header((header::CACHE_CONTROL, "public, max-age=300")),
+        conditional::get(req, &etag).header((header::CACHE_CONTROL, cache)),
     );
     Ok(answer.send(|ok| ok.content_type(kind).body(file.data.into_owned())))
 }
@@ -123,7 +198,7 @@ fn headers(path: &str, kind: &str, mut answer: conditional::Tagged) -> condition
     if kind.starts_with("text/html") {
         answer = answer.header((header::CONTENT_SECURITY_POLICY, HTML_CSP));
     }
-    if path == "embed.js" || path == "embed.css" {
+    if path == "embed.js" || path == "embed.css" || path.starts_with("embed/") {
         // Blog pages on other origins load the widget.
         answer = answer
             .header((
@@ -166,6 +241,24 @@ pub async fn widget(req: HttpRequest) -> Result<HttpResponse, ApiError> {
 )]
 pub async fn embed_css(req: HttpRequest) -> Result<HttpResponse, ApiError> {
     widget(req).await
+}
+
+/// `GET /embed/{file}`: the widget's words in a language other than
+/// English (`/embed/fr.json`), fetched by the widget when a page asks for
+/// that language.
+#[utoipa::path(
+    get,
+    path = "/embed/{file}",
+    tag = "assets",
+    params(("file" = String, Path, description = "`LANG.json`: the widget's words in one language.")),
+    responses(
+        (status = 200, description = "The words.", body = Object, content_type = "application/json"),
+        (status = 304, description = "The client's copy is current."),
+        (status = 404, response = crate::http::schemas::NotFound),
+    ),
+)]
+pub async fn words(req: HttpRequest, file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    serve(&req, &format!("embed/{}", file.into_inner()))
 }
 
 /// `GET /admin/{file}`: the moderators' page; `/admin/` is its index.

@@ -134,6 +134,7 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     bench::fixed,
     assets::widget,
     assets::embed_css,
+    assets::words,
     assets::admin_redirect,
     assets::admin[tail],
     assets::shared[tail],

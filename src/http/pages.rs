@@ -61,7 +61,7 @@ fn layout_with(title: &str, look: &Look, main: Markup) -> Markup {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
-                link rel="stylesheet" href="/assets/site.css";
+                link rel="stylesheet" href=(super::assets::versioned("/assets/site.css"));
             }
             body {
                 header.site-header {
@@ -150,7 +150,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
                 }
             }
         }
-        script src="/embed.js" defer {}
+        script src=(super::assets::versioned("/embed.js")) defer {}
     };
     Ok(page(
         StatusCode::OK,
@@ -205,7 +205,7 @@ pub async fn post_page(
         section #colloquy-thread data-post=(post.slug) data-lang=(look.lang()) data-theme=[look.theme()] {
             (thread_fragment(&post, &comments, None))
         }
-        script src="/embed.js" defer {}
+        script src=(super::assets::versioned("/embed.js")) defer {}
     };
     Ok(page(StatusCode::OK, layout_with(&post.title, &look, main)))
 }

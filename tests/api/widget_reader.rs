@@ -582,36 +582,64 @@ async fn totals_say_one_comment_and_n_comments_in_every_language() {
     );
 }
 
+/// The keys of one language's words (`hint.NAME` for the field hints).
+fn keys_of(words: &serde_json::Value) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (key, value) in words.as_object().unwrap() {
+        match (key.as_str(), value) {
+            ("hint", serde_json::Value::Object(hints)) => {
+                keys.extend(hints.keys().map(|k| format!("hint.{k}")));
+            }
+            _ => keys.push(key.clone()),
+        }
+    }
+    keys
+}
+
+/// English lives in embed.js; the other languages in static/embed/LANG.json,
+/// which the widget fetches when a page asks for one (its `LANGS` list).
 #[test]
 fn every_language_has_every_string_of_the_widget() {
     let js = std::fs::read_to_string("static/embed.js").unwrap();
     let start = js.find("  const L = {").unwrap();
     let end = js[start..].find("\n  };\n").unwrap() + start;
-    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+    let mut english = Vec::new();
     for line in js[start..end].lines() {
-        if let Some(lang) = line
-            .strip_prefix("    ")
-            .filter(|l| !l.starts_with(' '))
-            .and_then(|l| l.strip_suffix(": {"))
-        {
-            keys.push((lang.to_owned(), Vec::new()));
-        } else if let Some((key, _)) = line
+        if let Some((key, _)) = line
             .strip_prefix("      ")
             .filter(|l| !l.starts_with(' '))
             .and_then(|l| l.split_once(':'))
         {
-            keys.last_mut().unwrap().1.push(key.to_owned());
+            english.push(key.to_owned());
         } else if let Some((key, _)) = line
             .strip_prefix("        ")
             .and_then(|l| l.split_once(':'))
         {
-            keys.last_mut().unwrap().1.push(format!("hint.{key}"));
+            english.push(format!("hint.{key}"));
         }
     }
-    let langs: Vec<&str> = keys.iter().map(|(l, _)| l.as_str()).collect();
-    assert_eq!(langs, ["en", "ru", "fr", "es", "ar"]);
-    let english = &keys[0].1;
-    for (lang, have) in &keys[1..] {
+    english.retain(|k| k != "hint"); // its members are listed as hint.NAME
+    assert!(english.len() > 40, "English words found: {english:?}");
+    assert!(!js[start..end].contains("..'"), "a double full stop");
+    let listed = js
+        .split_once("const LANGS = [")
+        .and_then(|(_, rest)| rest.split_once(']'))
+        .unwrap()
+        .0
+        .split(',')
+        .map(|l| l.trim().trim_matches('\'').to_owned())
+        .collect::<Vec<_>>();
+    assert_eq!(listed, ["en", "ru", "fr", "es", "ar"]);
+    let mut files: Vec<String> = std::fs::read_dir("static/embed")
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["ar.json", "es.json", "fr.json", "ru.json"]);
+    for lang in &listed[1..] {
+        let text = std::fs::read_to_string(format!("static/embed/{lang}.json")).unwrap();
+        assert!(!text.contains("..\""), "{lang}: a double full stop");
+        let have = keys_of(&serde_json::from_str(&text).unwrap());
         // The honeypot's label is never seen by people (aria-hidden, off screen).
         let missing: Vec<_> = english
             .iter()
@@ -628,8 +656,8 @@ fn every_language_has_every_string_of_the_widget() {
             .collect();
         assert!(extra.is_empty(), "{lang} has {extra:?} that English lacks");
     }
-    assert!(!js[start..end].contains("..'"), "a double full stop");
 }
+
 #[tokio::test]
 async fn a_banned_sender_is_told_they_cannot_comment_and_a_closed_post_says_it_is_closed() {
     let (app, host) = setup(|_| {}).await;
