@@ -391,6 +391,41 @@ pub fn queue_item(conn: &mut SqliteConnection, id: CommentId) -> QueryResult<Opt
         .optional()
 }
 
+/// What the moderation log shows of a comment an entry is about: where it
+/// stands, what the reader wrote and the post's address. Never its e-mail
+/// or IP hash.
+#[derive(Debug, Clone, Queryable)]
+pub struct LoggedComment {
+    /// Row id.
+    pub id: CommentId,
+    /// Where it stands now.
+    pub status: Status,
+    /// Markdown source, as written.
+    pub body_source: String,
+    /// The post's slug.
+    pub post_slug: String,
+    /// The post's address on the blog.
+    pub post_url: Option<String>,
+}
+
+/// The comments of `ids` that still exist, for the log's entries.
+pub fn logged(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResult<Vec<LoggedComment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table
+        .inner_join(posts::table)
+        .filter(comments::id.eq_any(ids))
+        .select((
+            comments::id,
+            comments::status,
+            comments::body_source,
+            posts::slug,
+            posts::url,
+        ))
+        .load(conn)
+}
+
 /// Every status with its number of comments, from the trigger-kept
 /// `status_totals` table.
 pub fn status_totals(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, i64)>> {

@@ -2,7 +2,7 @@
 //! and posts.
 
 use super::auth::SignedIn;
-use super::queue::{moderator_item, post_id, queue_spec, with_context};
+use super::queue::{logged_comments, moderator_item, post_id, queue_spec, with_context};
 use super::views::{
     LogPage, ModComment, ModPostList, ModPostView, PostDetail, PostView, QueueView, ThreadComment,
 };
@@ -347,11 +347,11 @@ pub async fn log(
     let limit = query.limit()?;
     let before = query.before()?;
     let filter = query.filter();
+    let settings = state.settings.clone();
     let page = db(&state, move |conn| {
-        Ok(LogPage::new(
-            log_db::list(conn, &filter, before, limit + 1)?,
-            limit,
-        ))
+        let rows = log_db::list(conn, &filter, before, limit + 1)?;
+        let comments = logged_comments(conn, &settings, &rows)?;
+        Ok(LogPage::new(rows, limit, &comments))
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))
