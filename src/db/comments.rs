@@ -226,6 +226,8 @@ pub struct QueueSpec {
     pub filter: Option<QueueFilter>,
     /// Only this post's comments.
     pub post_id: Option<PostId>,
+    /// Only this comment (a link from the log opens it in the queue).
+    pub id: Option<CommentId>,
     /// Only comments whose body, author name, location or e-mail contains
     /// this text (case-insensitive for ASCII letters).
     pub text: Option<String>,
@@ -263,6 +265,9 @@ macro_rules! queue_filters {
         }
         if let Some(post) = spec.post_id {
             query = query.filter(comments::post_id.eq(post));
+        }
+        if let Some(id) = spec.id {
+            query = query.filter(comments::id.eq(id));
         }
         if let Some(text) = spec
             .text
@@ -353,11 +358,12 @@ pub fn queue_page(
 
 /// How many comments the part of the queue `spec` describes holds. A
 /// whole status is one row of `status_totals` (kept by triggers); a post,
-/// a text search or the flagged tab is counted.
+/// a comment, a text search or the flagged tab is counted.
 pub fn queue_count(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<i64> {
     let whole_status = match spec.filter.unwrap_or(QueueFilter::Status(Status::Pending)) {
         QueueFilter::Status(status)
             if spec.post_id.is_none()
+                && spec.id.is_none()
                 && spec.text.as_deref().is_none_or(|t| t.trim().is_empty()) =>
         {
             Some(status)

@@ -57,9 +57,24 @@ pub(crate) fn queue_spec(
     Ok(QueueSpec {
         filter: Some(filter),
         post_id: None,
+        id: None,
         text: text.map(str::to_owned),
         newest_first,
     })
+}
+
+/// Reads the queue's `id` filter: empty is none; anything but a whole
+/// number from 1 is a 400. An id no comment has simply finds nothing.
+pub(crate) fn comment_filter(id: Option<&str>) -> Result<Option<CommentId>, ApiError> {
+    match id.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| Some(CommentId(n)))
+            .ok_or_else(|| ApiError::BadRequest("id must be a comment id".into())),
+    }
 }
 
 /// The id of the post `slug`, or a 404.

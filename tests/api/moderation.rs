@@ -39,6 +39,37 @@ async fn the_queue_is_pending_oldest_first_and_filters_by_status_and_post() {
 }
 
 #[tokio::test]
+async fn the_queue_shows_one_comment_by_id_within_its_tab() {
+    let app = spawn_app().await;
+    let slug = app.post("p").await;
+    let moderator = app.signed_in("moderator").await;
+    let a = app.submit_ok(&slug, "A", "one").await;
+    app.submit_ok(&slug, "B", "two").await;
+    let ids = |queue: &Value| -> Vec<i64> {
+        queue["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    let one = moderator.queue(&format!("?id={a}")).await;
+    assert_eq!(ids(&one), [a]);
+    assert_eq!(one["total"], 1);
+    assert!(one["next"].is_null());
+    let elsewhere = moderator.queue(&format!("?status=rejected&id={a}")).await;
+    assert_eq!(elsewhere["total"], 0, "only within its tab");
+    assert_eq!(moderator.queue("?id=99999").await["total"], 0);
+    assert_eq!(moderator.queue("?id=").await["total"], 2);
+    for bad in ["abc", "0", "-1", "1.5", "2147483648"] {
+        let (status, _) = moderator
+            .get(&format!("/moderation/comments?id={bad}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "id={bad}");
+    }
+}
+
+#[tokio::test]
 async fn the_queue_pages_by_cursor_while_comments_keep_arriving() {
     let app = spawn_app().await;
     let slug = app.post("p").await;
