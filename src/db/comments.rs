@@ -226,6 +226,8 @@ pub struct QueueSpec {
     pub filter: Option<QueueFilter>,
     /// Only this post's comments.
     pub post_id: Option<PostId>,
+    /// Only this comment (a link from the log opens it in the queue).
+    pub id: Option<CommentId>,
     /// Only comments whose body, author name, location or e-mail contains
     /// this text (case-insensitive for ASCII letters).
     pub text: Option<String>,
@@ -263,6 +265,9 @@ macro_rules! queue_filters {
         }
         if let Some(post) = spec.post_id {
             query = query.filter(comments::post_id.eq(post));
+        }
+        if let Some(id) = spec.id {
+            query = query.filter(comments::id.eq(id));
         }
         if let Some(text) = spec
             .text
@@ -353,11 +358,12 @@ pub fn queue_page(
 
 /// How many comments the part of the queue `spec` describes holds. A
 /// whole status is one row of `status_totals` (kept by triggers); a post,
-/// a text search or the flagged tab is counted.
+/// a comment, a text search or the flagged tab is counted.
 pub fn queue_count(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<i64> {
     let whole_status = match spec.filter.unwrap_or(QueueFilter::Status(Status::Pending)) {
         QueueFilter::Status(status)
             if spec.post_id.is_none()
+                && spec.id.is_none()
                 && spec.text.as_deref().is_none_or(|t| t.trim().is_empty()) =>
         {
             Some(status)
@@ -389,6 +395,41 @@ pub fn queue_item(conn: &mut SqliteConnection, id: CommentId) -> QueryResult<Opt
         ))
         .first(conn)
         .optional()
+}
+
+/// What the moderation log shows of a comment an entry is about: where it
+/// stands, what the reader wrote and the post's address. Never its e-mail
+/// or IP hash.
+#[derive(Debug, Clone, Queryable)]
+pub struct LoggedComment {
+    /// Row id.
+    pub id: CommentId,
+    /// Where it stands now.
+    pub status: Status,
+    /// Markdown source, as written.
+    pub body_source: String,
+    /// The post's slug.
+    pub post_slug: String,
+    /// The post's address on the blog.
+    pub post_url: Option<String>,
+}
+
+/// The comments of `ids` that still exist, for the log's entries.
+pub fn logged(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResult<Vec<LoggedComment>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    comments::table
+        .inner_join(posts::table)
+        .filter(comments::id.eq_any(ids))
+        .select((
+            comments::id,
+            comments::status,
+            comments::body_source,
+            posts::slug,
+            posts::url,
+        ))
+        .load(conn)
 }
 
 /// Every status with its number of comments, from the trigger-kept

@@ -83,6 +83,36 @@ fn check(
     Ok(())
 }
 
+/// A one-line excerpt of `text` (a comment's source, never its HTML) for
+/// lists: runs of whitespace and control characters become one space, bidi
+/// controls are dropped, and past `max` characters it is cut (between two
+/// characters, never inside one) and ends with "…".
+pub fn excerpt(text: &str, max: usize) -> String {
+    let clean: String = text
+        .chars()
+        .filter(|c| !is_bidi_control(*c))
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    let mut out = String::new();
+    let mut kept = 0;
+    for word in clean.split_whitespace() {
+        if kept > 0 {
+            out.push(' ');
+            kept += 1;
+        }
+        for c in word.chars() {
+            if kept >= max {
+                out.truncate(out.trim_end().len());
+                out.push('\u{2026}');
+                return out;
+            }
+            out.push(c);
+            kept += 1;
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +150,25 @@ mod tests {
     #[test]
     fn multi_line_keeps_line_breaks_and_normalises_crlf() {
         assert_eq!(multi_line("b", "a\r\nb\rc", 80).unwrap(), "a\nb\nc");
+    }
+
+    #[test]
+    fn an_excerpt_is_one_line_of_at_most_max_characters() {
+        assert_eq!(excerpt("  Short\n\n  and\tsweet  ", 100), "Short and sweet");
+        assert_eq!(excerpt("abcdef", 6), "abcdef");
+        assert_eq!(excerpt("abcdefg", 6), "abcdef\u{2026}");
+        // A space is never the last thing before the ellipsis.
+        assert_eq!(excerpt("abcde fgh", 6), "abcde\u{2026}");
+        assert_eq!(excerpt("", 6), "");
+        assert_eq!(excerpt("a\u{202E}b\u{0007}c", 6), "ab c");
+    }
+
+    #[test]
+    fn an_excerpt_is_cut_between_characters_not_bytes() {
+        let text = "Мария 👩‍👩‍👧 ".repeat(20);
+        let cut = excerpt(&text, 100);
+        assert_eq!(cut.chars().count(), 101);
+        assert!(cut.ends_with('\u{2026}'));
+        assert!(text.starts_with(cut.trim_end_matches('\u{2026}')));
     }
 }

@@ -2,7 +2,9 @@
 //! and posts.
 
 use super::auth::SignedIn;
-use super::queue::{moderator_item, post_id, queue_spec, with_context};
+use super::queue::{
+    comment_filter, logged_comments, moderator_item, post_id, queue_spec, with_context,
+};
 use super::views::{
     LogPage, ModComment, ModPostList, ModPostView, PostDetail, PostView, QueueView, ThreadComment,
 };
@@ -30,6 +32,8 @@ pub struct QueueQuery {
     pub status: Option<String>,
     /// Only this post's comments.
     pub post: Option<String>,
+    /// Only this comment (by id).
+    pub id: Option<String>,
     /// Only comments whose text, author name, location or e-mail contains
     /// this.
     pub q: Option<String>,
@@ -50,6 +54,7 @@ pub struct QueueQuery {
     params(
         ("status" = Option<crate::http::schemas::QueueTab>, Query, description = "The tab: `pending` (default), `approved`, `rejected`, `spam` or `flagged`."),
         ("post" = Option<String>, Query, description = "Only this post's comments (slug); an unknown one is 404."),
+        ("id" = Option<crate::http::schemas::CommentFilter>, Query, description = "Only this comment, if it is in the tab (a link from the log opens it so); an id no comment has finds nothing."),
         ("q" = Option<String>, Query, pattern = r"^\s*(?:\S(?:[\s\S]{0,198}\S)?)?\s*$", description = "Only comments whose body, author name, location or e-mail contains this (ASCII case ignored; at most 200 characters)."),
         ("order" = Option<crate::http::schemas::ThreadOrder>, Query, description = "`oldest` (default) or `newest` first."),
         crate::http::schemas::Paging,
@@ -70,6 +75,7 @@ pub async fn queue(
         query.q.as_deref(),
         query.order.as_deref(),
     )?;
+    spec.id = comment_filter(query.id.as_deref())?;
     let page = query.page.page(50)?;
     let post = query.post.clone();
     let viewer = signed_in.moderator.id;
@@ -347,11 +353,11 @@ pub async fn log(
     let limit = query.limit()?;
     let before = query.before()?;
     let filter = query.filter();
+    let settings = state.settings.clone();
     let page = db(&state, move |conn| {
-        Ok(LogPage::new(
-            log_db::list(conn, &filter, before, limit + 1)?,
-            limit,
-        ))
+        let rows = log_db::list(conn, &filter, before, limit + 1)?;
+        let comments = logged_comments(conn, &settings, &rows)?;
+        Ok(LogPage::new(rows, limit, &comments))
     })
     .await?;
     Ok(HttpResponse::Ok().json(page))

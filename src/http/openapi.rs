@@ -19,9 +19,9 @@
 
 use super::conditional;
 use super::schemas::{
-    BadRequest, BanKindName, Conflict, DecisionAction, Forbidden, Internal, Limit, NotFound,
-    PayloadTooLarge, QueueTab, RateLimited, TermKindName, ThreadOrder, Unauthorized, Unavailable,
-    UnsupportedMediaType, Validation,
+    BadRequest, BanKindName, CommentFilter, Conflict, DecisionAction, Forbidden, Internal, Limit,
+    NotFound, PayloadTooLarge, QueueTab, RateLimited, TermKindName, ThreadOrder, Unauthorized,
+    Unavailable, UnsupportedMediaType, Validation,
 };
 use super::views::{
     ClaimView, LogPage, LogView, ModComment, ParentView, PostDetail, PostView, QueueView,
@@ -199,7 +199,8 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
         schemas(
             Problem, FieldError, Role, Reason, History, PostView, PostDetail, ThreadPost,
             ThreadComment, ThreadView, ModComment, ParentView, ClaimView, QueueView, LogView,
-            LogPage, ThreadOrder, QueueTab, Limit, DecisionAction, BanKindName, TermKindName,
+            LogPage, ThreadOrder, QueueTab, Limit, CommentFilter, DecisionAction, BanKindName,
+            TermKindName,
         ),
         responses(
             BadRequest, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge,

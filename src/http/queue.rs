@@ -1,19 +1,28 @@
 //! Reads the moderators' views share: the queue's filters, a post by
-//! slug, and queue rows with their context in the moderator's shape.
+//! slug, queue rows with their context in the moderator's shape, and the
+//! comments log entries are about.
 
-use super::views::ModComment;
+use super::views::{LoggedCommentView, ModComment, permalink};
+use crate::config::Settings;
 use crate::db::comments::{self as comments_db, QueueSpec};
+use crate::db::log::LogRow;
 use crate::db::posts as posts_db;
 use crate::db::workspace as workspace_db;
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::{QueueFilter, Status};
 use crate::domain::post::PostId;
+use crate::domain::text::excerpt;
 use crate::domain::time::now;
 use crate::error::ApiError;
 use crate::service::not_found;
+use crate::service::posts::permalink_page;
+use std::collections::HashMap;
 
 /// Longest `q` text filter, in characters.
 pub const MAX_QUERY_TEXT: usize = 200;
+
+/// Characters of a comment's text a log entry shows.
+pub const LOG_EXCERPT_CHARS: usize = 100;
 
 /// Reads the filters shared by the queue and the stats: the tab, the post
 /// (by slug; resolved later), the text and the order.
@@ -48,9 +57,24 @@ pub(crate) fn queue_spec(
     Ok(QueueSpec {
         filter: Some(filter),
         post_id: None,
+        id: None,
         text: text.map(str::to_owned),
         newest_first,
     })
+}
+
+/// Reads the queue's `id` filter: empty is none; anything but a whole
+/// number from 1 is a 400. An id no comment has simply finds nothing.
+pub(crate) fn comment_filter(id: Option<&str>) -> Result<Option<CommentId>, ApiError> {
+    match id.map(str::trim).filter(|t| !t.is_empty()) {
+        None => Ok(None),
+        Some(text) => text
+            .parse::<i32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .map(|n| Some(CommentId(n)))
+            .ok_or_else(|| ApiError::BadRequest("id must be a comment id".into())),
+    }
 }
 
 /// The id of the post `slug`, or a 404.
@@ -94,4 +118,34 @@ pub(crate) fn moderator_item(
     with_context(conn, vec![row], viewer)?
         .pop()
         .ok_or_else(|| not_found::comment(id))
+}
+
+/// What the log shows of the comments the entries `rows` are about, by
+/// id: an excerpt of the source text, the status, and the permalink of an
+/// approved one. A comment that is gone has no entry.
+pub(crate) fn logged_comments(
+    conn: &mut diesel::SqliteConnection,
+    settings: &Settings,
+    rows: &[LogRow],
+) -> Result<HashMap<CommentId, LoggedCommentView>, ApiError> {
+    let mut ids: Vec<CommentId> = rows.iter().filter_map(|((.., c, _, _), ..)| *c).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(comments_db::logged(conn, &ids)?
+        .into_iter()
+        .map(|c| {
+            let link = (c.status == Status::Approved).then(|| {
+                permalink(
+                    &permalink_page(settings, &c.post_slug, c.post_url.as_deref()),
+                    c.id,
+                )
+            });
+            let view = LoggedCommentView {
+                excerpt: excerpt(&c.body_source, LOG_EXCERPT_CHARS),
+                status: c.status.as_str(),
+                permalink: link,
+            };
+            (c.id, view)
+        })
+        .collect())
 }

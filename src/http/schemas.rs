@@ -71,6 +71,36 @@ impl utoipa::PartialSchema for Limit {
 
 impl ToSchema for Limit {}
 
+/// A comment to show alone: its id, or empty for none.
+pub struct CommentFilter;
+
+impl utoipa::PartialSchema for CommentFilter {
+    fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{
+            KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type,
+        };
+        OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int32)))
+                    .minimum(Some(1))
+                    .maximum(Some(i32::MAX)),
+            )
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some([""])),
+            )
+            .description(Some(
+                "A comment id, or empty for none. Anything else is 400.",
+            ))
+            .into()
+    }
+}
+
+impl ToSchema for CommentFilter {}
+
 /// A tab of the moderation queue.
 pub struct QueueTab;
 

@@ -412,6 +412,27 @@ pub struct LogView {
     pub post_slug: Option<String>,
     /// Extra facts.
     pub detail: Option<String>,
+    /// The first characters of the comment concerned, as plain text from
+    /// what the reader wrote (never its HTML); none when the entry names
+    /// no comment or the comment is gone.
+    pub comment_excerpt: Option<String>,
+    /// Where the comment concerned stands now: `pending`, `approved`,
+    /// `rejected` or `spam`.
+    pub comment_status: Option<&'static str>,
+    /// The public permalink of the comment concerned, while it is
+    /// approved.
+    pub comment_permalink: Option<String>,
+}
+
+/// What a log entry shows of the comment it is about.
+#[derive(Debug, Clone)]
+pub struct LoggedCommentView {
+    /// The excerpt of its source.
+    pub excerpt: String,
+    /// Its status now.
+    pub status: &'static str,
+    /// Its permalink, if approved.
+    pub permalink: Option<String>,
 }
 
 /// A page of the log.
@@ -425,22 +446,33 @@ pub struct LogPage {
 
 impl LogPage {
     /// A page of the log from rows read one past `limit` (so that the
-    /// extra row says there is a next page).
-    pub fn new(mut rows: Vec<LogRow>, limit: i64) -> Self {
+    /// extra row says there is a next page), with what `comments` holds of
+    /// the comments the entries are about.
+    pub fn new(
+        mut rows: Vec<LogRow>,
+        limit: i64,
+        comments: &HashMap<CommentId, LoggedCommentView>,
+    ) -> Self {
         let more = next_cursor(&mut rows, limit, |((id, ..), ..)| (0, *id)).is_some();
         let last = rows.last().map(|((id, ..), ..)| *id);
         let entries = rows
             .into_iter()
             .map(
-                |((id, at, action, comment_id, reason, detail), moderator, post_slug)| LogView {
-                    id,
-                    at: rfc3339(at),
-                    moderator,
-                    action: action.as_str(),
-                    comment_id,
-                    reason,
-                    post_slug,
-                    detail,
+                |((id, at, action, comment_id, reason, detail), moderator, post_slug)| {
+                    let about = comment_id.and_then(|c| comments.get(&c));
+                    LogView {
+                        id,
+                        at: rfc3339(at),
+                        moderator,
+                        action: action.as_str(),
+                        comment_id,
+                        reason,
+                        post_slug,
+                        detail,
+                        comment_excerpt: about.map(|a| a.excerpt.clone()),
+                        comment_status: about.map(|a| a.status),
+                        comment_permalink: about.and_then(|a| a.permalink.clone()),
+                    }
                 },
             )
             .collect();

@@ -29,7 +29,13 @@ fn post_error(error: PostWriteError, slug: &str) -> ApiError {
 /// server's demo page of it (`PUBLIC_URL/posts/SLUG`) when the demo blog
 /// is on, or its plain thread (`PUBLIC_URL/threads/SLUG`).
 pub fn permalink_base(settings: &Settings, post: &Post) -> String {
-    match post.url.as_deref().map(str::trim).filter(|u| !u.is_empty()) {
+    permalink_page(settings, &post.slug, post.url.as_deref())
+}
+
+/// [`permalink_base`] of the post with this `slug` and `url`, for reads
+/// that have only those two columns.
+pub fn permalink_page(settings: &Settings, slug: &str, url: Option<&str>) -> String {
+    match url.map(str::trim).filter(|u| !u.is_empty()) {
         Some(url) => {
             let page = url.split('#').next().unwrap_or(url);
             if page.starts_with('/') {
@@ -40,7 +46,7 @@ pub fn permalink_base(settings: &Settings, post: &Post) -> String {
         }
         None => {
             let page = if settings.demo { "posts" } else { "threads" };
-            format!("{}/{page}/{}", settings.public_url(), post.slug)
+            format!("{}/{page}/{slug}", settings.public_url())
         }
     }
 }

@@ -85,8 +85,10 @@ session.onChange = (accountChanged) => {
 
 // ----------------------------------------------------------------- routes
 
+// An address is #VIEW, or #queue?status=S&id=N for one comment.
 async function route() {
-  let view = location.hash.replace(/^#/, '') || 'queue';
+  const [name, search] = location.hash.replace(/^#/, '').split('?');
+  let view = name || 'queue';
   if (!VIEWS.includes(view)) view = 'queue';
   const link = document.querySelector(`#nav [data-view="${view}"]`);
   if (link && link.dataset.role && !hasRole(link.dataset.role) && view === 'accounts') view = 'queue';
@@ -98,7 +100,7 @@ async function route() {
     else a.removeAttribute('aria-current');
   }
   document.body.dataset.view = view;
-  if (view === 'queue') await queue.show();
+  if (view === 'queue') await queue.show(new URLSearchParams(search || ''));
   else await panels.show(view);
 }
 

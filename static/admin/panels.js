@@ -24,28 +24,64 @@ async function ensureReasons() {
 
 const log = { next: null, filters: {} };
 
+// The log's columns, as its header names them: on a narrow screen each
+// row is a card and every cell shows its column's name (data-label).
+const LOG_COLUMNS = ['When', 'Who', 'Action', 'Comment', 'Post', 'Reason', 'Detail'];
+
+/** A log cell under the column `label`; nothing in it when `content` is empty. */
+function logCell(label, content) {
+  return el('td', { 'data-label': label }, content || null);
+}
+
+/**
+ * The comment an entry is about: its number as a link (the public
+ * permalink while it is approved, else the queue narrowed to it), where
+ * it stands, and an excerpt of what the reader wrote, set as text.
+ */
+function commentCell(e) {
+  if (!e.comment_id) return null;
+  const number = `#${e.comment_id}`;
+  if (!e.comment_status) return el('span', { text: `${number} (no longer stored)` });
+  // Only a web address is a link out (a post's url is checked when it is
+  // saved; this keeps any other scheme from becoming one).
+  const link = /^https?:\/\//i.test(e.comment_permalink || '')
+    ? el('a', { class: 'comment-link', href: e.comment_permalink, target: '_blank', rel: 'noopener' },
+      number, el('span', { class: 'visually-hidden', text: ' (public page, opens in a new tab)' }))
+    : el('a', { class: 'comment-link', href: `#queue${query({ status: e.comment_status, id: e.comment_id })}` },
+      number, el('span', { class: 'visually-hidden', text: ' (open in the queue)' }));
+  return el('span', { class: 'comment-about' },
+    link, ' ', el('span', { class: 'comment-status', text: e.comment_status }),
+    e.comment_excerpt ? el('span', { class: 'excerpt', text: e.comment_excerpt }) : null);
+}
+
+function logRow(e) {
+  const values = [
+    el('span', { text: when(e.at), title: e.at }),
+    e.moderator || 'system',
+    e.action,
+    commentCell(e),
+    e.post_slug,
+    e.reason ? el('span', { text: reasonLabel(e.reason), title: reasonText(e.reason) }) : null,
+    e.detail,
+  ];
+  return el('tr', {}, values.map((v, i) => logCell(LOG_COLUMNS[i], v)));
+}
+
 async function loadLog(reset) {
   const tbody = $('log-table').querySelector('tbody');
+  document.body.dataset.log = 'loading';
   if (reset) {
     log.next = null;
     tbody.replaceChildren();
   }
   const answer = await api('GET', `/moderation/log${query({ ...log.filters, limit: 50, cursor: reset ? '' : log.next })}`);
-  for (const e of answer.entries) {
-    tbody.append(el('tr', {},
-      cell(el('span', { text: when(e.at), title: e.at })),
-      cell(e.moderator || 'system'),
-      cell(e.action),
-      cell(e.comment_id ? `#${e.comment_id}` : ''),
-      cell(e.post_slug || ''),
-      cell(e.reason ? el('span', { text: reasonLabel(e.reason), title: reasonText(e.reason) }) : ''),
-      cell(e.detail || '')));
-  }
+  tbody.append(...answer.entries.map(logRow));
   if (!tbody.childElementCount) {
-    tbody.append(el('tr', {}, el('td', { colspan: '7', text: 'No entries.' })));
+    tbody.append(el('tr', {}, el('td', { colspan: String(LOG_COLUMNS.length), text: 'No entries.' })));
   }
   log.next = answer.next;
   $('log-more').hidden = !log.next;
+  document.body.dataset.log = 'ready';
 }
 
 function reasonLabel(id) {

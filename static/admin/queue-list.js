@@ -29,6 +29,7 @@ export async function load(reset) {
       status: state.tab,
       post: state.post,
       q: state.q,
+      id: state.only,
       order: orderFor(state.tab),
       limit: PAGE,
       cursor: reset ? '' : state.next,
@@ -69,9 +70,8 @@ export function markDue() {
   document.body.dataset.queue = 'loading';
 }
 
-/** Shows the queue of another tab. */
-export function setTab(tab) {
-  if (!TABS.includes(tab)) return;
+/** Marks `tab` as the one shown (without loading it). */
+function markTab(tab) {
   state.tab = tab;
   for (const button of document.querySelectorAll('#tabs [role="tab"]')) {
     const on = button.dataset.tab === tab;
@@ -79,8 +79,47 @@ export function setTab(tab) {
     button.tabIndex = on ? 0 : -1;
   }
   document.body.dataset.tab = tab;
+}
+
+/** Shows the queue of another tab. */
+export function setTab(tab) {
+  if (!TABS.includes(tab)) return;
+  showAll();
+  markTab(tab);
   stopClaim();
   load(true);
+}
+
+/**
+ * Narrows the queue to comment `id` in its tab (a link from the log:
+ * `#queue?status=rejected&id=57`); the post and text filters are
+ * cleared, since they could hide it. The next load shows it.
+ */
+export function showOnly(id, tab) {
+  state.only = id;
+  state.post = '';
+  state.q = '';
+  $('filter-post').value = '';
+  $('filter-q').value = '';
+  markTab(TABS.includes(tab) ? tab : 'pending');
+  showOnlyBar();
+}
+
+/**
+ * Leaves the one-comment view (when another tab or filter is chosen);
+ * the address goes back to plain #queue so that a reload shows the
+ * whole tab. The caller loads the list.
+ */
+export function showAll() {
+  if (state.only === null) return;
+  state.only = null;
+  showOnlyBar();
+  if (location.hash.startsWith('#queue?')) history.replaceState(null, '', '#queue');
+}
+
+function showOnlyBar() {
+  $('queue-only').hidden = state.only === null;
+  $('queue-only-text').textContent = state.only === null ? '' : `Only comment #${state.only} is shown.`;
 }
 
 /** The next (1) or previous (-1) tab, focusing it. */
@@ -119,6 +158,7 @@ export function updateEmpty() {
   if (state.items.length === 0) {
     empty.hidden = false;
     empty.textContent = state.loading ? 'Loading…'
+      : state.only !== null ? `Comment #${state.only} is not in this tab (any more).`
       : state.tab === 'pending' && !state.q && !state.post
         ? 'Nothing is waiting. New comments appear here by themselves.'
         : 'No comments here.';

@@ -1,5 +1,5 @@
 // What the queue holds, shared by the queue-*.js modules: the tab and
-// filters, the loaded page of items and their list nodes, focus,
+// filters (or the one comment a link opened), the loaded page of items and their list nodes, focus,
 // selection, counts, the rejection reasons, and the decisions not yet
 // confirmed (which a reload must not show again). It imports none of them.
 
@@ -14,6 +14,7 @@ export const state = {
   tab: 'pending',
   post: '',
   q: '',
+  only: null,       // the one comment shown (a link from the log), or null
   items: [],
   next: null,       // the cursor of the next page
   focus: 0,

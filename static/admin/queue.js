@@ -9,7 +9,7 @@
 import { api } from './api.js';
 import { $ } from './util.js';
 import { state, nodes, outbox, inflight, focused, explain } from './queue-store.js';
-import { load, markDue, setTab, cycleTab, focusItem } from './queue-list.js';
+import { load, markDue, setTab, cycleTab, focusItem, showOnly, showAll } from './queue-list.js';
 import { onBuild } from './queue-item.js';
 import { refreshStats, loadPosts } from './queue-stats.js';
 import { pollClaims, stopClaim } from './queue-claims.js';
@@ -43,6 +43,7 @@ export function setup() {
     });
   }
   $('filter-post').addEventListener('change', (e) => {
+    showAll();
     state.post = e.target.value;
     load(true);
     refreshStats();
@@ -52,6 +53,7 @@ export function setup() {
     clearTimeout(typing);
     markDue();
     typing = setTimeout(() => {
+      showAll();
       state.q = e.target.value.trim();
       load(true);
       refreshStats();
@@ -59,6 +61,11 @@ export function setup() {
   });
   $('queue-filters').addEventListener('submit', (e) => e.preventDefault());
   $('load-more').addEventListener('click', () => load(false));
+  $('queue-only-clear').addEventListener('click', () => {
+    showAll();
+    load(true);
+    refreshStats();
+  });
   $('bulk-approve').addEventListener('click', () => bulk('approve'));
   $('bulk-reject').addEventListener('click', () => {
     if (!focused()) return;
@@ -72,9 +79,15 @@ export function setup() {
   });
 }
 
-/** Shows the queue (loading reasons, posts and counts the first time). */
-export async function show() {
+/**
+ * Shows the queue (loading reasons, posts and counts the first time);
+ * `params` from the address (`#queue?status=S&id=N`) open one comment.
+ */
+export async function show(params = new URLSearchParams()) {
   state.active = true;
+  const only = Number(params.get('id'));
+  if (Number.isInteger(only) && only > 0) showOnly(only, params.get('status'));
+  else showAll();
   if (!state.reasons.length) {
     try {
       state.reasons = (await api('GET', '/moderation/reasons')).reasons;

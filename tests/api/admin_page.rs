@@ -848,3 +848,189 @@ async fn a_posts_publication_time_survives_an_edit_in_the_date_time_field() {
     assert_eq!(post["title"], "Dated again");
     assert_eq!(errors(&b).await, json!([]));
 }
+
+/// Fails unless the page scrolls only vertically: nothing is wider than
+/// the window.
+async fn fits_the_width(b: &Browser, what: &str) {
+    let sizes = b
+        .eval("return [document.documentElement.scrollWidth, innerWidth]")
+        .await;
+    assert!(
+        sizes[0].as_i64().unwrap() <= sizes[1].as_i64().unwrap(),
+        "{what} scrolls sideways: [scrollWidth, innerWidth] = {sizes}"
+    );
+}
+
+/// The log row whose Action cell says `action`: its comment cell's
+/// excerpt, link text, link address and the cell's own label.
+async fn log_row(b: &Browser, action: &str) -> Value {
+    b.eval(&format!(
+        "const row = [...document.querySelectorAll('#log-table tbody tr')] \
+           .find((r) => r.querySelector('[data-label=Action]')?.textContent === '{action}'); \
+         const cell = row.querySelector('[data-label=Comment]'); \
+         const link = cell.querySelector('a'); \
+         return {{ excerpt: cell.querySelector('.excerpt').textContent, link: link.textContent, \
+                   href: link.getAttribute('href'), label: getComputedStyle(cell, '::before').content, \
+                   display: getComputedStyle(row).display }};"
+    ))
+    .await
+}
+
+#[tokio::test]
+async fn at_a_phones_width_the_queue_filters_and_the_log_fit_and_log_rows_show_their_comment() {
+    let app = spawn_app().await;
+    // A long title makes a wide post filter; a long address and an
+    // unbroken link make wide items and excerpts.
+    let slug = app
+        .post("the-river-basin-agreement-and-what-five-countries-learned-from-a-long-drought")
+        .await;
+    app.create_account("mod", "moderator");
+    let long = format!(
+        "Could you say more about the gauges? {}https://data.example.org/a/very/long/path/without/any/break/0123456789",
+        "The data-sharing ".repeat(6)
+    );
+    let approved = app.submit_ok(&slug, "Mari", &long).await;
+    let hostile = "<img src=x onerror=\"window.pwned=1\"> football scores";
+    let rejected = app.submit_ok(&slug, "W.W.", hostile).await;
+    let also_rejected = app.submit_ok(&slug, "W.W.", "more football").await;
+    app.submit(
+        &slug,
+        &json!({"author_name": "Anna", "email": "anna.with.a.rather.long.address@subdomain.example.org", "body": "Still pending"}),
+    )
+    .await;
+    let admin = app.signed_in("admin").await;
+    admin.approve(approved).await;
+    for id in [also_rejected, rejected] {
+        let r = admin
+            .post(
+                &format!("/moderation/comments/{id}/reject"),
+                &json!({"reason": "off-topic"}),
+            )
+            .await;
+        assert_eq!(r.status(), reqwest::StatusCode::OK);
+    }
+    let permalink = app.thread(&slug).await["comments"][0]["permalink"].clone();
+
+    let b = open_signed_in(&app, "mod", 300).await;
+    b.client.set_window_size(390, 844).await.unwrap();
+    b.wait_for("a 390 px wide window", "return innerWidth === 390")
+        .await;
+    queue_shows(&b, 1).await;
+    b.wait_for(
+        "the posts in the filter",
+        "return document.querySelectorAll('#filter-post option').length === 2",
+    )
+    .await;
+    fits_the_width(&b, "the queue").await;
+    let filters = b
+        .eval(
+            "const [post, text] = [...document.querySelectorAll('#queue-filters label')].map((l) => l.getBoundingClientRect()); \
+             return { stacked: post.bottom <= text.top, right: Math.max(post.right, text.right) };",
+        )
+        .await;
+    assert_eq!(filters["stacked"], json!(true), "{filters}");
+    assert!(filters["right"].as_f64().unwrap() <= 390.0, "{filters}");
+
+    b.eval("location.hash = '#log'; return 1").await;
+    b.wait_for(
+        "the log",
+        "return document.body.dataset.log === 'ready' && document.querySelectorAll('#log-table tbody tr').length >= 4",
+    )
+    .await;
+    fits_the_width(&b, "the log").await;
+    assert_eq!(
+        b.eval("return getComputedStyle(document.querySelector('#log-table thead')).display")
+            .await,
+        json!("none"),
+        "rows are cards that name their columns"
+    );
+    let approval = log_row(&b, "approve").await;
+    assert_eq!(approval["display"], "block", "{approval}");
+    assert_eq!(approval["label"], "\"Comment\"", "{approval}");
+    let expected: String = long.chars().take(100).collect();
+    assert_eq!(
+        approval["excerpt"],
+        format!("{}\u{2026}", expected.trim_end()),
+        "the first 100 characters"
+    );
+    assert_eq!(
+        approval["href"], permalink,
+        "an approved comment's permalink"
+    );
+    assert!(
+        approval["link"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("#{approved}")),
+        "{approval}"
+    );
+    let rejection = log_row(&b, "reject").await;
+    assert_eq!(rejection["excerpt"], hostile, "the text, as text");
+    assert_eq!(
+        rejection["href"],
+        format!("#queue?status=rejected&id={rejected}")
+    );
+    assert_eq!(
+        b.eval(
+            "return document.querySelectorAll('#log-table img').length + (window.pwned ? 1 : 0)"
+        )
+        .await,
+        json!(0),
+        "no markup from a comment reaches the page"
+    );
+
+    // The link opens the comment in the queue, alone in its tab.
+    b.client
+        .find(Locator::Css(&format!(
+            "#log-table a[href$='id={rejected}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    b.wait_for(
+        "the comment alone in the queue",
+        &format!(
+            "return document.body.dataset.view === 'queue' && document.body.dataset.queue === 'ready' \
+             && !document.getElementById('queue-only').hidden \
+             && [...document.querySelectorAll('#queue-list > li')].map((li) => li.dataset.id).join() === '{rejected}'"
+        ),
+    )
+    .await;
+    assert_eq!(
+        b.eval("return document.querySelector('#tabs [aria-selected=true]').dataset.tab")
+            .await,
+        json!("rejected")
+    );
+    fits_the_width(&b, "one comment in the queue").await;
+    b.client
+        .find(Locator::Css("#queue-only-clear"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    queue_shows(&b, 2).await;
+    assert_eq!(
+        b.eval("return [location.hash, document.getElementById('queue-only').hidden]")
+            .await,
+        json!(["#queue", true]),
+        "the whole tab again"
+    );
+
+    // A wide window shows the log as a table with its header.
+    b.client.set_window_size(1000, 1400).await.unwrap();
+    b.eval("location.hash = '#log'; return 1").await;
+    b.wait_for(
+        "the log, wide",
+        "return innerWidth > 720 && document.body.dataset.log === 'ready' && document.querySelectorAll('#log-table tbody tr').length >= 4",
+    )
+    .await;
+    assert_eq!(
+        b.eval("const t = document.getElementById('log-table'); return [getComputedStyle(t).display, getComputedStyle(t.tHead).display]")
+            .await,
+        json!(["table", "table-header-group"])
+    );
+    assert_eq!(errors(&b).await, json!([]));
+}

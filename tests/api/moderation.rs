@@ -39,6 +39,37 @@ async fn the_queue_is_pending_oldest_first_and_filters_by_status_and_post() {
 }
 
 #[tokio::test]
+async fn the_queue_shows_one_comment_by_id_within_its_tab() {
+    let app = spawn_app().await;
+    let slug = app.post("p").await;
+    let moderator = app.signed_in("moderator").await;
+    let a = app.submit_ok(&slug, "A", "one").await;
+    app.submit_ok(&slug, "B", "two").await;
+    let ids = |queue: &Value| -> Vec<i64> {
+        queue["comments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_i64().unwrap())
+            .collect()
+    };
+    let one = moderator.queue(&format!("?id={a}")).await;
+    assert_eq!(ids(&one), [a]);
+    assert_eq!(one["total"], 1);
+    assert!(one["next"].is_null());
+    let elsewhere = moderator.queue(&format!("?status=rejected&id={a}")).await;
+    assert_eq!(elsewhere["total"], 0, "only within its tab");
+    assert_eq!(moderator.queue("?id=99999").await["total"], 0);
+    assert_eq!(moderator.queue("?id=").await["total"], 2);
+    for bad in ["abc", "0", "-1", "1.5", "2147483648"] {
+        let (status, _) = moderator
+            .get(&format!("/moderation/comments?id={bad}"))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "id={bad}");
+    }
+}
+
+#[tokio::test]
 async fn the_queue_pages_by_cursor_while_comments_keep_arriving() {
     let app = spawn_app().await;
     let slug = app.post("p").await;
@@ -367,4 +398,96 @@ async fn tab_totals_kept_by_triggers_match_a_real_count_after_every_kind_of_chan
     }
     assert_eq!(moderator.queue("?status=pending").await["total"], 2);
     assert_eq!(moderator.queue("?status=approved").await["total"], 2);
+}
+
+#[tokio::test]
+async fn a_log_entry_about_a_comment_carries_an_excerpt_of_its_text_and_a_link() {
+    let app = spawn_app().await;
+    let slug = app.post("p").await;
+    let moderator = app.signed_in("moderator").await;
+    // 120 characters of Cyrillic and emoji with Markdown and markup in
+    // them: the excerpt is the text the reader wrote, on one line, cut
+    // after 100 characters.
+    let long = format!("<b>Мария</b> *asks*:\n\n{}", "вопрос 🙂 ".repeat(12));
+    let approved = app
+        .submit(
+            &slug,
+            &json!({"author_name": "Mari", "email": "mari@example.org", "body": long}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    moderator.approve(approved).await;
+    let rejected = app.submit_ok(&slug, "W.W.", "Football\nscores").await;
+    let r = moderator
+        .post(
+            &format!("/moderation/comments/{rejected}/reject"),
+            &json!({"reason": "off-topic"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    let r = moderator
+        .post(
+            "/moderation/bans",
+            &json!({"kind": "ip_hash", "comment_id": rejected}),
+        )
+        .await;
+    assert_eq!(
+        r.status(),
+        StatusCode::CREATED,
+        "{}",
+        r.text().await.unwrap()
+    );
+    let (status, log) = moderator.get("/moderation/log").await;
+    assert_eq!(status, StatusCode::OK);
+    let entries = log["entries"].as_array().unwrap();
+    let entry = |action: &str| {
+        entries
+            .iter()
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action} entry in {log}"))
+    };
+
+    let approval = entry("approve");
+    let excerpt = approval["comment_excerpt"].as_str().unwrap();
+    let expected: String = "<b>Мария</b> *asks*: "
+        .chars()
+        .chain("вопрос 🙂 ".repeat(12).chars())
+        .take(100)
+        .collect();
+    assert_eq!(excerpt, format!("{}\u{2026}", expected.trim_end()));
+    assert_eq!(approval["comment_status"], "approved");
+    let thread = app.thread(&slug).await;
+    assert_eq!(
+        approval["comment_permalink"], thread["comments"][0]["permalink"],
+        "an approved comment links to its public permalink"
+    );
+    assert_eq!(
+        approval["comment_permalink"],
+        format!("{}/threads/p#comment-{approved}", app.public_url)
+    );
+
+    let rejection = entry("reject");
+    assert_eq!(rejection["comment_excerpt"], "Football scores");
+    assert_eq!(rejection["comment_status"], "rejected");
+    assert!(
+        rejection["comment_permalink"].is_null(),
+        "a comment readers cannot see has no public link"
+    );
+    // A ban names its comment without its post: the excerpt is there too.
+    let ban = entry("ban");
+    assert_eq!(ban["comment_id"], rejected);
+    assert_eq!(ban["comment_excerpt"], "Football scores");
+
+    let creation = entry("post_create");
+    for field in ["comment_excerpt", "comment_status", "comment_permalink"] {
+        assert!(creation[field].is_null(), "{field} of {creation}");
+    }
+    let text = log.to_string();
+    assert!(!text.contains("mari@example.org"), "no e-mail in the log");
+    assert!(!text.contains("127.0.0.1"), "no address in the log");
+    assert!(!text.contains("<em>"), "never the HTML");
 }
