@@ -11,6 +11,9 @@ use std::fmt;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
+mod mail;
+pub use mail::{MailSettings, WEBHOOK_EVENTS, WebhookSettings};
+
 /// Everything the server can be told; see the configuration table in the
 /// README for what each key means.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,6 +78,10 @@ pub struct Settings {
     /// The address readers reach this server at (`https://comments.blog.example`),
     /// the start of every absolute link it writes; `http://` + `bind` when unset.
     pub public_url: Option<String>,
+    /// Outgoing mail; off unless `mail.smtp_url` is set.
+    pub mail: MailSettings,
+    /// Signed JSON POSTs of chosen events (`[[webhooks]]`).
+    pub webhooks: Vec<WebhookSettings>,
 }
 
 impl Default for Settings {
@@ -105,6 +112,8 @@ impl Default for Settings {
             metrics: MetricsSettings::default(),
             posts: PostsSettings::default(),
             public_url: None,
+            mail: MailSettings::default(),
+            webhooks: Vec::new(),
         }
     }
 }
@@ -363,10 +372,20 @@ impl Settings {
             }
             figment = figment.merge(Toml::file(path));
         }
-        figment
+        let settings: Self = figment
             .merge(Env::prefixed("COLLOQUY_").split("__"))
             .extract()
-            .map_err(Box::new)
+            .map_err(Box::new)?;
+        if let Some(problem) = settings.webhooks.iter().find_map(WebhookSettings::problem) {
+            return Err(Box::new(figment::Error::from(problem)));
+        }
+        if settings.mail.enabled() && settings.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(Box::new(figment::Error::from(format!(
+                "mail.from {:?} is not an address like \"Colloquy <comments@blog.example>\"",
+                settings.mail.from
+            ))));
+        }
+        Ok(settings)
     }
 
     /// Whether `ip` is one of the trusted proxies.

@@ -10,6 +10,7 @@ use crate::domain::privacy::IpHasher;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::service::Dispatcher;
+use crate::service::notify::Notifier;
 use crate::service::posts::StartingPages;
 use anyhow::Context;
 use base64::Engine;
@@ -59,17 +60,19 @@ impl AppState {
             let mut conn = pool.get().context("taking a database connection")?;
             db::log::newest_id(&mut conn)?
         };
+        let settings = Arc::new(settings);
+        let notifier = Arc::new(Notifier::new(settings.clone()));
         Ok(Self {
             metrics: Metrics::new(cache.clone(), newest_log_id),
-            events: Dispatcher::new(cache.clone()),
+            events: Dispatcher::with_notifier(cache.clone(), notifier.clone()),
             starting_pages: StartingPages::new(&settings),
             ip_hasher: IpHasher::new(key.as_bytes())
                 .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
             limits: Limits::new(&settings.rate_limit),
             cache,
-            writer: Writer::start(pool.clone())?,
+            writer: Writer::start(pool.clone(), notifier.after_insert())?,
             read_pool: db::pool::open(&settings.database, settings.read_pool_size)?,
-            settings: Arc::new(settings),
+            settings,
             pool,
         })
     }

@@ -23,6 +23,8 @@ pub struct Moderator {
     pub disabled: bool,
     /// Creation time.
     pub created_at: i64,
+    /// Where the digest of waiting comments goes; none without one.
+    pub email: Option<String>,
 }
 
 /// A stored session.

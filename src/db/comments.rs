@@ -48,6 +48,10 @@ pub struct Comment {
     pub created_at: i64,
     /// Time of the last decision.
     pub moderated_at: Option<i64>,
+    /// The author asked to be told by e-mail what becomes of it.
+    pub notify: bool,
+    /// The widget's language when the author wrote it.
+    pub lang: Option<String>,
 }
 
 /// The columns a public thread needs, nothing private.
@@ -106,6 +110,10 @@ pub struct NewCommentRow<'a> {
     pub moderated_at: Option<i64>,
     /// Fingerprint of the text, for the repeat check.
     pub body_hash: Option<i64>,
+    /// The author asked to hear back by e-mail.
+    pub notify: bool,
+    /// The widget's language.
+    pub lang: Option<&'a str>,
 }
 
 impl<'a> NewCommentRow<'a> {
@@ -140,6 +148,8 @@ impl<'a> NewCommentRow<'a> {
             created_at: now,
             moderated_at: None,
             body_hash: None,
+            notify: false,
+            lang: None,
         }
     }
 }

@@ -7,9 +7,11 @@ pub mod claims;
 pub mod comments;
 pub mod log;
 pub mod moderation;
+pub mod outbox;
 pub mod pool;
 pub mod posts;
 pub mod privacy;
+pub mod subscribers;
 pub mod writer;
 #[rustfmt::skip]
 #[allow(missing_docs)]

@@ -57,6 +57,8 @@ diesel::table! {
         created_at -> BigInt,
         moderated_at -> Nullable<BigInt>,
         body_hash -> Nullable<BigInt>,
+        notify -> Bool,
+        lang -> Nullable<Text>,
     }
 }
 
@@ -75,6 +77,16 @@ diesel::table! {
     instance_secrets (name) {
         name -> Text,
         value -> Text,
+    }
+}
+
+diesel::table! {
+    mail_tokens (token_hash) {
+        token_hash -> Text,
+        email -> Text,
+        created_at -> BigInt,
+        expires_at -> BigInt,
+        used_at -> Nullable<BigInt>,
     }
 }
 
@@ -100,6 +112,27 @@ diesel::table! {
         password_hash -> Text,
         disabled -> Bool,
         created_at -> BigInt,
+        email -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Integer,
+        channel -> Text,
+        kind -> Text,
+        dedupe_key -> Text,
+        recipient -> Text,
+        comment_id -> Nullable<Integer>,
+        payload -> Text,
+        state -> Text,
+        attempts -> Integer,
+        next_attempt_at -> BigInt,
+        last_error -> Nullable<Text>,
+        created_at -> BigInt,
+        sent_at -> Nullable<BigInt>,
+        lease_until -> Nullable<BigInt>,
+        lease_owner -> Nullable<Text>,
     }
 }
 
@@ -140,6 +173,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    subscribers (id) {
+        id -> Integer,
+        email -> Text,
+        state -> Text,
+        lang -> Text,
+        created_at -> BigInt,
+        confirm_sent_at -> Nullable<BigInt>,
+        confirmed_at -> Nullable<BigInt>,
+        unsubscribed_at -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     terms (id) {
         id -> Integer,
         term -> Text,
@@ -174,10 +220,13 @@ diesel::allow_tables_to_appear_in_same_query!(
     comments,
     flags,
     instance_secrets,
+    mail_tokens,
     moderation_log,
     moderators,
+    outbox,
     posts,
     sessions,
     status_totals,
+    subscribers,
     terms,
 );

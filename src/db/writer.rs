@@ -4,6 +4,10 @@
 //! submission waiting in its queue, inserts them in one transaction and
 //! answers each request once that transaction has committed. A 202 is
 //! therefore never sent for a comment that is not in the database.
+//!
+//! What a new comment causes besides its row (a confirmation message, a
+//! webhook delivery in the outbox) is written by an [`AfterInsert`] hook
+//! that the service floor hands over at start, in the same transaction.
 
 use super::comments::NewCommentRow;
 use super::pool::Pool;
@@ -46,6 +50,10 @@ pub struct PendingComment {
     pub created_at: i64,
     /// Fingerprint of the text.
     pub body_hash: i64,
+    /// The author asked to hear back by e-mail.
+    pub notify: bool,
+    /// The widget's language.
+    pub lang: Option<&'static str>,
 }
 
 impl PendingComment {
@@ -66,8 +74,20 @@ impl PendingComment {
         row.spam_score = self.spam_score;
         row.signals = self.signals.clone();
         row.body_hash = Some(self.body_hash);
+        row.notify = self.notify;
+        row.lang = self.lang;
         row
     }
+}
+
+/// Runs after each comment's insert, inside its transaction (the outbox
+/// rows it causes); an error rolls the comment back with them.
+pub type AfterInsert =
+    std::sync::Arc<dyn Fn(&mut SqliteConnection, CommentId, &PendingComment) -> QueryResult<()> + Send + Sync>;
+
+/// A hook that adds nothing.
+pub fn nothing_after() -> AfterInsert {
+    std::sync::Arc::new(|_, _, _| Ok(()))
 }
 
 type Reply = oneshot::Sender<QueryResult<CommentId>>;
@@ -90,12 +110,13 @@ pub enum WriteError {
 }
 
 impl Writer {
-    /// Starts the writer thread on a connection of its own from `pool`.
-    pub fn start(pool: Pool) -> std::io::Result<Self> {
+    /// Starts the writer thread on a connection of its own from `pool`;
+    /// `after` runs after each insert, in its transaction.
+    pub fn start(pool: Pool, after: AfterInsert) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::sync_channel::<(PendingComment, Reply)>(4 * MAX_BATCH);
         std::thread::Builder::new()
             .name("colloquy-writer".into())
-            .spawn(move || run(&pool, &jobs))?;
+            .spawn(move || run(&pool, &jobs, &after))?;
         Ok(Self { queue })
     }
 
@@ -122,7 +143,18 @@ impl Committed {
     }
 }
 
-fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>) {
+/// Inserts one comment and what it causes.
+fn store(
+    conn: &mut SqliteConnection,
+    comment: &PendingComment,
+    after: &AfterInsert,
+) -> QueryResult<CommentId> {
+    let id = super::comments::insert(conn, &comment.row())?;
+    after(conn, id, comment)?;
+    Ok(id)
+}
+
+fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>, after: &AfterInsert) {
     let mut batch: Vec<(PendingComment, Reply)> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
         batch.push(first);
@@ -145,7 +177,7 @@ fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>) {
         let together = super::write(&mut conn, |conn| {
             batch
                 .iter()
-                .map(|(comment, _)| super::comments::insert(conn, &comment.row()))
+                .map(|(comment, _)| store(conn, comment, after))
                 .collect::<QueryResult<Vec<CommentId>>>()
         });
         match together {
@@ -157,9 +189,7 @@ fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>) {
             // One bad row must not sink the others: store them one by one.
             Err(_) => {
                 for (comment, reply) in batch.drain(..) {
-                    let one = super::write(&mut conn, |conn| {
-                        super::comments::insert(conn, &comment.row())
-                    });
+                    let one = super::write(&mut conn, |conn| store(conn, &comment, after));
                     let _ = reply.send(one);
                 }
             }

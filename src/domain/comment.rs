@@ -138,6 +138,34 @@ impl LooseId {
     }
 }
 
+/// A yes/no sent either as a JSON boolean or as a form field's text
+/// (`on`, `true`, `1`; `off`, `false`, `0` or empty).
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum LooseBool {
+    /// A JSON boolean.
+    Bool(bool),
+    /// A form field (or a JSON string).
+    Text(String),
+}
+
+impl LooseBool {
+    /// Reads the yes/no of field `field`.
+    pub fn parse(&self, field: &str) -> Result<bool, FieldError> {
+        match self {
+            Self::Bool(b) => Ok(*b),
+            Self::Text(t) => match t.trim().to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" | "yes" => Ok(true),
+                "off" | "false" | "0" | "no" | "" => Ok(false),
+                _ => Err(FieldError::new(field, "must be true or false")),
+            },
+        }
+    }
+}
+
+/// The languages messages to readers are written in (the widget's).
+pub const LANGUAGES: [&str; 5] = ["en", "ru", "fr", "es", "ar"];
+
 /// What a reader's submission looks like on the wire (JSON or form).
 /// Every field is optional here so that a missing field is a 422 naming it,
 /// not an opaque 400.
@@ -176,6 +204,12 @@ pub struct CommentForm {
     /// first accepted comment for an unknown slug creates the post.
     #[schema(max_length = 2000)]
     pub post_url: Option<String>,
+    /// Tell the author by e-mail what becomes of the comment (needs
+    /// `email`; the address is confirmed first).
+    #[schema(value_type = Option<bool>)]
+    pub notify: Option<LooseBool>,
+    /// The language of those messages: `en`, `ru`, `fr`, `es` or `ar`.
+    pub lang: Option<String>,
 }
 
 /// A submission whose every field has been checked.
@@ -195,6 +229,10 @@ pub struct NewComment {
     pub honeypot_filled: bool,
     /// The page the comment was sent from, as the widget names it.
     pub page: PageRef,
+    /// The author asked to hear back by e-mail (at `email`).
+    pub notify: bool,
+    /// The language of those messages, one of [`LANGUAGES`].
+    pub lang: Option<&'static str>,
 }
 
 impl NewComment {
@@ -222,6 +260,32 @@ impl NewComment {
                 PageRef::default()
             }
         };
+        let notify = match &form.notify {
+            Some(raw) => errors.take(raw.parse("notify")).unwrap_or(false),
+            None => false,
+        };
+        if notify && email.as_ref().is_some_and(Option::is_none) {
+            errors.push(FieldError::new(
+                "email",
+                "is needed to be told by e-mail (notify)",
+            ));
+        }
+        let lang = match form.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            None => None,
+            Some(asked) => {
+                let found = LANGUAGES
+                    .iter()
+                    .copied()
+                    .find(|l| l.eq_ignore_ascii_case(asked));
+                if found.is_none() {
+                    errors.push(FieldError::new(
+                        "lang",
+                        format!("must be one of {}", LANGUAGES.join(", ")),
+                    ));
+                }
+                found
+            }
+        };
         errors.finish()?;
         match (author_name, author_location, email, body, parent_id) {
             (Some(author_name), Some(author_location), Some(email), Some(body), Some(parent)) => {
@@ -236,6 +300,8 @@ impl NewComment {
                         .as_deref()
                         .is_some_and(|w| !w.trim().is_empty()),
                     page,
+                    notify,
+                    lang,
                 })
             }
             _ => Err(vec![FieldError::new("body", "could not be read")]),
@@ -253,6 +319,31 @@ mod tests {
             body: Some(body.into()),
             ..CommentForm::default()
         }
+    }
+
+    #[test]
+    fn notify_needs_an_address_and_lang_is_one_of_the_widgets() {
+        let mut f = form("Mari", "Hello");
+        f.notify = Some(LooseBool::Bool(true));
+        let errors = NewComment::parse(&f).unwrap_err();
+        assert_eq!(errors[0].field, "email");
+        f.email = Some("mari@example.org".into());
+        f.lang = Some("FR".into());
+        let c = NewComment::parse(&f).unwrap();
+        assert!(c.notify);
+        assert_eq!(c.lang, Some("fr"));
+        f.notify = Some(LooseBool::Text("on".into()));
+        assert!(NewComment::parse(&f).unwrap().notify);
+        f.notify = Some(LooseBool::Text("maybe".into()));
+        f.lang = Some("de".into());
+        let errors = NewComment::parse(&f).unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["notify", "lang"]);
+        f.notify = None;
+        f.lang = None;
+        let c = NewComment::parse(&f).unwrap();
+        assert!(!c.notify);
+        assert_eq!(c.lang, None);
     }
 
     #[test]

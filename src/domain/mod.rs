@@ -36,6 +36,7 @@ macro_rules! id_newtype {
 pub mod comment;
 pub mod hex;
 pub mod moderation;
+pub mod outbox;
 pub mod page;
 pub mod password;
 pub mod post;

@@ -1,10 +1,8 @@
 //! Readers and the widget: posts, threads, submissions, counts, flags.
 
 use super::views::{Order, PostDetail, PostView, ThreadView};
-use super::{PageQuery, conditional, db, next_cursor, pages, read, reads, service};
+use super::{PageQuery, conditional, next_cursor, pages, read, reads, service};
 use crate::cache::{Coding, Rendered};
-use crate::db::comments as comments_db;
-use crate::db::moderation as moderation_db;
 use crate::db::posts as posts_db;
 use crate::domain::comment::CommentId;
 use crate::domain::comment::{CommentForm, NewComment};
@@ -399,13 +397,8 @@ pub async fn flag(
     state.limits.check(Action::Flag, client.0)?;
     let ip_hash = state.ip_hasher.hash(client.0);
     let id = id.into_inner();
-    db(&state, move |conn| {
-        let public = comments_db::get(conn, id)?.is_some_and(|c| c.status == Status::Approved);
-        if !public {
-            return Err(not_found::published_comment(id));
-        }
-        moderation_db::flag(conn, id, &reason, &ip_hash, now())?;
-        Ok(())
+    service(&state, move |ctx| {
+        crate::service::flags::flag(ctx, id, &reason, &ip_hash, now())
     })
     .await?;
     Ok(HttpResponse::Accepted().json(serde_json::json!({

@@ -88,7 +88,12 @@ pub fn decide(
     moderator: i32,
     now: i64,
 ) -> Result<Vec<Comment>, ApiError> {
-    let before = moderation_db::decide(ctx.conn, ids, decision, moderator, now)?;
+    let notifier = ctx.notifier.clone();
+    let before = crate::db::write(ctx.conn, |conn| {
+        let before = moderation_db::decide(conn, ids, decision, moderator, now)?;
+        notifier.decided(conn, &before, decision.status(), decision.reason(), now)?;
+        Ok::<_, diesel::result::Error>(before)
+    })?;
     for comment in &before {
         ctx.emit(decided(
             comment,

@@ -4,9 +4,12 @@
 //! The invariant: a service records an event only for a change that has
 //! committed (or is about to commit in the same transaction that the
 //! caller's runner closes), and [`Dispatcher::apply`] runs after that
-//! commit. Today the dispatcher keeps the read cache exact; mail, webhooks
-//! and the transparency counters hang on the same events.
+//! commit. The dispatcher keeps the read cache exact. Mail and webhooks
+//! cannot wait for the commit (a crash in between would lose them): write
+//! services queue them in their own transaction through the context's
+//! [`Notifier`].
 
+use super::notify::Notifier;
 use crate::cache::Cache;
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::Status;
@@ -101,12 +104,23 @@ pub enum Event {
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
     cache: Arc<Cache>,
+    notifier: Arc<Notifier>,
 }
 
 impl Dispatcher {
-    /// A dispatcher that keeps `cache` exact.
+    /// A dispatcher that keeps `cache` exact and queues nothing.
     pub fn new(cache: Arc<Cache>) -> Self {
-        Self { cache }
+        Self::with_notifier(cache, Arc::new(Notifier::off()))
+    }
+
+    /// A dispatcher whose services queue what `notifier` says.
+    pub fn with_notifier(cache: Arc<Cache>, notifier: Arc<Notifier>) -> Self {
+        Self { cache, notifier }
+    }
+
+    /// Who is told what.
+    pub fn notifier(&self) -> &Arc<Notifier> {
+        &self.notifier
     }
 
     /// Runs the write service `work` on `conn`, then applies what it
@@ -118,6 +132,7 @@ impl Dispatcher {
         work: impl FnOnce(&mut Ctx<'_>) -> T,
     ) -> T {
         let mut ctx = Ctx::new(conn);
+        ctx.notifier = self.notifier.clone();
         let outcome = work(&mut ctx);
         self.apply(ctx.events());
         outcome
@@ -166,14 +181,18 @@ impl Dispatcher {
 pub struct Ctx<'c> {
     /// The connection.
     pub conn: &'c mut diesel::SqliteConnection,
+    /// What the services queue for mail and webhooks, in their own
+    /// transactions (nothing, unless the dispatcher has a notifier).
+    pub notifier: Arc<Notifier>,
     events: Vec<Event>,
 }
 
 impl<'c> Ctx<'c> {
-    /// A context over `conn` with no events yet.
+    /// A context over `conn` with no events yet, that queues nothing.
     pub fn new(conn: &'c mut diesel::SqliteConnection) -> Self {
         Self {
             conn,
+            notifier: Arc::new(Notifier::off()),
             events: Vec::new(),
         }
     }

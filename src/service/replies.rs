@@ -114,7 +114,12 @@ pub fn on_post(
         }
     }
     let row = reply.row(official_name, post.id, parent, moderator, now);
-    let comment = comments_db::insert_official(ctx.conn, &row, moderator)?;
+    let notifier = ctx.notifier.clone();
+    let comment = crate::db::write(ctx.conn, |conn| {
+        let comment = comments_db::insert_official(conn, &row, moderator)?;
+        notifier.replied(conn, &comment, now)?;
+        Ok::<_, diesel::result::Error>(comment)
+    })?;
     published(ctx, &comment, moderator);
     Ok(comment)
 }
@@ -132,14 +137,26 @@ pub fn to_comment(
 ) -> Result<Comment, ApiError> {
     let parent = comments_db::get(ctx.conn, id)?.ok_or_else(|| not_found::comment(id))?;
     let row = reply.row(official_name, parent.post_id, Some(id), moderator, now);
-    let comment = if approve {
-        let (before, reply) = moderation_db::approve_and_reply(ctx.conn, id, &row, moderator, now)?
-            .ok_or_else(|| not_found::comment(id))?;
-        ctx.emit(decided(&before, Status::Approved, None, moderator));
-        reply
-    } else {
-        comments_db::insert_official(ctx.conn, &row, moderator)?
-    };
+    let notifier = ctx.notifier.clone();
+    let (before, comment) = crate::db::write(ctx.conn, |conn| {
+        let (before, reply) = if approve {
+            match moderation_db::approve_and_reply(conn, id, &row, moderator, now)? {
+                Some((before, reply)) => {
+                    notifier.decided(conn, std::slice::from_ref(&before), Status::Approved, None, now)?;
+                    (Some(before), reply)
+                }
+                None => return Ok(None),
+            }
+        } else {
+            (None, comments_db::insert_official(conn, &row, moderator)?)
+        };
+        notifier.replied(conn, &reply, now)?;
+        Ok::<_, diesel::result::Error>(Some((before, reply)))
+    })?
+    .ok_or_else(|| not_found::comment(id))?;
+    if let Some(before) = &before {
+        ctx.emit(decided(before, Status::Approved, None, moderator));
+    }
     published(ctx, &comment, moderator);
     Ok(comment)
 }

@@ -200,12 +200,19 @@ pub fn judge(
         signals: serde_json::to_string(&verdict.signals).map_err(ApiError::internal)?,
         created_at: now,
         body_hash: fingerprint,
+        notify: comment.notify,
+        lang: comment.lang,
     };
     let accepted = match verdict.banned.filter(|_| !verdict.is_spam) {
         // Rare: stored at once, with its log entry, on this connection.
         Some(term) => {
             let reason = term.reason.unwrap_or(default_reason);
-            let id = moderation_db::insert_rejected(ctx.conn, &pending.row(), &reason, now)?;
+            let notifier = ctx.notifier.clone();
+            let id = crate::db::write(ctx.conn, |conn| {
+                let id = moderation_db::insert_rejected(conn, &pending.row(), &reason, now)?;
+                notifier.submitted(conn, id, &pending)?;
+                Ok::<_, diesel::result::Error>(id)
+            })?;
             ctx.emit(Event::CommentSubmitted {
                 comment_id: id,
                 post_id: post.id,

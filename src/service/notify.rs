@@ -1,0 +1,380 @@
+//! What an event owes the outside world: the messages to readers and the
+//! webhook deliveries it causes, written to the outbox inside the event's
+//! own transaction (so a crash loses none and a retry of the event adds
+//! none: every item has a dedupe key naming its event and recipient).
+//!
+//! Readers: an address given with `notify` gets one confirmation request
+//! (at most one a day) and nothing else until it is confirmed; then its
+//! author is told when the comment is approved, not published (rejected:
+//! the reason and the policy clause), or answered (an official reply, or
+//! another reader's reply once approved). Spam decisions tell no one.
+
+use crate::config::Settings;
+use crate::db::comments::{self as comments_db, Comment};
+use crate::db::outbox::{self as outbox_db, NewItem};
+use crate::db::posts as posts_db;
+use crate::db::subscribers as subscribers_db;
+use crate::db::writer::{AfterInsert, PendingComment};
+use crate::domain::comment::CommentId;
+use crate::domain::moderation::{Kind, Status};
+use crate::domain::outbox::{Channel, MailKind, address_key};
+use crate::domain::time::rfc3339;
+use diesel::SqliteConnection;
+use diesel::result::QueryResult;
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+/// Seconds between two confirmation requests to one address.
+pub const CONFIRM_EVERY_SECS: i64 = 24 * 60 * 60;
+
+/// Who is told what; built once from the settings. `off()` tells no one.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    settings: Arc<Settings>,
+    mail: bool,
+    hooks: Vec<(String, Vec<String>)>,
+}
+
+impl Notifier {
+    /// The notifier `settings` configure (mail when `mail.smtp_url` is
+    /// set; the `[[webhooks]]`).
+    pub fn new(settings: Arc<Settings>) -> Self {
+        let mail = settings.mail.enabled();
+        let hooks = settings
+            .webhooks
+            .iter()
+            .map(|h| (h.url.trim().to_owned(), h.events.clone()))
+            .collect();
+        Self {
+            settings,
+            mail,
+            hooks,
+        }
+    }
+
+    /// A notifier that queues nothing.
+    pub fn off() -> Self {
+        Self {
+            settings: Arc::new(Settings::default()),
+            mail: false,
+            hooks: Vec::new(),
+        }
+    }
+
+    /// Whether anything can ever be queued (mail or a webhook configured).
+    pub fn is_on(&self) -> bool {
+        self.mail || !self.hooks.is_empty()
+    }
+
+    /// The writer's hook: what a newly stored reader's comment causes.
+    pub fn after_insert(self: &Arc<Self>) -> AfterInsert {
+        let me = self.clone();
+        Arc::new(move |conn, id, pending| me.submitted(conn, id, pending))
+    }
+
+    /// A reader's comment was stored (by the writer, or rejected at once by
+    /// a banned term): a confirmation request if its author asked to hear
+    /// back from an address not yet confirmed; `comment.submitted` hooks.
+    pub fn submitted(
+        &self,
+        conn: &mut SqliteConnection,
+        id: CommentId,
+        pending: &PendingComment,
+    ) -> QueryResult<()> {
+        if !self.is_on() {
+            return Ok(());
+        }
+        let now = pending.created_at;
+        if self.mail && pending.notify {
+            if let Some(email) = pending.email.as_deref() {
+                self.request_confirmation(conn, email, pending.lang.unwrap_or("en"), now)?;
+            }
+        }
+        self.hook(conn, "comment.submitted", id, now)
+    }
+
+    /// Asks `email` to confirm, unless it is confirmed, unsubscribed, or
+    /// was asked within the last day.
+    fn request_confirmation(
+        &self,
+        conn: &mut SqliteConnection,
+        email: &str,
+        lang: &str,
+        now: i64,
+    ) -> QueryResult<()> {
+        let address = address_key(email);
+        let token = super::sessions::random_token();
+        let hash = super::sessions::token_hash(&token);
+        let expires = now + i64::from(self.settings.mail.confirm_hours) * 3600;
+        let asked = subscribers_db::request_confirmation(
+            conn,
+            &address,
+            lang,
+            &hash,
+            now,
+            now - CONFIRM_EVERY_SECS,
+            expires,
+        )?;
+        if let Some(subscriber) = asked {
+            outbox_db::enqueue(
+                conn,
+                &NewItem {
+                    channel: Channel::Mail,
+                    kind: MailKind::Confirm.as_str(),
+                    dedupe_key: format!("confirm:{hash}"),
+                    recipient: &address,
+                    comment_id: None,
+                    payload: json!({
+                        "lang": subscriber.lang,
+                        "confirm_url": format!("{}/mail/confirm?token={token}", self.settings.public_url()),
+                        "expires_at": rfc3339(expires),
+                    })
+                    .to_string(),
+                    now,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Comments were decided (`before` as they were): their authors are
+    /// told, the parent's author of an approved reply too, and the hooks
+    /// of `comment.approved` / `rejected` / `spam`.
+    pub fn decided(
+        &self,
+        conn: &mut SqliteConnection,
+        before: &[Comment],
+        to: Status,
+        reason: Option<&str>,
+        now: i64,
+    ) -> QueryResult<()> {
+        if !self.is_on() {
+            return Ok(());
+        }
+        for comment in before.iter().filter(|c| c.kind == Kind::Reader) {
+            let kind = match to {
+                Status::Approved => Some(MailKind::Approved),
+                Status::Rejected => Some(MailKind::Rejected),
+                _ => None,
+            };
+            if let Some(kind) = kind.filter(|_| self.mail) {
+                self.tell_author(conn, comment, kind, reason, now)?;
+                if kind == MailKind::Approved {
+                    self.tell_parent(conn, comment, now)?;
+                }
+            }
+            let event = match to {
+                Status::Approved => "comment.approved",
+                Status::Rejected => "comment.rejected",
+                Status::Spam => "comment.spam",
+                Status::Pending => continue,
+            };
+            self.hook(conn, event, comment.id, now)?;
+        }
+        Ok(())
+    }
+
+    /// An official reply was published: the author of the comment it
+    /// answers is told; `reply.published` hooks.
+    pub fn replied(&self, conn: &mut SqliteConnection, reply: &Comment, now: i64) -> QueryResult<()> {
+        if !self.is_on() {
+            return Ok(());
+        }
+        if self.mail {
+            self.tell_parent(conn, reply, now)?;
+        }
+        self.hook(conn, "reply.published", reply.id, now)
+    }
+
+    /// A reader flagged an approved comment: `comment.flagged` hooks.
+    pub fn flagged(&self, conn: &mut SqliteConnection, id: CommentId, now: i64) -> QueryResult<()> {
+        self.hook(conn, "comment.flagged", id, now)
+    }
+
+    /// The confirmed address that asked to hear about `comment`, if any.
+    fn listener(
+        conn: &mut SqliteConnection,
+        comment: &Comment,
+    ) -> QueryResult<Option<subscribers_db::Subscriber>> {
+        if !comment.notify || comment.kind != Kind::Reader {
+            return Ok(None);
+        }
+        let Some(email) = comment.email.as_deref() else {
+            return Ok(None);
+        };
+        Ok(subscribers_db::find(conn, &address_key(email))?.filter(|s| s.confirmed()))
+    }
+
+    /// Tells `comment`'s author (when confirmed) that it was approved or
+    /// not published.
+    fn tell_author(
+        &self,
+        conn: &mut SqliteConnection,
+        comment: &Comment,
+        kind: MailKind,
+        reason: Option<&str>,
+        now: i64,
+    ) -> QueryResult<()> {
+        let Some(subscriber) = Self::listener(conn, comment)? else {
+            return Ok(());
+        };
+        let Some(post) = posts_db::by_id(conn, comment.post_id)? else {
+            return Ok(());
+        };
+        let mut payload = json!({
+            "lang": comment.lang.as_deref().unwrap_or(&subscriber.lang),
+            "subscriber": subscriber.id,
+            "name": comment.author_name,
+            "post_title": post.title,
+            "excerpt": excerpt(&comment.body_source),
+        });
+        if kind == MailKind::Approved {
+            payload["permalink"] = Value::String(format!(
+                "{}#comment-{}",
+                super::posts::permalink_base(&self.settings, &post),
+                comment.id
+            ));
+        } else if let Some(found) = reason.and_then(|r| self.settings.reasons.iter().find(|x| x.id == r)) {
+            payload["reason"] = Value::String(found.label.clone());
+            payload["clause"] = Value::String(found.clause.clone());
+        }
+        outbox_db::enqueue(
+            conn,
+            &NewItem {
+                channel: Channel::Mail,
+                kind: kind.as_str(),
+                dedupe_key: format!("{}:{}:{}", kind.as_str(), comment.id, subscriber.email),
+                recipient: &subscriber.email,
+                comment_id: Some(comment.id),
+                payload: payload.to_string(),
+                now,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Tells the author of the comment `answer` answers (when confirmed,
+    /// and not the same address) that it was answered.
+    fn tell_parent(&self, conn: &mut SqliteConnection, answer: &Comment, now: i64) -> QueryResult<()> {
+        let Some(parent) = answer.parent_id.map(|p| comments_db::get(conn, p)).transpose()?.flatten() else {
+            return Ok(());
+        };
+        let Some(subscriber) = Self::listener(conn, &parent)? else {
+            return Ok(());
+        };
+        let same_author = answer
+            .email
+            .as_deref()
+            .is_some_and(|e| address_key(e) == subscriber.email);
+        if same_author {
+            return Ok(());
+        }
+        let Some(post) = posts_db::by_id(conn, answer.post_id)? else {
+            return Ok(());
+        };
+        let payload = json!({
+            "lang": parent.lang.as_deref().unwrap_or(&subscriber.lang),
+            "subscriber": subscriber.id,
+            "name": parent.author_name,
+            "by": answer.author_name,
+            "official": answer.kind == Kind::Official,
+            "post_title": post.title,
+            "excerpt": excerpt(&answer.body_source),
+            "permalink": format!(
+                "{}#comment-{}",
+                super::posts::permalink_base(&self.settings, &post),
+                answer.id
+            ),
+        });
+        outbox_db::enqueue(
+            conn,
+            &NewItem {
+                channel: Channel::Mail,
+                kind: MailKind::Answered.as_str(),
+                dedupe_key: format!("answered:{}:{}", answer.id, subscriber.email),
+                recipient: &subscriber.email,
+                comment_id: Some(parent.id),
+                payload: payload.to_string(),
+                now,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Queues `event` about comment `id` for every hook that wants it:
+    /// `{"event", "at", "comment": {…}}`, the comment as moderators see it
+    /// but without its e-mail address or IP hash.
+    fn hook(&self, conn: &mut SqliteConnection, event: &str, id: CommentId, now: i64) -> QueryResult<()> {
+        let wanted: Vec<&str> = self
+            .hooks
+            .iter()
+            .filter(|(_, events)| events.iter().any(|e| e == event))
+            .map(|(url, _)| url.as_str())
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let Some(comment) = comments_db::get(conn, id)? else {
+            return Ok(());
+        };
+        let post = posts_db::by_id(conn, comment.post_id)?;
+        let body = json!({
+            "event": event,
+            "at": rfc3339(now),
+            "comment": self.public_part(&comment, post.as_ref()),
+        })
+        .to_string();
+        for url in wanted {
+            outbox_db::enqueue(
+                conn,
+                &NewItem {
+                    channel: Channel::Webhook,
+                    kind: event,
+                    dedupe_key: format!("hook:{url}:{event}:{id}:{now}"),
+                    recipient: url,
+                    comment_id: Some(id),
+                    payload: body.clone(),
+                    now,
+                },
+            )?;
+        }
+        Ok(())
+    }
+
+    /// A comment in a webhook: what moderators see of it, without the
+    /// e-mail address and the IP hash.
+    fn public_part(&self, c: &Comment, post: Option<&posts_db::Post>) -> Value {
+        let signals: Vec<String> = serde_json::from_str(&c.signals).unwrap_or_default();
+        json!({
+            "id": c.id,
+            "post_slug": post.map(|p| p.slug.as_str()),
+            "post_title": post.map(|p| p.title.as_str()),
+            "parent_id": c.parent_id,
+            "kind": c.kind.as_str(),
+            "status": c.status.as_str(),
+            "author_name": c.author_name,
+            "author_location": c.author_location,
+            "body_source": c.body_source,
+            "body_html": c.body_html,
+            "spam_score": c.spam_score,
+            "signals": signals,
+            "flag_count": c.flag_count,
+            "reason": c.reason,
+            "created_at": rfc3339(c.created_at),
+            "moderated_at": c.moderated_at.map(rfc3339),
+            "permalink": post
+                .filter(|_| c.status == Status::Approved)
+                .map(|p| format!("{}#comment-{}", super::posts::permalink_base(&self.settings, p), c.id)),
+        })
+    }
+}
+
+/// The first 200 characters of a text, on one line.
+fn excerpt(text: &str) -> String {
+    let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out: String = line.chars().take(200).collect();
+    if line.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
