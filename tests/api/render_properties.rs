@@ -119,6 +119,8 @@ fn whatever_a_form_holds_what_parses_keeps_the_limits() {
             website: field(&mut rng),
             post_title: None,
             post_url: None,
+            notify: None,
+            lang: field(&mut rng),
         };
         if let Ok(comment) = NewComment::parse(&form) {
             let name = comment.author_name.as_str();
