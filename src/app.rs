@@ -22,6 +22,15 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
     let state_timeout = state.settings.client_timeout_secs;
     let max_connections = state.settings.max_connections;
     crate::housekeeping::spawn(&state);
+    // Only when mail or a webhook is configured: else no outbound
+    // connection of any kind.
+    if let Some(sender) = crate::delivery::Sender::new(
+        state.pool.clone(),
+        state.settings.clone(),
+        state.mail_key.clone(),
+    )? {
+        sender.spawn(std::sync::Arc::downgrade(&state.clone().into_inner()))?;
+    }
     // Off the start-up path: the first request for a file compresses it
     // itself if this has not reached it yet.
     let _ = std::thread::Builder::new()

@@ -5,6 +5,7 @@ pub mod backup;
 pub mod cache;
 pub mod config;
 pub mod db;
+pub mod delivery;
 pub mod demo;
 pub mod domain;
 pub mod error;

@@ -40,6 +40,9 @@ pub struct AppState {
     pub events: Dispatcher,
     /// The pages that may start threads of their own.
     pub starting_pages: StartingPages,
+    /// Signs and checks the unsubscribe links of messages (generated once
+    /// and kept in the database).
+    pub mail_key: Vec<u8>,
 }
 
 impl AppState {
@@ -60,6 +63,12 @@ impl AppState {
             let mut conn = pool.get().context("taking a database connection")?;
             db::log::newest_id(&mut conn)?
         };
+        let mail_key = {
+            let mut conn = pool.get().context("taking a database connection")?;
+            db::accounts::instance_secret(&mut conn, "mail_key", || {
+                base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
+            })?
+        };
         let settings = Arc::new(settings);
         let notifier = Arc::new(Notifier::new(settings.clone()));
         Ok(Self {
@@ -74,6 +83,7 @@ impl AppState {
             read_pool: db::pool::open(&settings.database, settings.read_pool_size)?,
             settings,
             pool,
+            mail_key: mail_key.into_bytes(),
         })
     }
 }

@@ -83,11 +83,13 @@ pub fn enqueue(conn: &mut SqliteConnection, item: &NewItem<'_>) -> QueryResult<b
     Ok(added == 1)
 }
 
-/// Takes up to `limit` due items for `owner` until `now + lease_secs`:
-/// items no other sender holds. With several processes on one database
-/// each item goes to exactly one of them (one write transaction decides).
+/// Takes up to `limit` due items of `channels` for `owner` until
+/// `now + lease_secs`: items no other sender holds. With several processes
+/// on one database each item goes to exactly one of them (one write
+/// transaction decides).
 pub fn claim_due(
     conn: &mut SqliteConnection,
+    channels: &[&str],
     owner: &str,
     now: i64,
     lease_secs: i64,
@@ -96,6 +98,7 @@ pub fn claim_due(
     super::write(conn, |conn| {
         let ids: Vec<i32> = outbox::table
             .filter(outbox::state.eq(State::Due.as_str()))
+            .filter(outbox::channel.eq_any(channels))
             .filter(outbox::next_attempt_at.le(now))
             .filter(
                 outbox::lease_until
@@ -266,6 +269,19 @@ pub fn drop_mail_to(conn: &mut SqliteConnection, address: &str, why: &str) -> Qu
         outbox::payload.eq("{}"),
     ))
     .execute(conn)
+}
+
+/// When the last item of `kind` to `recipient` was queued.
+pub fn last_queued(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    recipient: &str,
+) -> QueryResult<Option<i64>> {
+    outbox::table
+        .filter(outbox::kind.eq(kind))
+        .filter(outbox::recipient.eq(recipient))
+        .select(diesel::dsl::max(outbox::created_at))
+        .first(conn)
 }
 
 /// Whether anything was ever queued under `dedupe_key`.

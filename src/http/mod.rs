@@ -9,6 +9,7 @@ pub mod bench;
 pub mod conditional;
 pub mod fallback;
 pub mod health;
+pub mod mail_pages;
 pub mod metrics;
 pub mod middleware;
 pub mod moderation;

@@ -28,7 +28,8 @@ use super::views::{
     ThreadComment, ThreadPost, ThreadView,
 };
 use super::{
-    accounts, assets, auth, bans, bench, health, metrics, moderation, pages, public, workspace,
+    accounts, assets, auth, bans, bench, health, mail_pages, metrics, moderation, pages, public,
+    workspace,
 };
 use crate::db::workspace::History;
 use crate::domain::FieldError;
@@ -131,6 +132,10 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     pages::index,
     pages::post_page,
     pages::thread_page,
+    mail_pages::confirm_page,
+    mail_pages::confirm,
+    mail_pages::unsubscribe_page,
+    mail_pages::unsubscribe,
     bench::fixed,
     assets::widget,
     assets::embed_css,
@@ -215,6 +220,7 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
         (name = "bans", description = "Bans and the banned and suspect terms."),
         (name = "accounts", description = "Moderator accounts (admins)."),
         (name = "pages", description = "Server-rendered HTML: the demo blog and the plain-HTML thread."),
+        (name = "mail", description = "The pages the links of messages to readers open: confirming an address, unsubscribing it."),
         (name = "assets", description = "The widget, the moderators' page and shared static files."),
         (name = "operations", description = "Health, metrics and this document."),
     ),

@@ -93,6 +93,25 @@ fn page(status: StatusCode, markup: Markup) -> HttpResponse {
         .body(markup.into_string())
 }
 
+/// A page of ours (not the demo blog's) with `title` and `main`.
+pub(super) fn simple_page(status: StatusCode, title: &str, main: Markup) -> HttpResponse {
+    page(status, layout(title, main))
+}
+
+/// `text` percent-encoded for a query string (everything but ASCII
+/// letters, digits and `-._~`).
+pub(super) fn query_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// "April 27, 2012" from an RFC 3339 time.
 pub fn long_date(rfc: &str) -> String {
     let format = time::macros::format_description!("[month repr:long] [day padding:none], [year]");

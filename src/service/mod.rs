@@ -18,6 +18,7 @@ pub mod privacy;
 pub mod replies;
 pub mod sessions;
 pub mod submission;
+pub mod subscriptions;
 pub mod terms;
 #[cfg(test)]
 pub mod testing;

@@ -378,3 +378,73 @@ fn excerpt(text: &str) -> String {
     }
     out
 }
+
+/// Queues a digest for each moderator with an address, while comments
+/// wait: at most one per `mail.digest_minutes` (counted from the last one
+/// queued, and at most one per such window with several processes), none
+/// when nothing waits. Returns how many were queued.
+pub fn digests(conn: &mut SqliteConnection, settings: &Settings, now: i64) -> QueryResult<usize> {
+    use crate::db::accounts as accounts_db;
+    use crate::db::comments::QueueSpec;
+    use crate::db::workspace as workspace_db;
+    if !settings.mail.enabled() {
+        return Ok(0);
+    }
+    let every = i64::from(settings.mail.digest_minutes.max(1)) * 60;
+    let stats = workspace_db::stats(conn, &QueueSpec::default())?;
+    let count = |tab: &str| {
+        stats
+            .counts
+            .iter()
+            .find(|(name, _)| *name == tab)
+            .map_or(0, |(_, n)| *n)
+    };
+    let waiting = count("pending");
+    let Some(oldest) = stats.oldest_pending.filter(|_| waiting > 0) else {
+        return Ok(0);
+    };
+    let mut queued = 0;
+    for account in accounts_db::list(conn)?
+        .into_iter()
+        .filter(|a| !a.disabled)
+    {
+        let Some(email) = account.email.as_deref().map(address_key).filter(|e| !e.is_empty()) else {
+            continue;
+        };
+        let last = outbox_db::last_queued(conn, MailKind::Digest.as_str(), &email)?;
+        if last.is_some_and(|at| now - at < every) {
+            continue;
+        }
+        let added = outbox_db::enqueue(
+            conn,
+            &NewItem {
+                channel: Channel::Mail,
+                kind: MailKind::Digest.as_str(),
+                dedupe_key: format!("digest:{}:{}", account.id, now / every),
+                recipient: &email,
+                comment_id: None,
+                payload: json!({
+                    "lang": "en",
+                    "count": waiting,
+                    "oldest": age(now - oldest),
+                    "flagged": count("flagged"),
+                })
+                .to_string(),
+                now,
+            },
+        )?;
+        queued += usize::from(added);
+    }
+    Ok(queued)
+}
+
+/// "3 minutes", "2 hours", "4 days".
+fn age(secs: i64) -> String {
+    let (n, unit) = match secs.max(0) {
+        s if s < 120 => (s, "seconds"),
+        s if s < 2 * 3600 => (s / 60, "minutes"),
+        s if s < 2 * 86_400 => (s / 3600, "hours"),
+        s => (s / 86_400, "days"),
+    };
+    format!("{n} {unit}")
+}

@@ -19,6 +19,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("backup", 5),
     ("demo", 5),
     ("state", 6),
+    ("delivery", 6),
     ("http", 7),
     ("housekeeping", 8),
     ("routes", 8),

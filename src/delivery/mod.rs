@@ -1,0 +1,197 @@
+//! The sender: a background thread that takes due outbox items (a lease,
+//! so that of several processes exactly one sends each), sends them — mail
+//! over SMTP, webhooks over HTTP — and marks them sent, or failed to be
+//! tried again after a back-off (20 s, doubling, at most an hour; given up
+//! after a dozen tries and shown to admins). It also queues the moderators'
+//! digest. It runs only when mail or a webhook is configured: otherwise the
+//! server makes no outbound connection at all.
+//!
+//! A message the relay accepted is marked sent at once; a crash in between
+//! the two (a few microseconds) would send it again after the lease ends,
+//! with the same `Message-ID` (webhooks: the same `X-Colloquy-Delivery`),
+//! so that it can be recognised as the same.
+
+pub mod mail;
+pub mod templates;
+pub mod webhook;
+
+use crate::config::Settings;
+use crate::db::outbox::{self as outbox_db, Item};
+use crate::db::subscribers as subscribers_db;
+use crate::db::{self, Pool};
+use crate::domain::outbox::{Channel, MailKind, State};
+use crate::domain::time::now;
+use crate::service::notify;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+/// How often due items are looked for.
+const POLL: Duration = Duration::from_millis(500);
+/// How often the digest is considered.
+const DIGEST_CHECK: Duration = Duration::from_secs(30);
+/// How long a sender holds the items it took.
+const LEASE_SECS: i64 = 120;
+/// Items taken at once.
+const BATCH: i64 = 20;
+
+/// Everything one sender needs.
+pub struct Sender {
+    pool: Pool,
+    settings: Arc<Settings>,
+    key: Vec<u8>,
+    owner: String,
+    mailer: Option<mail::Mailer>,
+    hooks: webhook::Hooks,
+}
+
+impl std::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sender").field("owner", &self.owner).finish()
+    }
+}
+
+impl Sender {
+    /// The sender `settings` configure; `None` when neither mail nor a
+    /// webhook is. `key` signs unsubscribe links.
+    pub fn new(pool: Pool, settings: Arc<Settings>, key: Vec<u8>) -> anyhow::Result<Option<Self>> {
+        let mailer = mail::Mailer::new(&settings)?;
+        if mailer.is_none() && settings.webhooks.is_empty() {
+            return Ok(None);
+        }
+        let owner = format!(
+            "{}:{}:{}",
+            std::process::id(),
+            now(),
+            crate::domain::hex::hex(&rand::random::<[u8; 4]>())
+        );
+        Ok(Some(Self {
+            hooks: webhook::Hooks::new(Duration::from_secs(settings.mail.timeout_secs)),
+            pool,
+            settings,
+            key,
+            owner,
+            mailer,
+        }))
+    }
+
+    /// The channels this sender serves.
+    fn channels(&self) -> Vec<&'static str> {
+        let mut channels = Vec::with_capacity(2);
+        if self.mailer.is_some() {
+            channels.push(Channel::Mail.as_str());
+        }
+        if !self.settings.webhooks.is_empty() {
+            channels.push(Channel::Webhook.as_str());
+        }
+        channels
+    }
+
+    /// Sends what is due now; returns how many items it took.
+    pub fn send_due(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get()?;
+        let items = outbox_db::claim_due(
+            &mut conn,
+            &self.channels(),
+            &self.owner,
+            now(),
+            LEASE_SECS,
+            BATCH,
+        )?;
+        for item in &items {
+            self.send_one(&mut conn, item)?;
+        }
+        Ok(items.len())
+    }
+
+    fn send_one(&self, conn: &mut diesel::SqliteConnection, item: &Item) -> anyhow::Result<()> {
+        let outcome = match Channel::parse(&item.channel) {
+            Some(Channel::Mail) => self.mail(conn, item)?,
+            Some(Channel::Webhook) => match self.hooks.deliver(item, &self.settings) {
+                webhook::Outcome::Delivered => Ok(()),
+                webhook::Outcome::Retry(why) => Err(Some(why)),
+                webhook::Outcome::Gone => Err(None),
+            },
+            None => Err(None),
+        };
+        let at = now();
+        match outcome {
+            Ok(()) => {
+                outbox_db::mark_sent(conn, item.id, &self.owner, at)?;
+                tracing::info!(item = item.id, kind = %item.kind, channel = %item.channel, "outbox item sent");
+            }
+            Err(Some(why)) => {
+                let state = outbox_db::mark_failed(conn, item.id, &self.owner, &why, at)?;
+                if state == State::Failed {
+                    tracing::warn!(item = item.id, kind = %item.kind, error = %why, "outbox item given up on");
+                } else {
+                    tracing::info!(item = item.id, kind = %item.kind, error = %why, "outbox item will be tried again");
+                }
+            }
+            Err(None) => {
+                outbox_db::mark_dropped(conn, item.id, "nothing to send it to")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends one message: `Ok(Ok)` sent, `Ok(Err(Some))` to retry,
+    /// `Ok(Err(None))` to drop (unsubscribed since, or unsendable).
+    fn mail(
+        &self,
+        conn: &mut diesel::SqliteConnection,
+        item: &Item,
+    ) -> anyhow::Result<Result<(), Option<String>>> {
+        let Some(mailer) = &self.mailer else {
+            return Ok(Err(Some("mail is off".into())));
+        };
+        // An address that unsubscribed after this was queued gets nothing.
+        let reader = MailKind::parse(&item.kind) != Some(MailKind::Digest);
+        if reader {
+            let gone = subscribers_db::find(conn, &item.recipient)?
+                .is_none_or(|s| s.state == subscribers_db::UNSUBSCRIBED);
+            if gone {
+                return Ok(Err(None));
+            }
+        }
+        let message = match mail::message(item, &self.settings, &self.key, mailer.from()) {
+            Ok(message) => message,
+            Err(why) => {
+                tracing::warn!(item = item.id, why = %why.0, "outbox message cannot be built; dropped");
+                return Ok(Err(None));
+            }
+        };
+        Ok(mailer.send(&message).map_err(Some))
+    }
+
+    /// Queues the moderators' digests that are due.
+    pub fn queue_digests(&self) -> anyhow::Result<usize> {
+        let mut conn = self.pool.get()?;
+        Ok(db::write(&mut conn, |conn| {
+            notify::digests(conn, &self.settings, now())
+        })?)
+    }
+
+    /// Runs the sender in a thread of its own until `alive` is gone.
+    pub fn spawn<T: Send + Sync + 'static>(self, alive: Weak<T>) -> std::io::Result<()> {
+        std::thread::Builder::new()
+            .name("colloquy-outbox".into())
+            .spawn(move || {
+                let mut last_digest: Option<Instant> = None;
+                while alive.upgrade().is_some() {
+                    if last_digest.is_none_or(|at| at.elapsed() >= DIGEST_CHECK) {
+                        last_digest = Some(Instant::now());
+                        if let Err(error) = self.queue_digests() {
+                            tracing::warn!(%error, "queueing the moderators' digest failed");
+                        }
+                    }
+                    match self.send_due() {
+                        Ok(n) if n as i64 == BATCH => continue,
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(%error, "sending the outbox failed"),
+                    }
+                    std::thread::sleep(POLL);
+                }
+            })
+            .map(|_| ())
+    }
+}
