@@ -379,7 +379,13 @@ impl Settings {
         if let Some(problem) = settings.webhooks.iter().find_map(WebhookSettings::problem) {
             return Err(Box::new(figment::Error::from(problem)));
         }
-        if settings.mail.enabled() && settings.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+        if settings.mail.enabled()
+            && settings
+                .mail
+                .from
+                .parse::<lettre::message::Mailbox>()
+                .is_err()
+        {
             return Err(Box::new(figment::Error::from(format!(
                 "mail.from {:?} is not an address like \"Colloquy <comments@blog.example>\"",
                 settings.mail.from

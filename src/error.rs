@@ -35,6 +35,10 @@ pub enum ApiError {
     /// 405: the path exists, the method does not; the methods it takes.
     #[error("method not allowed")]
     MethodNotAllowed(&'static str),
+    /// 410: a link that worked once and never will again (a used or
+    /// expired confirmation).
+    #[error("gone: {0}")]
+    Gone(String),
     /// 409: a conflict such as a slug or user name taken.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -98,6 +102,7 @@ impl ApiError {
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
             Self::Conflict(_) => ("conflict", "Conflict"),
+            Self::Gone(_) => ("gone", "No longer valid"),
             Self::PayloadTooLarge => ("payload-too-large", "Request body too large"),
             Self::UnsupportedMediaType(_) => ("unsupported-media-type", "Unsupported content type"),
             Self::Validation(_) => ("validation", "Some fields are not valid"),
@@ -113,6 +118,7 @@ impl ApiError {
             | Self::Forbidden(d)
             | Self::NotFound(d)
             | Self::Conflict(d)
+            | Self::Gone(d)
             | Self::UnsupportedMediaType(d) => d.clone(),
             Self::Unauthorized => "Sign in to use this endpoint.".to_owned(),
             Self::CommentsClosed => "Comments on this post are closed.".to_owned(),
@@ -157,6 +163,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -69,10 +69,14 @@ impl WebhookSettings {
     pub fn problem(&self) -> Option<String> {
         let url = self.url.trim();
         if !(url.starts_with("http://") || url.starts_with("https://")) {
-            return Some(format!("webhook url {url:?} must start with http:// or https://"));
+            return Some(format!(
+                "webhook url {url:?} must start with http:// or https://"
+            ));
         }
         if self.secret.expose().len() < 16 {
-            return Some(format!("webhook {url}: secret must have at least 16 characters"));
+            return Some(format!(
+                "webhook {url}: secret must have at least 16 characters"
+            ));
         }
         if self.events.is_empty() {
             return Some(format!("webhook {url}: events is empty"));

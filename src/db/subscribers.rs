@@ -206,8 +206,8 @@ pub fn erase(conn: &mut SqliteConnection, email: &str) -> QueryResult<bool> {
     super::write(conn, |conn| {
         diesel::delete(mail_tokens::table.filter(mail_tokens::email.eq(email))).execute(conn)?;
         outbox::drop_mail_to(conn, email, "reader erased")?;
-        let gone =
-            diesel::delete(subscribers::table.filter(subscribers::email.eq(email))).execute(conn)?;
+        let gone = diesel::delete(subscribers::table.filter(subscribers::email.eq(email)))
+            .execute(conn)?;
         Ok(gone > 0)
     })
 }

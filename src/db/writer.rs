@@ -82,8 +82,9 @@ impl PendingComment {
 
 /// Runs after each comment's insert, inside its transaction (the outbox
 /// rows it causes); an error rolls the comment back with them.
-pub type AfterInsert =
-    std::sync::Arc<dyn Fn(&mut SqliteConnection, CommentId, &PendingComment) -> QueryResult<()> + Send + Sync>;
+pub type AfterInsert = std::sync::Arc<
+    dyn Fn(&mut SqliteConnection, CommentId, &PendingComment) -> QueryResult<()> + Send + Sync,
+>;
 
 /// A hook that adds nothing.
 pub fn nothing_after() -> AfterInsert {

@@ -31,7 +31,12 @@ impl std::fmt::Debug for Mailer {
 impl Mailer {
     /// The relay `settings` name; `None` when mail is off.
     pub fn new(settings: &Settings) -> anyhow::Result<Option<Self>> {
-        let Some(url) = settings.mail.smtp_url.as_ref().filter(|_| settings.mail.enabled()) else {
+        let Some(url) = settings
+            .mail
+            .smtp_url
+            .as_ref()
+            .filter(|_| settings.mail.enabled())
+        else {
             return Ok(None);
         };
         let transport = SmtpTransport::from_url(url.expose().trim())
@@ -106,8 +111,8 @@ pub fn message(
 ) -> Result<Message, Unsendable> {
     let kind = MailKind::parse(&item.kind)
         .ok_or_else(|| Unsendable(format!("unknown kind of message {:?}", item.kind)))?;
-    let payload: Value = serde_json::from_str(&item.payload)
-        .map_err(|e| Unsendable(format!("payload: {e}")))?;
+    let payload: Value =
+        serde_json::from_str(&item.payload).map_err(|e| Unsendable(format!("payload: {e}")))?;
     let lang = payload["lang"].as_str().unwrap_or("en").to_owned();
     let mut values = values(&payload, settings);
     let unsubscribe = payload["subscriber"]
@@ -118,7 +123,11 @@ pub fn message(
         values.insert("unsubscribe_url", url.clone());
     }
     let footer = unsubscribe.as_ref().map(|_| "footer");
-    let lang = if kind == MailKind::Digest { "en" } else { &lang };
+    let lang = if kind == MailKind::Digest {
+        "en"
+    } else {
+        &lang
+    };
     let Rendered {
         subject,
         text,

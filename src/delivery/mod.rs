@@ -46,7 +46,9 @@ pub struct Sender {
 
 impl std::fmt::Debug for Sender {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sender").field("owner", &self.owner).finish()
+        f.debug_struct("Sender")
+            .field("owner", &self.owner)
+            .finish()
     }
 }
 

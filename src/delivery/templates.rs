@@ -21,7 +21,11 @@ pub struct Rendered {
 
 /// The template `name` in `lang`, else in English.
 fn source(lang: &str, name: &str) -> Option<String> {
-    let lang = if LANGUAGES.contains(&lang) { lang } else { "en" };
+    let lang = if LANGUAGES.contains(&lang) {
+        lang
+    } else {
+        "en"
+    };
     Files::get(&format!("{lang}/{name}.txt"))
         .or_else(|| Files::get(&format!("en/{name}.txt")))
         .and_then(|f| String::from_utf8(f.data.into_owned()).ok())
@@ -88,22 +92,27 @@ pub fn html_of(text: &str, lang: &str) -> String {
         "<!doctype html><html lang=\"{lang}\" dir=\"{dir}\"><head><meta charset=\"utf-8\"></head><body>\n"
     );
     for block in text.split("\n\n").map(str::trim).filter(|b| !b.is_empty()) {
-        let quoted = block.lines().all(|l| l.starts_with('>'));
-        let inner: Vec<String> = block
-            .lines()
-            .map(|l| {
-                linked(&escape(if quoted {
-                    l.trim_start_matches('>').trim_start()
-                } else {
-                    l
-                }))
-            })
-            .collect();
-        let inner = inner.join("<br>\n");
-        if quoted {
-            html.push_str(&format!("<blockquote><p>{inner}</p></blockquote>\n"));
-        } else {
-            html.push_str(&format!("<p>{inner}</p>\n"));
+        // Runs of quoted (`> `) and plain lines, each its own element.
+        let mut runs: Vec<(bool, Vec<String>)> = Vec::new();
+        for line in block.lines() {
+            let quoted = line.starts_with('>');
+            let text = linked(&escape(if quoted {
+                line.trim_start_matches('>').trim_start()
+            } else {
+                line
+            }));
+            match runs.last_mut() {
+                Some((q, lines)) if *q == quoted => lines.push(text),
+                _ => runs.push((quoted, vec![text])),
+            }
+        }
+        for (quoted, lines) in runs {
+            let inner = lines.join("<br>\n");
+            if quoted {
+                html.push_str(&format!("<blockquote><p>{inner}</p></blockquote>\n"));
+            } else {
+                html.push_str(&format!("<p>{inner}</p>\n"));
+            }
         }
     }
     html.push_str("</body></html>\n");
@@ -169,7 +178,10 @@ mod tests {
             ("permalink", "https://blog.example/p#comment-3"),
             ("excerpt", "I <3 \"this\""),
             ("site", "https://comments.example"),
-            ("unsubscribe_url", "https://comments.example/mail/unsubscribe?s=1&c=ab"),
+            (
+                "unsubscribe_url",
+                "https://comments.example/mail/unsubscribe?s=1&c=ab",
+            ),
         ]);
         let m = render("en", "approved", Some("footer"), &v).unwrap();
         assert_eq!(m.subject, "Your comment on \"Water & rivers\" is published");
@@ -178,8 +190,14 @@ mod tests {
         assert!(m.text.contains("\n-- \n"));
         assert!(m.html.contains("Hello Mari &lt;b&gt;,"), "{}", m.html);
         assert!(!m.html.contains("<b>"));
-        assert!(m.html.contains("<a href=\"https://blog.example/p#comment-3\">"));
-        assert!(m.html.contains("<blockquote><p>I &lt;3 &quot;this&quot;</p></blockquote>"));
+        assert!(
+            m.html
+                .contains("<a href=\"https://blog.example/p#comment-3\">")
+        );
+        assert!(
+            m.html
+                .contains("<blockquote><p>I &lt;3 &quot;this&quot;</p></blockquote>")
+        );
         assert!(m.html.contains("s=1&amp;c=ab"));
     }
 

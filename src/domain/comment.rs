@@ -270,7 +270,12 @@ impl NewComment {
                 "is needed to be told by e-mail (notify)",
             ));
         }
-        let lang = match form.lang.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        let lang = match form
+            .lang
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+        {
             None => None,
             Some(asked) => {
                 let found = LANGUAGES

@@ -138,8 +138,8 @@ pub fn address_key(email: &str) -> String {
 /// address and cannot be guessed for another.
 pub fn unsubscribe_code(key: &[u8], id: i32, email: &str) -> String {
     use hmac::{Hmac, Mac};
-    let mut mac =
-        Hmac::<sha2::Sha256>::new_from_slice(key).unwrap_or_else(|_| unreachable!("HMAC takes any key"));
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key"));
     mac.update(b"unsubscribe\0");
     mac.update(id.to_string().as_bytes());
     mac.update(b"\0");
@@ -173,10 +173,30 @@ mod tests {
     fn unsubscribe_codes_are_per_subscriber_and_checked() {
         let code = unsubscribe_code(b"key", 7, "Mari@Example.org");
         assert_eq!(code.len(), 32);
-        assert!(unsubscribe_code_matches(b"key", 7, "mari@example.org", &code));
-        assert!(!unsubscribe_code_matches(b"key", 8, "mari@example.org", &code));
-        assert!(!unsubscribe_code_matches(b"other", 7, "mari@example.org", &code));
-        assert!(!unsubscribe_code_matches(b"key", 7, "mari@example.org", &code[..31]));
+        assert!(unsubscribe_code_matches(
+            b"key",
+            7,
+            "mari@example.org",
+            &code
+        ));
+        assert!(!unsubscribe_code_matches(
+            b"key",
+            8,
+            "mari@example.org",
+            &code
+        ));
+        assert!(!unsubscribe_code_matches(
+            b"other",
+            7,
+            "mari@example.org",
+            &code
+        ));
+        assert!(!unsubscribe_code_matches(
+            b"key",
+            7,
+            "mari@example.org",
+            &code[..31]
+        ));
     }
 
     #[test]

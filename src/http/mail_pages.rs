@@ -3,6 +3,8 @@
 //! scanner that follows links changes nothing); the form's POST acts. The
 //! unsubscribe POST is also RFC 8058's one-click request
 //! (`List-Unsubscribe=One-Click`), which mail clients send by themselves.
+//! A refusal is a page for a browser (`Accept` naming `text/html`) and
+//! problem+json for anything else, like `/threads/SLUG`.
 
 use super::db;
 use super::pages::{self, simple_page};
@@ -12,7 +14,7 @@ use crate::error::ApiError;
 use crate::service::subscriptions;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
@@ -32,6 +34,27 @@ pub struct UnsubscribeQuery {
     pub c: Option<String>,
 }
 
+/// A refusal: a page for a browser, problem+json else.
+fn refusal(
+    req: &HttpRequest,
+    page: HttpResponse,
+    error: ApiError,
+) -> Result<HttpResponse, ApiError> {
+    if pages::accepts_html(req) {
+        Ok(page)
+    } else {
+        Err(error)
+    }
+}
+
+fn unknown(req: &HttpRequest, title: &str) -> Result<HttpResponse, ApiError> {
+    refusal(
+        req,
+        unknown_link(title),
+        ApiError::NotFound("This link is not one we sent, or it was cut short.".into()),
+    )
+}
+
 fn unknown_link(title: &str) -> HttpResponse {
     simple_page(
         StatusCode::NOT_FOUND,
@@ -43,6 +66,33 @@ fn unknown_link(title: &str) -> HttpResponse {
     )
 }
 
+fn outcome(
+    req: &HttpRequest,
+    outcome: &Confirmation,
+    confirmed_now: bool,
+) -> Result<HttpResponse, ApiError> {
+    let page = outcome_page(outcome, confirmed_now);
+    match outcome {
+        Confirmation::Confirmed(_) => Ok(page),
+        Confirmation::Unknown => unknown(req, "No such confirmation link"),
+        Confirmation::Used => refusal(
+            req,
+            page,
+            ApiError::Gone("This confirmation link was used already.".into()),
+        ),
+        Confirmation::Expired => refusal(
+            req,
+            page,
+            ApiError::Gone("This confirmation link has expired.".into()),
+        ),
+        Confirmation::Unsubscribed => refusal(
+            req,
+            page,
+            ApiError::Gone("This address unsubscribed.".into()),
+        ),
+    }
+}
+
 fn outcome_page(outcome: &Confirmation, confirmed_now: bool) -> HttpResponse {
     let (status, title, text) = match outcome {
         Confirmation::Confirmed(_) if confirmed_now => (
@@ -50,11 +100,7 @@ fn outcome_page(outcome: &Confirmation, confirmed_now: bool) -> HttpResponse {
             "Address confirmed",
             "Thank you. We will tell you when your comment is published, when it is not, and when someone answers it. Every message has a link to stop them.",
         ),
-        Confirmation::Confirmed(_) => (
-            StatusCode::OK,
-            "Confirm your address",
-            "",
-        ),
+        Confirmation::Confirmed(_) => (StatusCode::OK, "Confirm your address", ""),
         Confirmation::Used => (
             StatusCode::GONE,
             "Link already used",
@@ -72,7 +118,11 @@ fn outcome_page(outcome: &Confirmation, confirmed_now: bool) -> HttpResponse {
         ),
         Confirmation::Unknown => return unknown_link("No such confirmation link"),
     };
-    simple_page(status, title, html! { h1 { (title) } p role="status" { (text) } })
+    simple_page(
+        status,
+        title,
+        html! { h1 { (title) } p role="status" { (text) } },
+    )
 }
 
 /// `GET /mail/confirm?token=…`: the confirmation page, with its button.
@@ -83,21 +133,27 @@ fn outcome_page(outcome: &Confirmation, confirmed_now: bool) -> HttpResponse {
     params(TokenQuery),
     responses(
         (status = 200, description = "A page with a button that confirms the address (nothing is confirmed by this GET).", body = String, content_type = "text/html"),
-        (status = 404, description = "Not a token we sent.", body = String, content_type = "text/html"),
-        (status = 410, description = "Used, expired, or the address unsubscribed.", body = String, content_type = "text/html"),
+        (status = 404, description = "Not a token we sent: a page for a browser, a problem document otherwise.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 410, description = "Used, expired, or the address unsubscribed: a page for a browser, a problem document otherwise.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
     ),
 )]
 pub async fn confirm_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(token) = query.into_inner().token.filter(|t| !t.trim().is_empty()) else {
-        return Ok(unknown_link("No such confirmation link"));
+        return unknown(&req, "No such confirmation link");
     };
     let check = token.clone();
-    let outcome = db(&state, move |conn| subscriptions::check(conn, &check, now())).await?;
-    if !matches!(outcome, Confirmation::Confirmed(_)) {
-        return Ok(outcome_page(&outcome, false));
+    let found = db(&state, move |conn| {
+        subscriptions::check(conn, &check, now())
+    })
+    .await?;
+    if !matches!(found, Confirmation::Confirmed(_)) {
+        return outcome(&req, &found, false);
     }
     Ok(simple_page(
         StatusCode::OK,
@@ -121,19 +177,25 @@ pub async fn confirm_page(
     request_body(content = TokenQuery, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 200, description = "Confirmed.", body = String, content_type = "text/html"),
-        (status = 404, description = "Not a token we sent.", body = String, content_type = "text/html"),
-        (status = 410, description = "Used, expired, or the address unsubscribed.", body = String, content_type = "text/html"),
+        (status = 404, description = "Not a token we sent: a page for a browser, a problem document otherwise.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
+        (status = 410, description = "Used, expired, or the address unsubscribed: a page for a browser, a problem document otherwise.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
     ),
 )]
 pub async fn confirm(
     state: web::Data<AppState>,
+    req: HttpRequest,
     form: web::Form<TokenQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Some(token) = form.into_inner().token.filter(|t| !t.trim().is_empty()) else {
-        return Ok(unknown_link("No such confirmation link"));
+        return unknown(&req, "No such confirmation link");
     };
-    let outcome = db(&state, move |conn| subscriptions::confirm(conn, &token, now())).await?;
-    Ok(outcome_page(&outcome, true))
+    let done = db(&state, move |conn| {
+        subscriptions::confirm(conn, &token, now())
+    })
+    .await?;
+    outcome(&req, &done, true)
 }
 
 /// The subscriber and code of an unsubscribe link.
@@ -151,15 +213,17 @@ fn link(query: UnsubscribeQuery) -> Option<(i32, String)> {
     params(UnsubscribeQuery),
     responses(
         (status = 200, description = "A page with a button that unsubscribes (nothing changes by this GET).", body = String, content_type = "text/html"),
-        (status = 404, description = "Not a link we sent.", body = String, content_type = "text/html"),
+        (status = 404, description = "Not a link we sent: a page for a browser, a problem document otherwise.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
     ),
 )]
 pub async fn unsubscribe_page(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<UnsubscribeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((id, code)) = link(query.into_inner()) else {
-        return Ok(unknown_link("No such unsubscribe link"));
+        return unknown(&req, "No such unsubscribe link");
     };
     let key = state.mail_key.clone();
     let check = code.clone();
@@ -168,7 +232,7 @@ pub async fn unsubscribe_page(
     })
     .await?;
     if !genuine {
-        return Ok(unknown_link("No such unsubscribe link"));
+        return unknown(&req, "No such unsubscribe link");
     }
     let action = format!("/mail/unsubscribe?s={id}&c={}", pages::query_escape(&code));
     Ok(simple_page(
@@ -195,15 +259,17 @@ pub async fn unsubscribe_page(
     params(UnsubscribeQuery),
     responses(
         (status = 200, description = "Unsubscribed (also when it already was).", body = String, content_type = "text/html"),
-        (status = 404, description = "Not a link we sent.", body = String, content_type = "text/html"),
+        (status = 404, description = "Not a link we sent: a page for a browser, a problem document otherwise.",
+            content((crate::error::Problem = "application/problem+json"), (String = "text/html"))),
     ),
 )]
 pub async fn unsubscribe(
     state: web::Data<AppState>,
+    req: HttpRequest,
     query: web::Query<UnsubscribeQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let Some((id, code)) = link(query.into_inner()) else {
-        return Ok(unknown_link("No such unsubscribe link"));
+        return unknown(&req, "No such unsubscribe link");
     };
     let key = state.mail_key.clone();
     let done = db(&state, move |conn| {
@@ -211,7 +277,7 @@ pub async fn unsubscribe(
     })
     .await?;
     if !done {
-        return Ok(unknown_link("No such unsubscribe link"));
+        return unknown(&req, "No such unsubscribe link");
     }
     Ok(simple_page(
         StatusCode::OK,

@@ -420,7 +420,7 @@ pub fn wants_html(req: &HttpRequest) -> bool {
 }
 
 /// Whether the client (a browser) takes an HTML page.
-fn accepts_html(req: &HttpRequest) -> bool {
+pub(super) fn accepts_html(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())

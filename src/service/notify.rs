@@ -85,10 +85,11 @@ impl Notifier {
             return Ok(());
         }
         let now = pending.created_at;
-        if self.mail && pending.notify {
-            if let Some(email) = pending.email.as_deref() {
-                self.request_confirmation(conn, email, pending.lang.unwrap_or("en"), now)?;
-            }
+        if self.mail
+            && pending.notify
+            && let Some(email) = pending.email.as_deref()
+        {
+            self.request_confirmation(conn, email, pending.lang.unwrap_or("en"), now)?;
         }
         self.hook(conn, "comment.submitted", id, now)
     }
@@ -176,7 +177,12 @@ impl Notifier {
 
     /// An official reply was published: the author of the comment it
     /// answers is told; `reply.published` hooks.
-    pub fn replied(&self, conn: &mut SqliteConnection, reply: &Comment, now: i64) -> QueryResult<()> {
+    pub fn replied(
+        &self,
+        conn: &mut SqliteConnection,
+        reply: &Comment,
+        now: i64,
+    ) -> QueryResult<()> {
         if !self.is_on() {
             return Ok(());
         }
@@ -234,7 +240,9 @@ impl Notifier {
                 super::posts::permalink_base(&self.settings, &post),
                 comment.id
             ));
-        } else if let Some(found) = reason.and_then(|r| self.settings.reasons.iter().find(|x| x.id == r)) {
+        } else if let Some(found) =
+            reason.and_then(|r| self.settings.reasons.iter().find(|x| x.id == r))
+        {
             payload["reason"] = Value::String(found.label.clone());
             payload["clause"] = Value::String(found.clause.clone());
         }
@@ -255,8 +263,18 @@ impl Notifier {
 
     /// Tells the author of the comment `answer` answers (when confirmed,
     /// and not the same address) that it was answered.
-    fn tell_parent(&self, conn: &mut SqliteConnection, answer: &Comment, now: i64) -> QueryResult<()> {
-        let Some(parent) = answer.parent_id.map(|p| comments_db::get(conn, p)).transpose()?.flatten() else {
+    fn tell_parent(
+        &self,
+        conn: &mut SqliteConnection,
+        answer: &Comment,
+        now: i64,
+    ) -> QueryResult<()> {
+        let Some(parent) = answer
+            .parent_id
+            .map(|p| comments_db::get(conn, p))
+            .transpose()?
+            .flatten()
+        else {
             return Ok(());
         };
         let Some(subscriber) = Self::listener(conn, &parent)? else {
@@ -304,7 +322,13 @@ impl Notifier {
     /// Queues `event` about comment `id` for every hook that wants it:
     /// `{"event", "at", "comment": {…}}`, the comment as moderators see it
     /// but without its e-mail address or IP hash.
-    fn hook(&self, conn: &mut SqliteConnection, event: &str, id: CommentId, now: i64) -> QueryResult<()> {
+    fn hook(
+        &self,
+        conn: &mut SqliteConnection,
+        event: &str,
+        id: CommentId,
+        now: i64,
+    ) -> QueryResult<()> {
         let wanted: Vec<&str> = self
             .hooks
             .iter()
@@ -404,11 +428,13 @@ pub fn digests(conn: &mut SqliteConnection, settings: &Settings, now: i64) -> Qu
         return Ok(0);
     };
     let mut queued = 0;
-    for account in accounts_db::list(conn)?
-        .into_iter()
-        .filter(|a| !a.disabled)
-    {
-        let Some(email) = account.email.as_deref().map(address_key).filter(|e| !e.is_empty()) else {
+    for account in accounts_db::list(conn)?.into_iter().filter(|a| !a.disabled) {
+        let Some(email) = account
+            .email
+            .as_deref()
+            .map(address_key)
+            .filter(|e| !e.is_empty())
+        else {
             continue;
         };
         let last = outbox_db::last_queued(conn, MailKind::Digest.as_str(), &email)?;

@@ -18,9 +18,12 @@ pub fn check(conn: &mut SqliteConnection, token: &str, now: i64) -> Result<Confi
 
 /// Confirms the address the token was sent to (the form's POST): it is
 /// told about its comments from now on. The token is spent.
-pub fn confirm(conn: &mut SqliteConnection, token: &str, now: i64) -> Result<Confirmation, ApiError> {
-    let outcome =
-        subscribers_db::confirm(conn, &super::sessions::token_hash(token.trim()), now)?;
+pub fn confirm(
+    conn: &mut SqliteConnection,
+    token: &str,
+    now: i64,
+) -> Result<Confirmation, ApiError> {
+    let outcome = subscribers_db::confirm(conn, &super::sessions::token_hash(token.trim()), now)?;
     if matches!(outcome, Confirmation::Confirmed(_)) {
         tracing::info!("a reader confirmed their address");
     }

@@ -14,6 +14,7 @@ mod errors;
 mod helpers;
 mod isolation;
 mod layering;
+mod mail;
 mod metrics;
 mod moderation;
 mod openapi;

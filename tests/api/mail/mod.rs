@@ -1,0 +1,5 @@
+//! Mail and webhooks, against a real SMTP server process and a real HTTP
+//! receiver.
+
+mod readers;
+pub mod smtp;
