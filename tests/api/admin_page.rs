@@ -88,10 +88,12 @@ pub async fn queue_shows(b: &Browser, n: usize) {
 }
 
 /// Waits until every decision has left its undo window and been answered.
+/// (The page's modules carry the assets' version, `?v=…`, as the page
+/// names them; a module imported without it would be another instance.)
 pub async fn settled(b: &Browser) {
     b.wait_for(
         "decisions to be sent",
-        "return import('/admin/queue.js').then((queue) => queue.idle())",
+        "return import('/admin/queue.js' + new URL(document.querySelector('script[type=module]').src).search).then((queue) => queue.idle())",
     )
     .await;
 }
@@ -661,7 +663,7 @@ async fn the_queue_filters_by_post_and_text_and_counts_every_tab() {
     // arrive second keep the pending counts.
     let kept = b_page
         .eval(
-            "return import('/admin/queue-stats.js').then((m) => m.loadPosts()).then(() => \
+            "return import('/admin/queue-stats.js' + new URL(document.querySelector('script[type=module]').src).search).then((m) => m.loadPosts()).then(() => \
              [...document.querySelectorAll('#filter-post option')].some(o => o.textContent.includes('pending')))",
         )
         .await;
