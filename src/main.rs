@@ -274,7 +274,7 @@ fn moderator(settings: &Settings, command: ModeratorCommand) -> anyhow::Result<(
             let pool = open(settings)?;
             let mut conn = pool.get()?;
             let account = existing_account(&mut conn, &username)?;
-            let change = accounts::check_change(None, Some(true), None).map_err(cli_error)?;
+            let change = accounts::check_change(None, Some(true), None, None).map_err(cli_error)?;
             let mut ctx = Ctx::new(&mut conn);
             accounts::update(&mut ctx, account, &change, None, now()).map_err(cli_error)?;
             say(&format!(

@@ -118,6 +118,8 @@ pub struct AccountChange {
     pub disabled: Option<bool>,
     /// New display name.
     pub display_name: Option<String>,
+    /// New digest address (`Some(None)` removes it).
+    pub email: Option<Option<String>>,
 }
 
 /// Every account, by user name.
@@ -184,11 +186,13 @@ pub fn update_account(
         if display_name != before.display_name {
             entries.push(LogEntry::account_rename(now, by, name));
         }
+        let email = change.email.clone().unwrap_or_else(|| before.email.clone());
         let after: Moderator = diesel::update(moderators::table.find(id))
             .set((
                 moderators::role.eq(&role),
                 moderators::disabled.eq(disabled),
                 moderators::display_name.eq(&display_name),
+                moderators::email.eq(&email),
             ))
             .returning(Moderator::as_returning())
             .get_result(conn)?;

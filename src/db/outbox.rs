@@ -204,6 +204,15 @@ pub fn mark_dropped(conn: &mut SqliteConnection, id: i32, why: &str) -> QueryRes
     Ok(changed == 1)
 }
 
+/// One item by id.
+pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Item>> {
+    outbox::table
+        .find(id)
+        .select(Item::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// Items in `state`, newest first, for admins.
 pub fn list(conn: &mut SqliteConnection, state: State, limit: i64) -> QueryResult<Vec<Item>> {
     outbox::table

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 /// How often due items are looked for.
 const POLL: Duration = Duration::from_millis(500);
 /// How often the digest is considered.
-const DIGEST_CHECK: Duration = Duration::from_secs(30);
+const DIGEST_CHECK: Duration = Duration::from_secs(5);
 /// How long a sender holds the items it took.
 const LEASE_SECS: i64 = 120;
 /// Items taken at once.

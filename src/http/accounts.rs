@@ -31,6 +31,8 @@ pub struct AccountView {
     pub disabled: bool,
     /// Creation time.
     pub created_at: String,
+    /// Where the digest of waiting comments goes (none without one).
+    pub email: Option<String>,
 }
 
 impl From<Moderator> for AccountView {
@@ -42,6 +44,7 @@ impl From<Moderator> for AccountView {
             role: m.role.as_str(),
             disabled: m.disabled,
             created_at: rfc3339(m.created_at),
+            email: m.email,
         }
     }
 }
@@ -166,11 +169,15 @@ pub struct AccountChangeBody {
         pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,78}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$"
     )]
     pub display_name: Option<String>,
+    /// The address for the digest of waiting comments (`""` removes it).
+    #[schema(max_length = 254)]
+    pub email: Option<String>,
 }
 
 /// `PATCH /api/v1/moderation/accounts/{id}` (admin): changes role,
-/// display name or disabled. A disabled account's sessions end at once.
-/// 409 when it would leave no enabled admin.
+/// display name, disabled or the digest's `email`; anyone may change the
+/// `email` of their own account. A disabled account's sessions end at
+/// once. 409 when it would leave no enabled admin.
 #[utoipa::path(
     patch,
     path = "/api/v1/moderation/accounts/{id}",
@@ -193,13 +200,20 @@ pub async fn update(
     id: web::Path<i32>,
     body: web::Json<AccountChangeBody>,
 ) -> Result<HttpResponse, ApiError> {
-    signed_in.require(Role::Admin)?;
+    let id = id.into_inner();
+    let own_email_only = signed_in.moderator.id == id
+        && body.role.is_none()
+        && body.disabled.is_none()
+        && body.display_name.is_none();
+    if !own_email_only {
+        signed_in.require(Role::Admin)?;
+    }
     let change = accounts::check_change(
         body.role.as_deref(),
         body.disabled,
         body.display_name.as_deref(),
+        body.email.as_deref(),
     )?;
-    let id = id.into_inner();
     let by = signed_in.moderator.id;
     let account = service(&state, move |ctx| {
         accounts::update(ctx, id, &change, Some(by), now())

@@ -114,6 +114,9 @@ pub struct LoginBody {
 /// Who is signed in, and the token their page must send back.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Me {
+    /// The account's id (for `PATCH /moderation/accounts/{id}` of one's
+    /// own address).
+    pub id: i32,
     /// User name.
     pub username: String,
     /// Display name.
@@ -122,6 +125,8 @@ pub struct Me {
     pub role: Role,
     /// CSRF token for `X-CSRF-Token`.
     pub csrf_token: String,
+    /// The address the digest of waiting comments goes to.
+    pub email: Option<String>,
 }
 
 /// `POST /api/v1/auth/login`.
@@ -163,6 +168,8 @@ pub async fn login(
         .max_age(CookieDuration::seconds(lifetime))
         .finish();
     Ok(HttpResponse::Ok().cookie(cookie).json(Me {
+        id: opened.account.id,
+        email: opened.account.email,
         username: opened.account.username,
         display_name: opened.account.display_name,
         role: opened.account.role,
@@ -245,6 +252,8 @@ pub async fn logout_all(
 )]
 pub async fn me(signed_in: SignedIn) -> HttpResponse {
     HttpResponse::Ok().json(Me {
+        id: signed_in.moderator.id,
+        email: signed_in.moderator.email,
         username: signed_in.moderator.username,
         display_name: signed_in.moderator.display_name,
         role: signed_in.role,

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod moderation;
 pub mod openapi;
+pub mod outbox;
 pub mod pages;
 pub mod public;
 pub mod queue;

@@ -28,8 +28,8 @@ use super::views::{
     ThreadComment, ThreadPost, ThreadView,
 };
 use super::{
-    accounts, assets, auth, bans, bench, health, mail_pages, metrics, moderation, pages, public,
-    workspace,
+    accounts, assets, auth, bans, bench, health, mail_pages, metrics, moderation, outbox, pages,
+    public, workspace,
 };
 use crate::db::workspace::History;
 use crate::domain::FieldError;
@@ -179,6 +179,9 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     bans::add_term,
     bans::remove_term,
     accounts::list,
+    outbox::list,
+    outbox::retry,
+    outbox::drop_failed,
     accounts::create,
     accounts::update,
     accounts::reset_password,

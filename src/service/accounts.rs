@@ -152,6 +152,7 @@ pub fn check_change(
     role: Option<&str>,
     disabled: Option<bool>,
     display_name: Option<&str>,
+    email: Option<&str>,
 ) -> Result<AccountChange, ApiError> {
     let mut errors = Errors::default();
     let role = match role {
@@ -170,11 +171,18 @@ pub fn check_change(
             .take(single_line("display_name", d, MAX_DISPLAY_NAME, true))
             .flatten(),
     };
+    let email = match email {
+        None => None,
+        Some(e) => errors
+            .take(crate::domain::comment::Email::parse(e))
+            .map(|e| e.map(|e| e.as_str().to_owned())),
+    };
     errors.finish().map_err(ApiError::Validation)?;
     Ok(AccountChange {
         role,
         disabled,
         display_name,
+        email,
     })
 }
 
@@ -233,13 +241,13 @@ mod tests {
         let mut conn = conn();
         let admin = accounts_db::by_username(&mut conn, "mod").unwrap().unwrap();
         let mut ctx = Ctx::new(&mut conn);
-        let demote = check_change(Some("moderator"), None, None).unwrap();
+        let demote = check_change(Some("moderator"), None, None, None).unwrap();
         assert!(matches!(
             update(&mut ctx, admin.id, &demote, Some(admin.id), 1),
             Err(ApiError::Conflict(_))
         ));
         assert!(ctx.events().is_empty());
-        let rename = check_change(None, None, Some("Mod Admin")).unwrap();
+        let rename = check_change(None, None, Some("Mod Admin"), None).unwrap();
         assert_eq!(
             update(&mut ctx, admin.id, &rename, Some(admin.id), 2)
                 .unwrap()

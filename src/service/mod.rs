@@ -13,6 +13,7 @@ pub mod flags;
 pub mod housekeeping;
 pub mod not_found;
 pub mod notify;
+pub mod outbox;
 pub mod posts;
 pub mod privacy;
 pub mod replies;

@@ -228,6 +228,11 @@ impl Moderator {
             .unwrap()
     }
 
+    /// A GET returning the response itself.
+    pub async fn get_response(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.unwrap()
+    }
+
     /// A GET returning status and JSON.
     pub async fn get(&self, path: &str) -> (StatusCode, Value) {
         let response = self.client.get(self.url(path)).send().await.unwrap();

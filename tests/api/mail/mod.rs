@@ -1,5 +1,6 @@
 //! Mail and webhooks, against a real SMTP server process and a real HTTP
 //! receiver.
 
+mod moderators;
 mod readers;
 pub mod smtp;
