@@ -293,6 +293,28 @@ pub fn last_queued(
         .first(conn)
 }
 
+/// Forgets items sent or dropped before `cutoff` (the retention: their
+/// recipient is an address); failed ones wait for an admin. Returns how
+/// many.
+pub fn purge_done(conn: &mut SqliteConnection, cutoff: i64) -> QueryResult<usize> {
+    diesel::delete(
+        outbox::table
+            .filter(outbox::state.eq_any([State::Sent.as_str(), State::Dropped.as_str()]))
+            .filter(outbox::created_at.lt(cutoff)),
+    )
+    .execute(conn)
+}
+
+/// How many messages on record were sent to `address`.
+pub fn sent_to(conn: &mut SqliteConnection, address: &str) -> QueryResult<i64> {
+    outbox::table
+        .filter(outbox::channel.eq(Channel::Mail.as_str()))
+        .filter(outbox::recipient.eq(address))
+        .filter(outbox::state.eq(State::Sent.as_str()))
+        .count()
+        .get_result(conn)
+}
+
 /// Whether anything was ever queued under `dedupe_key`.
 pub fn exists(conn: &mut SqliteConnection, dedupe_key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

@@ -212,6 +212,24 @@ pub fn erase(conn: &mut SqliteConnection, email: &str) -> QueryResult<bool> {
     })
 }
 
+/// The retention purge of addresses: those never confirmed, first seen
+/// before `cutoff`. A confirmed address is the record of the reader's
+/// consent and stays until they unsubscribe or are erased; an
+/// unsubscribed one stays because it keeps the promise that the address
+/// gets no mail again. Returns how many were removed.
+pub fn purge(conn: &mut SqliteConnection, cutoff: i64) -> QueryResult<usize> {
+    super::write(conn, |conn| {
+        let stale: Vec<String> = subscribers::table
+            .filter(subscribers::state.eq(UNCONFIRMED))
+            .filter(subscribers::created_at.lt(cutoff))
+            .select(subscribers::email)
+            .load(conn)?;
+        diesel::delete(mail_tokens::table.filter(mail_tokens::email.eq_any(&stale)))
+            .execute(conn)?;
+        diesel::delete(subscribers::table.filter(subscribers::email.eq_any(&stale))).execute(conn)
+    })
+}
+
 /// Removes tokens past their time (housekeeping).
 pub fn purge_expired_tokens(conn: &mut SqliteConnection, now: i64) -> QueryResult<usize> {
     diesel::delete(mail_tokens::table.filter(mail_tokens::expires_at.le(now))).execute(conn)

@@ -95,12 +95,45 @@ pub struct Export {
     pub exported_at: String,
     /// The reader's comments, oldest first.
     pub comments: Vec<ExportedComment>,
+    /// Whether the address asked to hear back by e-mail, and where that
+    /// stands; `null` when it never did.
+    pub mail: Option<ExportedSubscription>,
+}
+
+/// A reader's subscription to mail about their comments, as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedSubscription {
+    /// `unconfirmed`, `confirmed` or `unsubscribed`.
+    pub state: String,
+    /// The language of the messages.
+    pub lang: String,
+    /// First asked.
+    pub created_at: String,
+    /// Confirmed then.
+    pub confirmed_at: Option<String>,
+    /// Unsubscribed then.
+    pub unsubscribed_at: Option<String>,
+    /// Messages sent to it that are still on record.
+    pub messages_sent: i64,
 }
 
 /// Every comment sent with `email` (ignoring the case of ASCII letters).
 pub fn export(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult<Export> {
     let rows = privacy_db::comments_by_email(conn, email)?;
+    let address = crate::domain::outbox::address_key(email);
+    let mail = match crate::db::subscribers::find(conn, &address)? {
+        None => None,
+        Some(s) => Some(ExportedSubscription {
+            messages_sent: crate::db::outbox::sent_to(conn, &address)?,
+            state: s.state,
+            lang: s.lang,
+            created_at: rfc3339(s.created_at),
+            confirmed_at: s.confirmed_at.map(rfc3339),
+            unsubscribed_at: s.unsubscribed_at.map(rfc3339),
+        }),
+    };
     Ok(Export {
+        mail,
         email: email.to_owned(),
         exported_at: rfc3339(now),
         comments: rows
@@ -128,7 +161,10 @@ pub fn export(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult
 /// changed threads marked for every running server's cache.
 pub fn erase(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult<Erased> {
     let placeholder = render_comment(REMOVED_BODY);
-    privacy_db::erase(conn, email, REMOVED_BODY, &placeholder, now)
+    let erased = privacy_db::erase(conn, email, REMOVED_BODY, &placeholder, now)?;
+    // The address's subscription, tokens and queued messages go too.
+    crate::db::subscribers::erase(conn, &crate::domain::outbox::address_key(email))?;
+    Ok(erased)
 }
 
 /// Follows the marks other processes leave when they change a thread, and
@@ -168,5 +204,11 @@ pub fn housekeeping(
 ) -> QueryResult<usize> {
     let purged = purge(conn, settings, now)?;
     privacy_db::prune_marks(conn, now - MARK_LIFETIME_SECS)?;
+    crate::db::subscribers::purge_expired_tokens(conn, now)?;
+    if settings.retention_days > 0 {
+        let cutoff = now - i64::from(settings.retention_days) * 24 * 60 * 60;
+        crate::db::outbox::purge_done(conn, cutoff)?;
+        crate::db::subscribers::purge(conn, cutoff)?;
+    }
     Ok(purged)
 }

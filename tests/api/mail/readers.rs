@@ -343,3 +343,45 @@ async fn a_bad_link_is_a_page_for_a_browser_and_a_problem_for_anything_else() {
         .unwrap();
     crate::helpers::assert_problem(forged, 404).await;
 }
+
+#[tokio::test]
+async fn a_readers_export_shows_their_subscription_and_erasure_forgets_it_and_its_mail() {
+    let smtp = Smtp::start();
+    let app = app_with_mail(&smtp).await;
+    let slug = app.post("privacy").await;
+    comment(&app, &slug, "ana@example.org", "Please tell me.").await;
+    let confirmation = smtp.wait_for(1, 20).await.remove(0);
+    confirm(&app, &confirmation).await;
+    // A message waits while the relay is down.
+    let mut smtp = smtp;
+    smtp.pause();
+    let id = comment(&app, &slug, "ana@example.org", "Second.").await;
+    app.signed_in("moderator").await.approve(id).await;
+    let now = colloquy::domain::time::now();
+    let mut conn = app.pool.get().unwrap();
+    let export = colloquy::service::privacy::export(&mut conn, "Ana@Example.org", now).unwrap();
+    let mail = export.mail.expect("the subscription is exported");
+    assert_eq!(mail.state, "confirmed");
+    assert_eq!(mail.messages_sent, 1);
+    assert!(mail.confirmed_at.is_some());
+    let due = |conn: &mut diesel::SqliteConnection| {
+        colloquy::db::outbox::list(conn, colloquy::domain::outbox::State::Due, 50)
+            .unwrap()
+            .into_iter()
+            .filter(|i| i.recipient == "ana@example.org")
+            .count()
+    };
+    assert_eq!(due(&mut conn), 1, "the approval waits for the relay");
+    colloquy::service::privacy::erase(&mut conn, "ana@example.org", now).unwrap();
+    assert_eq!(subscriber_state(&app, "ana@example.org"), None);
+    assert_eq!(due(&mut conn), 0, "nothing is sent to an erased reader");
+    let export = colloquy::service::privacy::export(&mut conn, "ana@example.org", now).unwrap();
+    assert!(export.mail.is_none());
+    drop(conn);
+    smtp.resume();
+    assert_eq!(
+        smtp.count_after(3).await,
+        1,
+        "only the confirmation ever arrived"
+    );
+}
