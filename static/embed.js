@@ -42,6 +42,8 @@
       body: 'Comment',
       remember: 'Remember my name and location on this device',
       submit: 'Submit comment',
+      preview: 'Preview',
+      previewTitle: 'Preview (not sent yet)',
       sending: 'Sending…',
       replying: 'Replying to {name}',
       closed: 'Comments are closed.',
@@ -189,6 +191,7 @@
       const is = (c) => t?.classList.contains(`colloquy-${c}`);
       const art = t?.closest('.colloquy-comment');
       if (is('reply')) startReply(w, t, art);
+      else if (is('preview')) preview(w);
       else if (is('cancel')) stopReply(w, true);
       else if (is('retry')) load(w, true);
       else if (is('more')) w.root.dataset.state === 'loading' || load(w);
@@ -497,7 +500,8 @@
         h('input', { type: 'checkbox', id: 'colloquy-remember', name: 'remember', value: '1', checked: !!saved }),
         h('label', { for: 'colloquy-remember', text: T.remember }),
       ),
-      h('div', { class: 'colloquy-actions' }, h('button', { type: 'submit', class: 'colloquy-submit', text: T.submit })),
+      h('div', { class: 'colloquy-actions' }, h('button', { type: 'submit', class: 'colloquy-submit', text: T.submit }), btn('preview', T.preview)),
+      (w.shown = h('div', { class: 'colloquy-previewed', 'aria-live': 'polite' })),
     );
     const el = f.elements;
     if (saved) {
@@ -555,6 +559,19 @@
     w.form.querySelector(`#colloquy-error-${name}`)?.remove();
     w.form.elements[name].ariaInvalid = null;
     setDescribed(w, name);
+  };
+
+  // The server renders the text as it would publish it; nothing is stored.
+  const preview = async (w) => {
+    const f = w.form;
+    const mine = (w.asked = {});
+    clear(w, 'body');
+    const [res, answer] = await call('preview', { body: f.elements.body.value });
+    if (mine !== w.asked) return;
+    const body = h('div', { class: 'colloquy-body', dir: 'auto' });
+    body.innerHTML = answer.body_html || ''; // sanitised by the server (nothing on a refusal)
+    w.shown.replaceChildren(...(body.firstChild ? [h('h4', { text: w.T.previewTitle }), body] : []));
+    if (!res?.ok) answered(w, f, res, answer);
   };
 
   // The form answers comment `id` ('' for none), saying so in `.colloquy-replying`.
@@ -620,6 +637,7 @@
       store('localStorage', STORE, el.remember.checked ? { author_name: name, author_location: where } : null);
       el.body.value = '';
       count(f);
+      w.shown.replaceChildren();
       stopReply(w);
       say(w, 'pending', (w.lang === 'en' && problem.message) || T.pending);
       const { id } = problem;

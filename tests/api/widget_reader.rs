@@ -144,6 +144,69 @@ async fn a_comment_link_opens_the_page_scrolled_to_that_comment_and_highlights_i
 }
 
 #[tokio::test]
+async fn preview_shows_the_servers_rendering_in_the_form_and_sends_nothing() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let browser = open(&host, &app, &slug, "").await;
+    let area = browser
+        .widget_eval("(() => { const a = root.querySelector('form.colloquy-form .colloquy-previewed'); return [a.getAttribute('aria-live'), a.childNodes.length, root.querySelector('.colloquy-actions button.colloquy-preview').textContent]; })()")
+        .await;
+    assert_eq!(
+        area,
+        json!(["polite", 0, "Preview"]),
+        "an empty live region and a Preview button"
+    );
+    let typed = "**bold** <script>window.ran = 1</script> see https://example.org/x";
+    type_into(&browser, "textarea[name=\"body\"]", typed).await;
+    click(&browser, "button.colloquy-preview").await;
+    browser
+        .wait_for("the preview", "const r = document.querySelector('#colloquy-thread').shadowRoot; return !!r.querySelector('.colloquy-previewed .colloquy-body strong');")
+        .await;
+    let shown = browser
+        .widget_eval("(() => { const a = root.querySelector('.colloquy-previewed'); return [a.querySelector('h4').textContent, a.querySelector('strong').textContent, a.querySelector('.colloquy-body').textContent.includes('<script>window.ran = 1</script>'), root.querySelectorAll('script').length, !!window.ran, a.querySelector('a') && a.querySelector('a').href]; })()")
+        .await;
+    assert_eq!(
+        shown,
+        json!([
+            "Preview (not sent yet)",
+            "bold",
+            true,
+            0,
+            false,
+            "https://example.org/x"
+        ]),
+        "the server's HTML: bold, the script as inert text, the address a link"
+    );
+    // The text stays to be edited, and the next click shows the new text.
+    let kept = text(
+        &browser,
+        "root.querySelector('textarea[name=\"body\"]').value",
+    )
+    .await;
+    assert_eq!(kept, typed);
+    type_into(&browser, "textarea[name=\"body\"]", " and *more*").await;
+    click(&browser, "button.colloquy-preview").await;
+    browser
+        .wait_for("the new preview", "const r = document.querySelector('#colloquy-thread').shadowRoot; return !!r.querySelector('.colloquy-previewed em');")
+        .await;
+    // Too long a text is refused beside the field, and nothing is previewed.
+    browser
+        .widget_eval("(() => { const t = root.querySelector('textarea[name=\"body\"]'); t.value = 'a'.repeat(10001); t.dispatchEvent(new Event('input')); return 1; })()")
+        .await;
+    click(&browser, "button.colloquy-preview").await;
+    let refused = browser
+        .wait_for("the refusal", "const r = document.querySelector('#colloquy-thread').shadowRoot; const e = r.querySelector('.colloquy-field-error[data-field=\"body\"]'); return e && !r.querySelector('.colloquy-previewed').firstChild && [r.querySelector('.colloquy-status').dataset.kind, r.querySelector('textarea[name=\"body\"]').getAttribute('aria-invalid'), e.textContent];")
+        .await;
+    assert_eq!(refused[0], "error");
+    assert_eq!(refused[1], "true");
+    assert!(refused[2].as_str().unwrap().contains("10000"), "{refused}");
+    // Nothing reached the moderators.
+    let queue = app.signed_in("moderator").await.queue("").await;
+    assert_eq!(queue["comments"], json!([]));
+    assert_eq!(app.thread(&slug).await["total"], 0);
+}
+
+#[tokio::test]
 async fn comments_read_like_dipnote_and_the_official_reply_is_unmistakable() {
     let (app, host) = setup(|_| {}).await;
     let slug = app.post("p").await;
