@@ -177,6 +177,7 @@
       by: { reader: T.writes.split('{name}'), official: T.officialBy.split('{name}') },
       order: host.dataset.order === 'newest' ? 'newest' : 'oldest',
       seq: 0,
+      hunt: 20,
       ownKey: `colloquy.own ${API}${slug}`,
     };
     w.own = store('sessionStorage', w.ownKey) || [];
@@ -204,7 +205,7 @@
       } else if (is('permalink') && t.href.split('#')[0] === location.href.split('#')[0]) setTimeout(() => seek(w));
     });
     w.root.addEventListener('keydown', (e) => e.key === 'Escape' && w.form?.contains(e.target) && stopReply(w, true));
-    addEventListener('hashchange', () => seek(w));
+    addEventListener('hashchange', () => seek(w, (w.hunt = 20)));
     w.select.addEventListener('change', () => {
       w.order = w.select.value;
       load(w, true);
@@ -323,13 +324,16 @@
     more.ariaDisabled = null;
     w.root.dataset.state = 'ready';
     if (hadFocus && more.hidden && first) point(first);
-    if (!w.sought) seek(w, (w.sought = true));
+    if (w.hunt > 0) seek(w);
   };
 
+  // `#comment-N` names a comment the widget may not show yet: up to `hunt`
+  // more pages are loaded to find it (a reply comes with its top-level comment).
   const seek = (w) => {
     const m = /^#comment-(\d+)$/.exec(location.hash);
     const el = m && w.shadow.getElementById(`comment-${m[1]}`);
-    if (!el) return;
+    if (!el) return m && w.cursor && w.root.dataset.state === 'ready' && w.hunt-- > 0 && load(w);
+    w.hunt = 0;
     w.list.querySelector('[data-target]')?.removeAttribute('data-target');
     el.dataset.target = '';
     point(el, true);

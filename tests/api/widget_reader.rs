@@ -143,6 +143,94 @@ async fn a_comment_link_opens_the_page_scrolled_to_that_comment_and_highlights_i
         .await;
 }
 
+/// Whether the widget's `#comment-ID` is marked, scrolled into view and
+/// in the upper half of the window.
+fn marked_in_view(id: i64) -> String {
+    format!(
+        "const a = document.querySelector('#colloquy-thread').shadowRoot.getElementById('comment-{id}'); if (!a) return false; const r = a.getBoundingClientRect(); return a.hasAttribute('data-target') && window.scrollY > 0 && r.top >= -1 && r.top < innerHeight / 2;"
+    )
+}
+
+#[tokio::test]
+async fn a_comment_link_to_a_later_page_loads_pages_until_the_comment_or_its_reply_is_shown() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    // The widget asks for 50 top-level comments a page: 52 make two pages.
+    let mut ids = Vec::new();
+    for i in 0..52 {
+        ids.push(
+            app.submit_ok(
+                &slug,
+                &format!("Reader {i}"),
+                &format!("Comment number {i}.\n\nIts second paragraph."),
+            )
+            .await,
+        );
+    }
+    let moderator = app.signed_in("moderator").await;
+    let r = moderator
+        .post(
+            "/moderation/comments/bulk",
+            &json!({"ids": ids, "action": "approve"}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let reply = app
+        .submit(&slug, &json!({"author_name": "Ana", "body": "A reply on the second page.", "parent_id": ids[50]}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    moderator.approve(reply).await;
+    let html = blog_page(&app.address, &slug, "", "");
+    let target = ids[51];
+    let browser = open_at(&host, html.clone(), &format!("/#comment-{target}")).await;
+    browser
+        .wait_for(
+            "the comment of the second page to be scrolled to and marked",
+            &marked_in_view(target),
+        )
+        .await;
+    let shown = browser
+        .widget_eval("[root.querySelectorAll('.colloquy-list > article').length, root.querySelector('button.colloquy-more').hidden, root.querySelector('.colloquy').dataset.state]")
+        .await;
+    assert_eq!(shown, json!([52, true, "ready"]), "both pages are shown");
+    // A reply lives under its top-level comment, on that comment's page.
+    browser
+        .client
+        .goto(&format!("{}/?again#comment-{reply}", host.origin))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the reply on the second page to be scrolled to and marked",
+            &marked_in_view(reply),
+        )
+        .await;
+    let parent = text(
+        &browser,
+        &format!("root.getElementById('comment-{reply}').parentElement.closest('article').id"),
+    )
+    .await;
+    assert_eq!(parent, format!("comment-{}", ids[50]));
+    // A comment that is not there (never published, or gone) is looked for
+    // and quietly not found: no error, nothing marked.
+    browser
+        .client
+        .goto(&format!("{}/?gone#comment-999999", host.origin))
+        .await
+        .unwrap();
+    browser
+        .wait_for("both pages", "const r = document.querySelector('#colloquy-thread').shadowRoot; return r && r.querySelectorAll('.colloquy-list > article').length === 52 && r.querySelector('.colloquy').dataset.state === 'ready';")
+        .await;
+    let quiet = browser
+        .widget_eval("[root.querySelector('.colloquy-status').textContent, !!root.querySelector('.colloquy-error'), !!root.querySelector('[data-target]')]")
+        .await;
+    assert_eq!(quiet, json!(["", false, false]));
+}
+
 #[tokio::test]
 async fn preview_shows_the_servers_rendering_in_the_form_and_sends_nothing() {
     let (app, host) = setup(|_| {}).await;
