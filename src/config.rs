@@ -174,6 +174,9 @@ pub struct RateLimitSettings {
     pub burst: u32,
     /// Reader flags a minute (also the burst).
     pub flags_per_minute: u32,
+    /// Readers' previews (`POST /api/v1/preview`) a minute (also the
+    /// burst): generous, since a reader may preview a comment often.
+    pub previews_per_minute: u32,
     /// Failed sign-ins a minute (also the burst).
     pub failed_logins_per_minute: u32,
 }
@@ -185,6 +188,7 @@ impl Default for RateLimitSettings {
             comments_per_minute: 3,
             burst: 3,
             flags_per_minute: 10,
+            previews_per_minute: 30,
             failed_logins_per_minute: 5,
         }
     }

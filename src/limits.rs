@@ -81,6 +81,8 @@ pub enum Action {
     Comment,
     /// Flagging a comment.
     Flag,
+    /// Previewing a comment.
+    Preview,
 }
 
 /// The server's rate limiters.
@@ -89,6 +91,7 @@ pub struct Limits {
     enabled: bool,
     comments: Keyed,
     flags: Keyed,
+    previews: Keyed,
     failed_logins: Keyed,
     /// Addresses barred from signing in until the instant given, because
     /// their failures ran over the limit.
@@ -115,6 +118,7 @@ impl Limits {
             enabled: settings.enabled,
             comments: per_minute(settings.comments_per_minute, settings.burst),
             flags: per_minute(settings.flags_per_minute, settings.flags_per_minute),
+            previews: per_minute(settings.previews_per_minute, settings.previews_per_minute),
             failed_logins: per_minute(
                 settings.failed_logins_per_minute,
                 settings.failed_logins_per_minute,
@@ -140,6 +144,7 @@ impl Limits {
         match action {
             Action::Comment => self.take(&self.comments, ip),
             Action::Flag => self.take(&self.flags, ip),
+            Action::Preview => self.take(&self.previews, ip),
         }
     }
 
@@ -179,7 +184,12 @@ impl Limits {
     /// Forgets limiter state that no longer limits anyone; call now and then
     /// so that memory does not grow with the number of addresses seen.
     pub fn forget_idle(&self) {
-        for limiter in [&self.comments, &self.flags, &self.failed_logins] {
+        for limiter in [
+            &self.comments,
+            &self.flags,
+            &self.previews,
+            &self.failed_logins,
+        ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
@@ -215,6 +225,17 @@ mod tests {
         }
         l.check(Action::Comment, "198.51.100.2".parse().unwrap())
             .unwrap();
+    }
+
+    #[test]
+    fn previews_are_generous_and_count_apart_from_comments() {
+        let l = limits(true);
+        let ip: IpAddr = "198.51.100.3".parse().unwrap();
+        for _ in 0..30 {
+            l.check(Action::Preview, ip).unwrap();
+        }
+        assert!(l.check(Action::Preview, ip).is_err());
+        l.check(Action::Comment, ip).unwrap();
     }
 
     #[test]

@@ -25,9 +25,10 @@ use std::sync::{Arc, Mutex};
 pub const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Routes with a rate limit: their refusal counters exist from the start.
-const RATE_LIMITED_ROUTES: [&str; 4] = [
+const RATE_LIMITED_ROUTES: [&str; 5] = [
     "/api/v1/posts/{slug}/comments",
     "/api/v1/comments/{id}/flag",
+    "/api/v1/preview",
     "/api/v1/auth/login",
     "/api/v1/auth/password",
 ];

@@ -42,6 +42,8 @@
       body: 'Comment',
       remember: 'Remember my name and location on this device',
       submit: 'Submit comment',
+      preview: 'Preview',
+      previewTitle: 'Preview (not sent yet)',
       sending: 'Sending…',
       replying: 'Replying to {name}',
       closed: 'Comments are closed.',
@@ -79,7 +81,7 @@
   // ---- Helpers
   const h = (tag, attrs, ...kids) => {
     const el = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
+    for (const [k, v] of Object.entries(attrs)) {
       if (v == null || v === false) continue;
       if (k === 'text') el.textContent = v;
       else el.setAttribute(k, v === true ? '' : v);
@@ -90,21 +92,22 @@
   const btn = (cls, text) => h('button', { type: 'button', class: cls && `colloquy-${cls}`, text });
   const fmt = (s, k, v) => s.replace(`{${k}}`, () => `\u2068${v}\u2069`);
   const tidy = (s) => String(s).replace(/(^|[^.])\.\.(?!\.)/g, '$1.'); // ".." but not "..."
-  const chars = (s) => s.length - (s.match(/[\uD800-\uDBFF]/g) || []).length;
-  const api = (path, body) =>
-    fetch(API + path, {
-      method: body ? 'POST' : 'GET',
-      credentials: 'omit',
-      headers: body ? { 'Content-Type': 'application/json', Accept: 'application/json' } : { Accept: 'application/json' },
-      body: body && JSON.stringify(body),
-    });
-  const getJSON = async (path) => {
-    const res = await api(path);
-    if (!res.ok) throw res;
-    return res.json();
+  // [the answer, its JSON or {}]; without an answer, 'refused' when a no-cors
+  // request gets one (CORS refused this page's origin), else null (offline).
+  // A GET sends no Content-Type, so it needs no preflight.
+  const call = async (path, body) => {
+    try {
+      const res = await fetch(API + path, {
+        method: body && 'POST',
+        credentials: 'omit',
+        headers: body && { 'Content-Type': 'application/json' },
+        body: body && JSON.stringify(body),
+      });
+      return [res, await res.json().catch(() => ({}))];
+    } catch {
+      return [await fetch(STYLES, { mode: 'no-cors', cache: 'no-store' }).then(() => 'refused', () => null), {}];
+    }
   };
-  // No answer: CORS refused this origin if a no-cors request gets one, else offline.
-  const refused = () => fetch(STYLES, { mode: 'no-cors', cache: 'no-store' }).then(() => 'refused', () => null);
   const store = (area, key, value) => {
     try {
       if (value === undefined) return JSON.parse(window[area].getItem(key));
@@ -115,6 +118,11 @@
     }
     return null;
   };
+  // Focus on what is not a control (a comment, a notice) without adding it to the tab order.
+  const point = (el, still) => {
+    el.tabIndex = -1;
+    el.focus({ preventScroll: still });
+  };
   const tell = (el, kind, text) => {
     el.dataset.kind = kind;
     el.textContent = tidy(text);
@@ -124,8 +132,8 @@
     if (res === 'refused') return fmt(T.refused, 'origin', location.origin);
     if (!res) return T.offline;
     if (res.status === 429) {
-      const secs = Math.max(1, parseInt(res.headers.get('Retry-After'), 10) || 60);
-      const rel = new Intl.RelativeTimeFormat(w.lang, { numeric: 'auto' });
+      const secs = +res.headers.get('Retry-After') || 60;
+      const rel = new Intl.RelativeTimeFormat(w.lang);
       return T.rate.replace('{when}', secs < 90 ? rel.format(secs, 'second') : rel.format(Math.ceil(secs / 60), 'minute'));
     }
     return T.failed.replace('{status}', res.status);
@@ -136,14 +144,11 @@
     const spans = [...document.querySelectorAll('[data-colloquy-count]')];
     const slugs = [...new Set(spans.map((s) => s.dataset.colloquyCount.trim()).filter(Boolean))];
     for (let i = 0; i < slugs.length; i += 200) {
-      try {
-        const { counts: found } = await getJSON(`counts?posts=${slugs.slice(i, i + 200).map(encodeURIComponent).join(',')}`);
-        for (const s of spans) {
-          const n = found[s.dataset.colloquyCount.trim()];
-          if (typeof n === 'number') s.textContent = String(n);
-        }
-      } catch {
-        /* leave the page's placeholder */
+      // Without an answer, a span keeps the page's placeholder.
+      const [, { counts: found = {} }] = await call(`counts?posts=${slugs.slice(i, i + 200).map(encodeURIComponent).join(',')}`);
+      for (const s of spans) {
+        const n = found[s.dataset.colloquyCount.trim()];
+        if (typeof n === 'number') s.textContent = String(n);
       }
     }
   };
@@ -153,11 +158,10 @@
     (L[lang] ||= fetch(new URL(`embed/${lang}.json?v=${V}`, BASE))
       .then((res) => (res.ok ? res.json() : {}))
       .catch(() => ({})));
-  const mounted = new WeakSet();
   const mount = async (host) => {
     const slug = (host.dataset.post || host.dataset.colloquyThread || '').trim();
-    if (!slug || mounted.has(host) || host.shadowRoot) return;
-    mounted.add(host);
+    // start() runs once (see ONCE), so each host is mounted once.
+    if (!slug || host.shadowRoot) return;
     const asked = (host.dataset.lang || document.documentElement.lang || 'en').toLowerCase().split(/[-_]/)[0];
     const lang = LANGS.includes(asked) ? asked : 'en';
     const T = { ...L.en, ...(await words(lang)) };
@@ -173,6 +177,7 @@
       by: { reader: T.writes.split('{name}'), official: T.officialBy.split('{name}') },
       order: host.dataset.order === 'newest' ? 'newest' : 'oldest',
       seq: 0,
+      hunt: 20,
       ownKey: `colloquy.own ${API}${slug}`,
     };
     w.own = store('sessionStorage', w.ownKey) || [];
@@ -184,9 +189,13 @@
     shell(w, ['light', 'dark'].includes(host.dataset.theme) ? host.dataset.theme : null);
     w.root.addEventListener('click', (e) => {
       const t = e.target.closest('a, button');
-      const is = (c) => t && t.classList.contains(`colloquy-${c}`);
-      const art = t && t.closest('.colloquy-comment');
+      const is = (c) => t?.classList.contains(`colloquy-${c}`);
+      const art = t?.closest('.colloquy-comment');
       if (is('reply')) startReply(w, t, art);
+      else if (is('preview')) preview(w);
+      else if (is('cancel')) stopReply(w, true);
+      else if (is('retry')) load(w, true);
+      else if (is('more')) w.root.dataset.state === 'loading' || load(w);
       else if (is('flag')) openReport(w, t, art);
       else if (is('skip') || is('new')) {
         e.preventDefault();
@@ -195,11 +204,10 @@
         (el.author_name.value ? el.body : el.author_name).focus();
       } else if (is('permalink') && t.href.split('#')[0] === location.href.split('#')[0]) setTimeout(() => seek(w));
     });
-    w.root.addEventListener('keydown', (e) => e.key === 'Escape' && w.form && w.form.contains(e.target) && stopReply(w, true));
-    addEventListener('hashchange', () => seek(w));
-    w.more.addEventListener('click', () => w.root.dataset.state === 'loading' || load(w));
+    w.root.addEventListener('keydown', (e) => e.key === 'Escape' && w.form?.contains(e.target) && stopReply(w, true));
+    addEventListener('hashchange', () => seek(w, (w.hunt = 20)));
     w.select.addEventListener('change', () => {
-      w.order = w.select.value === 'newest' ? 'newest' : 'oldest';
+      w.order = w.select.value;
       load(w, true);
     });
     w.form = buildForm(w);
@@ -267,33 +275,26 @@
     const mine = ++w.seq;
     const hadFocus = w.shadow.activeElement === w.more;
     w.root.dataset.state = 'loading';
-    w.more.setAttribute('aria-disabled', 'true');
+    w.more.ariaDisabled = 'true';
     if (reset) {
       w.cursor = null;
       stopReply(w);
     }
-    const q = new URLSearchParams({ order: w.order, limit: '50', url: w.page });
-    if (w.cursor) q.set('cursor', w.cursor);
-    let data;
-    try {
-      data = await getJSON(`posts/${encodeURIComponent(w.slug)}/comments?${q}`);
-    } catch (e) {
-      const why = e instanceof TypeError ? await refused() : e;
-      if (mine === w.seq) loadFailed(w, why, reset);
-      return;
-    }
-    if (mine === w.seq) showPage(w, data, reset, hadFocus);
+    const q = new URLSearchParams({ order: w.order, limit: 50, url: w.page, cursor: w.cursor || '' });
+    const [res, data] = await call(`posts/${encodeURIComponent(w.slug)}/comments?${q}`);
+    if (mine !== w.seq) return;
+    if (res?.ok && data.post) showPage(w, data, reset, hadFocus);
+    else loadFailed(w, res, reset);
   };
 
   const loadFailed = (w, why, reset) => {
     const { T } = w;
     w.root.dataset.state = 'error';
-    w.more.removeAttribute('aria-disabled');
-    const gone = why && why.status === 404;
+    w.more.ariaDisabled = null;
+    const gone = why?.status === 404;
     const text = gone ? fmt(T.notFound, 'slug', w.slug) : trouble(w, why);
     if (reset) {
       const retry = why !== 'refused' && !gone && btn('retry', T.retry);
-      if (retry) retry.addEventListener('click', () => load(w, true));
       w.list.replaceChildren(h('p', { class: 'colloquy-error', text: tidy(text) }, retry && ' ', retry));
       w.more.hidden = w.header.hidden = w.skip.hidden = true;
     }
@@ -320,23 +321,22 @@
     placeOwn(w);
     if (!list.firstChild) list.append(h('p', { class: 'colloquy-empty', text: T.empty }));
     more.hidden = !w.cursor;
-    more.removeAttribute('aria-disabled');
+    more.ariaDisabled = null;
     w.root.dataset.state = 'ready';
-    if (hadFocus && more.hidden && first) {
-      first.tabIndex = -1;
-      first.focus();
-    }
-    if (!w.sought) seek(w, (w.sought = true));
+    if (hadFocus && more.hidden && first) point(first);
+    if (w.hunt > 0) seek(w);
   };
 
+  // `#comment-N` names a comment the widget may not show yet: up to `hunt`
+  // more pages are loaded to find it (a reply comes with its top-level comment).
   const seek = (w) => {
     const m = /^#comment-(\d+)$/.exec(location.hash);
     const el = m && w.shadow.getElementById(`comment-${m[1]}`);
-    if (!el) return;
+    if (!el) return m && w.cursor && w.root.dataset.state === 'ready' && w.hunt-- > 0 && load(w);
+    w.hunt = 0;
     w.list.querySelector('[data-target]')?.removeAttribute('data-target');
     el.dataset.target = '';
-    el.tabIndex = -1;
-    el.focus({ preventScroll: true });
+    point(el, true);
     el.scrollIntoView();
   };
 
@@ -444,22 +444,15 @@
       if (f.ariaBusy) return;
       f.ariaBusy = 'true';
       tell(status, 'sending', T.sending);
-      let res;
-      let answer = {};
-      try {
-        res = await api(`comments/${art.dataset.id}/flag`, { reason: details ? `${choice.value}: ${details}` : choice.value });
-        answer = await res.json().catch(() => answer);
-      } catch {
-        res = await refused();
-      }
+      const [res, answer] = await call(`comments/${art.dataset.id}/flag`, { reason: details ? `${choice.value}: ${details}` : choice.value });
       f.ariaBusy = null;
-      if (!res || !(res.ok || res.status === 404)) return tell(status, res && res.status === 429 ? 'rate-limited' : 'error', trouble(w, res));
-      const done = h('p', { class: 'colloquy-reported', tabindex: -1 });
+      if (!res || !(res.ok || res.status === 404)) return tell(status, res?.status === 429 ? 'rate-limited' : 'error', trouble(w, res));
+      const done = h('p', { class: 'colloquy-reported' });
       tell(done, res.ok ? 'received' : 'error', res.ok ? (w.lang === 'en' && answer.message) || T.reported : T.reportGone);
       w.report = null;
       f.replaceWith(done);
       button.hidden = true;
-      done.focus();
+      point(done);
     });
     w.report = { f, button };
     button.parentElement.after(f);
@@ -484,12 +477,12 @@
       h('h3', { class: 'colloquy-form-title', text: T.formTitle }),
       h('p', { class: 'colloquy-note', text: T.note }),
       h('div', { class: 'colloquy-replying', id: 'colloquy-replying', hidden: true }),
-      h('input', { type: 'hidden', name: 'parent_id', value: '' }),
+      h('input', { type: 'hidden', name: 'parent_id' }),
       h(
         'div',
         { class: 'colloquy-row' },
-        field(w, 'author_name', { type: 'text', required: true, maxlength: 80, autocomplete: 'name' }),
-        field(w, 'author_location', { type: 'text', maxlength: 80, autocomplete: 'country-name' }),
+        field(w, 'author_name', { required: true, maxlength: 80, autocomplete: 'name' }),
+        field(w, 'author_location', { maxlength: 80, autocomplete: 'country-name' }),
       ),
       field(w, 'email', { type: 'email', maxlength: 254, autocomplete: 'email' }, h('span', { class: 'colloquy-hint', id: 'colloquy-hint-email', text: T.emailHint })),
       field(w, 'body', { required: true, rows: 6 }, h('span', { class: 'colloquy-counter', id: 'colloquy-counter', text: `0 / ${MAX_BODY}` })),
@@ -503,7 +496,7 @@
         'div',
         { class: 'colloquy-hp', 'aria-hidden': 'true' },
         h('label', { for: 'colloquy-website', text: T.honeypot }),
-        h('input', { type: 'text', id: 'colloquy-website', name: 'website', tabindex: '-1', autocomplete: 'off', value: '' }),
+        h('input', { id: 'colloquy-website', name: 'website', tabindex: '-1', autocomplete: 'off' }),
       ),
       h(
         'div',
@@ -511,7 +504,8 @@
         h('input', { type: 'checkbox', id: 'colloquy-remember', name: 'remember', value: '1', checked: !!saved }),
         h('label', { for: 'colloquy-remember', text: T.remember }),
       ),
-      h('div', { class: 'colloquy-actions' }, h('button', { type: 'submit', class: 'colloquy-submit', text: T.submit })),
+      h('div', { class: 'colloquy-actions' }, h('button', { type: 'submit', class: 'colloquy-submit', text: T.submit }), btn('preview', T.preview)),
+      (w.shown = h('div', { class: 'colloquy-previewed', 'aria-live': 'polite' })),
     );
     const el = f.elements;
     if (saved) {
@@ -529,13 +523,13 @@
 
   const field = (w, name, attrs, hint) => {
     const id = `colloquy-${name}`;
-    const input = h(name === 'body' ? 'textarea' : 'input', { id, name, dir: 'auto', 'data-hint': hint && hint.id, 'aria-describedby': hint && hint.id, ...attrs });
+    const input = h(name === 'body' ? 'textarea' : 'input', { id, name, dir: 'auto', 'data-hint': hint?.id, 'aria-describedby': hint?.id, ...attrs });
     return h('div', { class: `colloquy-field colloquy-field-${name}` }, h('label', { for: id, text: w.T[name] }), input, hint);
   };
 
   const count = (f) => {
     const counter = f.querySelector('.colloquy-counter');
-    const n = chars(f.elements.body.value);
+    const n = [...f.elements.body.value].length; // characters (code points), as the server counts
     counter.textContent = `${n} / ${MAX_BODY}`;
     counter.toggleAttribute('data-over', n > MAX_BODY);
   };
@@ -555,56 +549,70 @@
   const fieldError = (w, name, message) => {
     const { form } = w;
     const input = FIELDS.includes(name) && form.elements[name];
-    const text = tidy(w.lang === 'en' && message ? message : w.T.hint[name] || message);
+    const text = tidy((w.lang === 'en' && message) || w.T.hint[name] || message);
     form.querySelector(`#colloquy-error-${name}`)?.remove();
     const err = h('p', { class: 'colloquy-field-error', 'data-field': name, id: `colloquy-error-${name}`, text });
     if (!input) return form.querySelector('.colloquy-replying').after(err);
     input.closest('.colloquy-field').append(err);
-    input.setAttribute('aria-invalid', 'true');
+    input.ariaInvalid = 'true';
     setDescribed(w, name);
     return input;
+  };
+
+  const clear = (w, name) => {
+    w.form.querySelector(`#colloquy-error-${name}`)?.remove();
+    w.form.elements[name].ariaInvalid = null;
+    setDescribed(w, name);
+  };
+
+  // The server renders the text as it would publish it; nothing is stored.
+  const preview = async (w) => {
+    const f = w.form;
+    const mine = (w.asked = {});
+    clear(w, 'body');
+    const [res, answer] = await call('preview', { body: f.elements.body.value });
+    if (mine !== w.asked) return;
+    const body = h('div', { class: 'colloquy-body', dir: 'auto' });
+    body.innerHTML = answer.body_html || ''; // sanitised by the server (nothing on a refusal)
+    w.shown.replaceChildren(...(body.firstChild ? [h('h4', { text: w.T.previewTitle }), body] : []));
+    if (!res?.ok) answered(w, f, res, answer);
+  };
+
+  // The form answers comment `id` ('' for none), saying so in `.colloquy-replying`.
+  const replyTo = (w, id, ...said) => {
+    const { form } = w;
+    const box = form.querySelector('.colloquy-replying');
+    box.replaceChildren(...said);
+    box.hidden = !id;
+    form.elements.parent_id.value = id;
+    form.querySelector('#colloquy-error-parent_id')?.remove();
+    setDescribed(w, 'body');
   };
 
   const startReply = (w, button, art) => {
     const { form, T } = w;
     if (!form) return;
-    const box = form.querySelector('.colloquy-replying');
-    const cancel = btn('cancel', T.close);
-    cancel.addEventListener('click', () => stopReply(w, true));
-    box.replaceChildren(h('span', { text: fmt(T.replying, 'name', art.querySelector('.colloquy-author').textContent) }), ' ', cancel);
-    box.hidden = false;
-    form.querySelector('#colloquy-error-parent_id')?.remove();
-    form.elements.parent_id.value = art.dataset.id;
+    replyTo(w, art.dataset.id, h('span', { text: fmt(T.replying, 'name', art.querySelector('.colloquy-author').textContent) }), ' ', btn('cancel', T.close));
     w.replyFrom = button;
     if (!form.closest('.colloquy-comment')) form.replaceWith((w.back = w.back || btn('new', T.formTitle)));
     art.firstChild.after(form);
-    setDescribed(w, 'body');
     form.elements.body.focus();
   };
 
   const stopReply = (w, refocus) => {
     const { form, replyFrom } = w;
     if (!form || !form.elements.parent_id.value) return;
-    const box = form.querySelector('.colloquy-replying');
-    box.hidden = true;
-    box.replaceChildren();
-    form.elements.parent_id.value = '';
-    form.querySelector('#colloquy-error-parent_id')?.remove();
-    setDescribed(w, 'body');
+    replyTo(w, '');
     w.back.replaceWith(form);
-    if (refocus) (replyFrom && replyFrom.isConnected ? replyFrom : form.elements.body).focus();
+    if (refocus) (replyFrom?.isConnected ? replyFrom : form.elements.body).focus();
   };
 
   const send = async (w, f) => {
-    if (w.busy) return;
+    if (f.ariaBusy) return;
     const { T } = w;
     const el = f.elements;
     const button = f.querySelector('[type="submit"]');
-    for (const name of FIELDS) {
-      f.querySelector(`#colloquy-error-${name}`)?.remove();
-      el[name].removeAttribute('aria-invalid');
-      setDescribed(w, name);
-    }
+    FIELDS.forEach((name) => clear(w, name));
     const missing = FIELDS.filter((n) => !el[n].checkValidity() || (el[n].required && !el[n].value.trim()));
     if (missing.length) {
       missing.forEach((n) => fieldError(w, n, null));
@@ -614,22 +622,11 @@
     const sent = { website: el.website.value, post_title: w.title, post_url: w.page };
     for (const n of FIELDS) sent[n] = el[n].value;
     if (el.parent_id.value) sent.parent_id = Number(el.parent_id.value);
-    w.busy = true;
     say(w, 'sending', T.sending);
-    f.setAttribute('aria-busy', 'true');
-    button.setAttribute('aria-disabled', 'true');
+    f.ariaBusy = button.ariaDisabled = 'true';
     button.textContent = T.sending;
-    let res;
-    let problem = {};
-    try {
-      res = await api(`posts/${encodeURIComponent(w.slug)}/comments`, sent);
-      problem = await res.json().catch(() => problem);
-    } catch {
-      res = await refused();
-    }
-    w.busy = false;
-    f.removeAttribute('aria-busy');
-    button.removeAttribute('aria-disabled');
+    const [res, problem] = await call(`posts/${encodeURIComponent(w.slug)}/comments`, sent);
+    f.ariaBusy = button.ariaDisabled = null;
     button.textContent = T.submit;
     answered(w, f, res, problem, sent);
   };
@@ -637,35 +634,34 @@
   const answered = (w, f, res, problem, sent) => {
     const { T } = w;
     const el = f.elements;
-    if (res && res.ok) {
+    const st = res?.status;
+    if (res?.ok) {
       const name = sent.author_name.trim();
       const where = sent.author_location.trim();
       store('localStorage', STORE, el.remember.checked ? { author_name: name, author_location: where } : null);
       el.body.value = '';
       count(f);
+      w.shown.replaceChildren();
       stopReply(w);
       say(w, 'pending', (w.lang === 'en' && problem.message) || T.pending);
-      if (problem.id == null) return;
       const { id } = problem;
+      if (id == null) return;
       w.own.push({ id, parent_id: sent.parent_id, author_name: name, author_location: where, body: sent.body, created_at: new Date().toISOString() });
       store('sessionStorage', w.ownKey, w.own);
       placeOwn(w);
       const art = sent.parent_id && w.list.querySelector(`article[data-pending][data-id="${id}"]`);
-      if (art) {
-        art.tabIndex = -1;
-        art.focus();
-      }
-    } else if (res && res.status === 422) {
-      const errs = Array.isArray(problem.errors) ? problem.errors : [];
-      const inputs = errs.map((e) => fieldError(w, e.field, e.message)).filter((i) => i && i.focus);
+      if (art) point(art);
+    } else if (st === 422) {
+      // Every error is shown; the focus goes to the first field named.
+      const inputs = (problem.errors || []).map((e) => fieldError(w, e.field, e.message));
       say(w, 'error', T.invalid);
-      (inputs[0] || el.body).focus();
-    } else if (res && res.status === 403) {
-      if (/\/banned$/.test(problem.type)) say(w, 'banned', T.banned);
-      else say(w, 'closed', T.closed);
-    } else if (res && res.status === 404) say(w, 'error', fmt(T.notFound, 'slug', w.slug));
-    else if (res && res.status === 413) say(w, 'error', fieldError(w, 'body') && T.hint.body);
-    else say(w, res && res.status === 429 ? 'rate-limited' : 'error', trouble(w, res));
+      (inputs.find(Boolean) || el.body).focus();
+    } else if (st === 403) {
+      const kind = /\/banned$/.test(problem.type) ? 'banned' : 'closed';
+      say(w, kind, T[kind]);
+    } else if (st === 404) say(w, 'error', fmt(T.notFound, 'slug', w.slug));
+    else if (st === 413) say(w, 'error', fieldError(w, 'body') && T.hint.body);
+    else say(w, st === 429 ? 'rate-limited' : 'error', trouble(w, res));
   };
 
   // ---- Start

@@ -148,6 +148,7 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     public::get_post,
     public::thread,
     public::submit,
+    public::preview_comment,
     public::counts,
     public::flag,
     auth::login,

@@ -1,11 +1,12 @@
-//! Readers and the widget: posts, threads, submissions, counts, flags.
+//! Readers and the widget: posts, threads, submissions, previews, counts,
+//! flags.
 
 use super::views::{Order, PostDetail, PostView, ThreadView};
 use super::{PageQuery, conditional, next_cursor, pages, read, reads, service};
 use crate::cache::{Coding, Rendered};
 use crate::db::posts as posts_db;
 use crate::domain::comment::CommentId;
-use crate::domain::comment::{CommentForm, NewComment};
+use crate::domain::comment::{CommentBody, CommentForm, NewComment};
 use crate::domain::moderation::Status;
 use crate::domain::post::PostId;
 use crate::domain::render::render_comment;
@@ -308,6 +309,61 @@ async fn accept(
     let (id, event) = accepted.committed().await?;
     state.events.apply(event.as_slice());
     Ok((id, url))
+}
+
+/// Body of a preview.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct PreviewBody {
+    /// Markdown text.
+    #[schema(
+        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,9998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
+    )]
+    pub body: Option<String>,
+}
+
+/// The answer to a preview, readers' and moderators' alike: the body
+/// checked as a comment's body is (422 over 10,000 characters) and
+/// rendered by the renderer new comments and replies go through; `""`
+/// for a missing or blank body. Nothing is stored.
+pub fn rendered_preview(body: &PreviewBody) -> Result<HttpResponse, ApiError> {
+    let source = body.body.as_deref().unwrap_or("");
+    let html = if source.trim().is_empty() {
+        String::new()
+    } else {
+        render_comment(
+            CommentBody::parse(source)
+                .map_err(|e| ApiError::Validation(vec![e]))?
+                .as_str(),
+        )
+        .into_string()
+    };
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "body_html": html })))
+}
+
+/// `POST /api/v1/preview`: a reader's comment rendered and sanitised
+/// exactly as it would be published, for the widget's Preview. Nothing is
+/// stored; rate limited per client address (`rate_limit.previews_per_minute`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/preview",
+    tag = "public",
+    request_body(content = PreviewBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The body rendered and sanitised as it would be published (`\"\"` for a blank body); nothing is stored.", body = crate::http::schemas::Preview),
+        (status = 422, response = crate::http::schemas::Validation),
+        (status = 429, response = crate::http::schemas::RateLimited),
+    ),
+)]
+#[tracing::instrument(skip(state, client, body))]
+pub async fn preview_comment(
+    state: web::Data<AppState>,
+    client: ClientIp,
+    body: web::Json<PreviewBody>,
+) -> Result<HttpResponse, ApiError> {
+    // Counted before the body is checked: every preview costs the server
+    // the check, and most the rendering.
+    state.limits.check(Action::Preview, client.0)?;
+    rendered_preview(&body)
 }
 
 /// Query of the counts endpoint.

@@ -4,16 +4,15 @@
 //! and comments' auto-close.
 
 use super::auth::SignedIn;
+use super::public::{PreviewBody, rendered_preview};
 use super::queue::{moderator_item, post_id, queue_spec};
 use super::views::{ClaimView, PostView, ThreadComment};
 use super::{db, service};
 use crate::db::claims::{self as claims_db, Claim};
 use crate::db::posts as posts_db;
 use crate::db::workspace as workspace_db;
-use crate::domain::comment::CommentBody;
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::CLAIM_TTL_SECS;
-use crate::domain::render::render_comment;
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
 use crate::service::replies::{self, Reply};
@@ -263,16 +262,6 @@ pub async fn reply_to_comment(
     })))
 }
 
-/// Body of a preview.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub struct PreviewBody {
-    /// Markdown text.
-    #[schema(
-        pattern = r"^\s*(?:[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,9998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?)?\s*$"
-    )]
-    pub body: Option<String>,
-}
-
 /// `POST /api/v1/moderation/preview`: the composer's preview, rendered and
 /// sanitised exactly as a published reply would be.
 #[utoipa::path(
@@ -290,18 +279,8 @@ pub async fn preview(
     _signed_in: SignedIn,
     body: web::Json<PreviewBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let source = body.body.as_deref().unwrap_or("");
-    let html = if source.trim().is_empty() {
-        String::new()
-    } else {
-        render_comment(
-            CommentBody::parse(source)
-                .map_err(|e| ApiError::Validation(vec![e]))?
-                .as_str(),
-        )
-        .into_string()
-    };
-    Ok(HttpResponse::Ok().json(json!({ "body_html": html })))
+    // The readers' preview (`POST /api/v1/preview`) is the same code.
+    rendered_preview(&body)
 }
 
 /// `GET /api/v1/moderation/posts/{slug}`: a post as editors edit it, with

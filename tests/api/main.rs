@@ -19,6 +19,7 @@ mod metrics;
 mod moderation;
 mod openapi;
 mod posts;
+mod preview;
 mod privacy;
 mod rate_limits;
 mod render_properties;

@@ -143,6 +143,157 @@ async fn a_comment_link_opens_the_page_scrolled_to_that_comment_and_highlights_i
         .await;
 }
 
+/// Whether the widget's `#comment-ID` is marked, scrolled into view and
+/// in the upper half of the window.
+fn marked_in_view(id: i64) -> String {
+    format!(
+        "const a = document.querySelector('#colloquy-thread').shadowRoot.getElementById('comment-{id}'); if (!a) return false; const r = a.getBoundingClientRect(); return a.hasAttribute('data-target') && window.scrollY > 0 && r.top >= -1 && r.top < innerHeight / 2;"
+    )
+}
+
+#[tokio::test]
+async fn a_comment_link_to_a_later_page_loads_pages_until_the_comment_or_its_reply_is_shown() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    // The widget asks for 50 top-level comments a page: 52 make two pages.
+    let mut ids = Vec::new();
+    for i in 0..52 {
+        ids.push(
+            app.submit_ok(
+                &slug,
+                &format!("Reader {i}"),
+                &format!("Comment number {i}.\n\nIts second paragraph."),
+            )
+            .await,
+        );
+    }
+    let moderator = app.signed_in("moderator").await;
+    let r = moderator
+        .post(
+            "/moderation/comments/bulk",
+            &json!({"ids": ids, "action": "approve"}),
+        )
+        .await;
+    assert!(r.status().is_success(), "{}", r.text().await.unwrap());
+    let reply = app
+        .submit(&slug, &json!({"author_name": "Ana", "body": "A reply on the second page.", "parent_id": ids[50]}))
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    moderator.approve(reply).await;
+    let html = blog_page(&app.address, &slug, "", "");
+    let target = ids[51];
+    let browser = open_at(&host, html.clone(), &format!("/#comment-{target}")).await;
+    browser
+        .wait_for(
+            "the comment of the second page to be scrolled to and marked",
+            &marked_in_view(target),
+        )
+        .await;
+    let shown = browser
+        .widget_eval("[root.querySelectorAll('.colloquy-list > article').length, root.querySelector('button.colloquy-more').hidden, root.querySelector('.colloquy').dataset.state]")
+        .await;
+    assert_eq!(shown, json!([52, true, "ready"]), "both pages are shown");
+    // A reply lives under its top-level comment, on that comment's page.
+    browser
+        .client
+        .goto(&format!("{}/?again#comment-{reply}", host.origin))
+        .await
+        .unwrap();
+    browser
+        .wait_for(
+            "the reply on the second page to be scrolled to and marked",
+            &marked_in_view(reply),
+        )
+        .await;
+    let parent = text(
+        &browser,
+        &format!("root.getElementById('comment-{reply}').parentElement.closest('article').id"),
+    )
+    .await;
+    assert_eq!(parent, format!("comment-{}", ids[50]));
+    // A comment that is not there (never published, or gone) is looked for
+    // and quietly not found: no error, nothing marked.
+    browser
+        .client
+        .goto(&format!("{}/?gone#comment-999999", host.origin))
+        .await
+        .unwrap();
+    browser
+        .wait_for("both pages", "const r = document.querySelector('#colloquy-thread').shadowRoot; return r && r.querySelectorAll('.colloquy-list > article').length === 52 && r.querySelector('.colloquy').dataset.state === 'ready';")
+        .await;
+    let quiet = browser
+        .widget_eval("[root.querySelector('.colloquy-status').textContent, !!root.querySelector('.colloquy-error'), !!root.querySelector('[data-target]')]")
+        .await;
+    assert_eq!(quiet, json!(["", false, false]));
+}
+
+#[tokio::test]
+async fn preview_shows_the_servers_rendering_in_the_form_and_sends_nothing() {
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let browser = open(&host, &app, &slug, "").await;
+    let area = browser
+        .widget_eval("(() => { const a = root.querySelector('form.colloquy-form .colloquy-previewed'); return [a.getAttribute('aria-live'), a.childNodes.length, root.querySelector('.colloquy-actions button.colloquy-preview').textContent]; })()")
+        .await;
+    assert_eq!(
+        area,
+        json!(["polite", 0, "Preview"]),
+        "an empty live region and a Preview button"
+    );
+    let typed = "**bold** <script>window.ran = 1</script> see https://example.org/x";
+    type_into(&browser, "textarea[name=\"body\"]", typed).await;
+    click(&browser, "button.colloquy-preview").await;
+    browser
+        .wait_for("the preview", "const r = document.querySelector('#colloquy-thread').shadowRoot; return !!r.querySelector('.colloquy-previewed .colloquy-body strong');")
+        .await;
+    let shown = browser
+        .widget_eval("(() => { const a = root.querySelector('.colloquy-previewed'); return [a.querySelector('h4').textContent, a.querySelector('strong').textContent, a.querySelector('.colloquy-body').textContent.includes('<script>window.ran = 1</script>'), root.querySelectorAll('script').length, !!window.ran, a.querySelector('a') && a.querySelector('a').href]; })()")
+        .await;
+    assert_eq!(
+        shown,
+        json!([
+            "Preview (not sent yet)",
+            "bold",
+            true,
+            0,
+            false,
+            "https://example.org/x"
+        ]),
+        "the server's HTML: bold, the script as inert text, the address a link"
+    );
+    // The text stays to be edited, and the next click shows the new text.
+    let kept = text(
+        &browser,
+        "root.querySelector('textarea[name=\"body\"]').value",
+    )
+    .await;
+    assert_eq!(kept, typed);
+    type_into(&browser, "textarea[name=\"body\"]", " and *more*").await;
+    click(&browser, "button.colloquy-preview").await;
+    browser
+        .wait_for("the new preview", "const r = document.querySelector('#colloquy-thread').shadowRoot; return !!r.querySelector('.colloquy-previewed em');")
+        .await;
+    // Too long a text is refused beside the field, and nothing is previewed.
+    browser
+        .widget_eval("(() => { const t = root.querySelector('textarea[name=\"body\"]'); t.value = 'a'.repeat(10001); t.dispatchEvent(new Event('input')); return 1; })()")
+        .await;
+    click(&browser, "button.colloquy-preview").await;
+    let refused = browser
+        .wait_for("the refusal", "const r = document.querySelector('#colloquy-thread').shadowRoot; const e = r.querySelector('.colloquy-field-error[data-field=\"body\"]'); return e && !r.querySelector('.colloquy-previewed').firstChild && [r.querySelector('.colloquy-status').dataset.kind, r.querySelector('textarea[name=\"body\"]').getAttribute('aria-invalid'), e.textContent];")
+        .await;
+    assert_eq!(refused[0], "error");
+    assert_eq!(refused[1], "true");
+    assert!(refused[2].as_str().unwrap().contains("10000"), "{refused}");
+    // Nothing reached the moderators.
+    let queue = app.signed_in("moderator").await.queue("").await;
+    assert_eq!(queue["comments"], json!([]));
+    assert_eq!(app.thread(&slug).await["total"], 0);
+}
+
 #[tokio::test]
 async fn comments_read_like_dipnote_and_the_official_reply_is_unmistakable() {
     let (app, host) = setup(|_| {}).await;
