@@ -65,6 +65,7 @@ fn benches(c: &mut Criterion) {
                 total,
                 comments,
                 next,
+                notify: false,
             };
             serde_json::to_vec(&view).unwrap()
         })

@@ -41,6 +41,7 @@
       email: 'E-mail (optional, never published)',
       body: 'Comment',
       remember: 'Remember my name and location on this device',
+      notify: 'Tell me by e-mail when my comment is published or answered (I will confirm my address first)',
       submit: 'Submit comment',
       preview: 'Preview',
       previewTitle: 'Preview (not sent yet)',
@@ -304,6 +305,7 @@
   const showPage = (w, data, reset, hadFocus) => {
     const { T, list, more } = w;
     w.open = !!data.post.comments_open;
+    if (w.form) w.notify.hidden = !data.notify;
     if (!w.tail.firstChild) {
       if (w.open) w.form.append(w.status);
       else w.form = null;
@@ -498,12 +500,8 @@
         h('label', { for: 'colloquy-website', text: T.honeypot }),
         h('input', { id: 'colloquy-website', name: 'website', tabindex: '-1', autocomplete: 'off' }),
       ),
-      h(
-        'div',
-        { class: 'colloquy-remember' },
-        h('input', { type: 'checkbox', id: 'colloquy-remember', name: 'remember', value: '1', checked: !!saved }),
-        h('label', { for: 'colloquy-remember', text: T.remember }),
-      ),
+      (w.notify = check(T, 'notify')),
+      check(T, 'remember', !!saved),
       h('div', { class: 'colloquy-actions' }, h('button', { type: 'submit', class: 'colloquy-submit', text: T.submit }), btn('preview', T.preview)),
       (w.shown = h('div', { class: 'colloquy-previewed', 'aria-live': 'polite' })),
     );
@@ -520,6 +518,9 @@
     });
     return f;
   };
+
+  const check = (T, name, checked) =>
+    h('div', { class: 'colloquy-remember', hidden: name == 'notify' }, h('input', { type: 'checkbox', id: `colloquy-${name}`, name, value: 1, checked }), h('label', { for: `colloquy-${name}`, text: T[name] }));
 
   const field = (w, name, attrs, hint) => {
     const id = `colloquy-${name}`;
@@ -619,7 +620,7 @@
       say(w, 'error', T.invalid);
       return el[missing[0]].focus();
     }
-    const sent = { website: el.website.value, post_title: w.title, post_url: w.page };
+    const sent = { website: el.website.value, post_title: w.title, post_url: w.page, lang: w.lang, notify: !w.notify.hidden && el.notify.checked };
     for (const n of FIELDS) sent[n] = el[n].value;
     if (el.parent_id.value) sent.parent_id = Number(el.parent_id.value);
     say(w, 'sending', T.sending);

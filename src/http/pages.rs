@@ -222,7 +222,7 @@ pub async fn post_page(
             div.post-body { (PreEscaped(&post.body_html)) }
         }
         section #colloquy-thread data-post=(post.slug) data-lang=(look.lang()) data-theme=[look.theme()] {
-            (thread_fragment(&post, &comments, None))
+            (thread_fragment(&post, &comments, None, state.settings.mail.enabled()))
         }
         script src=(super::assets::versioned("/embed.js")) defer {}
     };
@@ -270,7 +270,7 @@ pub async fn thread_page(
     };
     let main = html! {
         p.back { @if let Some(url) = &post.url { a href=(url) { "← " (post.title) } } @else { (post.title) } }
-        (thread_fragment(&post, &comments, query.reply_to))
+        (thread_fragment(&post, &comments, query.reply_to, state.settings.mail.enabled()))
     };
     Ok(page(
         StatusCode::OK,
@@ -301,7 +301,12 @@ async fn load_thread(
     .await
 }
 
-fn thread_fragment(post: &Post, (total, comments, next): &Thread, reply_to: Option<i32>) -> Markup {
+fn thread_fragment(
+    post: &Post,
+    (total, comments, next): &Thread,
+    reply_to: Option<i32>,
+    offer_notify: bool,
+) -> Markup {
     html! {
         div.nojs-thread {
             h2 { (total) @if *total == 1 { " comment" } @else { " comments" } }
@@ -310,7 +315,7 @@ fn thread_fragment(post: &Post, (total, comments, next): &Thread, reply_to: Opti
                 p { a href={ "/threads/" (post.slug) "?cursor=" (next) } { "More comments →" } }
             }
             @if post.comments_open {
-                (comment_form(&post.slug, &FormValues { reply_to, ..FormValues::default() }, &[]))
+                (comment_form(&post.slug, &FormValues { reply_to, offer_notify, ..FormValues::default() }, &[]))
             }
             @else { p.closed-notice { "Comments on this post are closed." } }
         }
@@ -347,6 +352,10 @@ struct FormValues {
     author_location: String,
     email: String,
     body: String,
+    /// The reader asked to hear back by e-mail.
+    notify: bool,
+    /// The server can tell them (mail is configured).
+    offer_notify: bool,
 }
 
 impl FormValues {
@@ -362,6 +371,11 @@ impl FormValues {
             author_location: text(&form.author_location),
             email: text(&form.email),
             body: text(&form.body),
+            notify: form
+                .notify
+                .as_ref()
+                .is_some_and(|n| n.parse("notify").unwrap_or(false)),
+            offer_notify: false,
         }
     }
 }
@@ -387,6 +401,9 @@ fn comment_form(slug: &str, values: &FormValues, errors: &[FieldError]) -> Marku
             p { label for="nojs-location" { "Location (optional)" } input #nojs-location type="text" name="author_location" maxlength=(MAX_LOCATION) value=(values.author_location) aria-invalid=[invalid("author_location")]; (field_errors(errors, "author_location")) }
             p { label for="nojs-email" { "E-mail (optional, never published)" } input #nojs-email type="email" name="email" maxlength=(MAX_EMAIL) autocomplete="email" value=(values.email) aria-invalid=[invalid("email")]; (field_errors(errors, "email")) }
             p { label for="nojs-body" { "Comment" } textarea #nojs-body name="body" required rows="6" maxlength=(MAX_BODY) aria-invalid=[invalid("body")] { (values.body) } (field_errors(errors, "body")) }
+            @if values.offer_notify {
+                p.notify { input #nojs-notify type="checkbox" name="notify" value="on" checked[values.notify]; " " label for="nojs-notify" { "Tell me by e-mail when my comment is published or answered (I will confirm my address first)" } (field_errors(errors, "notify")) }
+            }
             p.hp aria-hidden="true" { label for="nojs-website" { "Leave this empty" } input #nojs-website type="text" name="website" tabindex="-1" autocomplete="off"; }
             p { button type="submit" { "Submit comment" } }
         }
@@ -445,9 +462,17 @@ pub fn submitted(slug: &str, back: Option<&str>) -> HttpResponse {
 
 /// The page a refused form post lands on: what went wrong, and the form
 /// again with what the reader typed and each problem beside its field.
-pub fn refused(slug: &str, error: &ApiError, form: Option<&CommentForm>) -> HttpResponse {
+pub fn refused(
+    slug: &str,
+    error: &ApiError,
+    form: Option<&CommentForm>,
+    offer_notify: bool,
+) -> HttpResponse {
     let problem = error.problem();
-    let values = form.map(FormValues::of).unwrap_or_default();
+    let values = FormValues {
+        offer_notify,
+        ..form.map(FormValues::of).unwrap_or_default()
+    };
     let errors = problem.errors.clone().unwrap_or_default();
     // The form again where the reader can fix it (not for a closed post,
     // a banned sender or an unknown one).
@@ -486,6 +511,7 @@ fn field_label(field: &str) -> &str {
         "email" => "E-mail",
         "body" => "Comment",
         "parent_id" => "The comment you reply to",
+        "notify" => "Tell me by e-mail",
         other => other,
     }
 }

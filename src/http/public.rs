@@ -144,7 +144,7 @@ pub async fn thread(
     let slug = slug.into_inner();
     let rendered = match reads::thread_page(&state, slug.clone(), order, page, coding).await {
         Err(ApiError::NotFound(_)) if starts_here(&state, &req, &slug, query.url.as_deref()) => {
-            reads::empty_thread(&slug)?
+            reads::empty_thread(&slug, state.settings.mail.enabled())?
         }
         other => other?,
     };
@@ -270,7 +270,12 @@ pub async fn submit(
         })),
         Err(error) if html && error.problem().status < 500 => {
             let form = serde_urlencoded::from_bytes::<CommentForm>(&body).ok();
-            Ok(pages::refused(&slug, &error, form.as_ref()))
+            Ok(pages::refused(
+                &slug,
+                &error,
+                form.as_ref(),
+                state.settings.mail.enabled(),
+            ))
         }
         Err(error) => Err(error),
     }

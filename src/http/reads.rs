@@ -65,6 +65,7 @@ pub async fn thread_page(
             total,
             comments,
             next,
+            notify: settings.mail.enabled(),
         };
         let rendered = Arc::new(Rendered::new(
             serde_json::to_vec(&view).map_err(ApiError::internal)?,
@@ -79,7 +80,7 @@ pub async fn thread_page(
 
 /// The thread of a post that does not exist yet but that its page may
 /// start: open, empty. Built on each read, stored nowhere.
-pub fn empty_thread(slug: &str) -> Result<Arc<Rendered>, ApiError> {
+pub fn empty_thread(slug: &str, notify: bool) -> Result<Arc<Rendered>, ApiError> {
     let view = ThreadView {
         post: ThreadPost {
             slug: slug.to_owned(),
@@ -89,6 +90,7 @@ pub fn empty_thread(slug: &str) -> Result<Arc<Rendered>, ApiError> {
         total: 0,
         comments: Vec::new(),
         next: None,
+        notify,
     };
     Ok(Arc::new(Rendered::new(
         serde_json::to_vec(&view).map_err(ApiError::internal)?,

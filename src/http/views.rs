@@ -160,6 +160,9 @@ pub struct ThreadView {
     pub comments: Vec<ThreadComment>,
     /// Cursor of the next page.
     pub next: Option<String>,
+    /// Whether a comment's author may ask to be told by e-mail what
+    /// becomes of it (`notify`): mail is configured on this server.
+    pub notify: bool,
 }
 
 /// Thread order of top-level comments.

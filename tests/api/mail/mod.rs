@@ -2,6 +2,7 @@
 //! receiver.
 
 mod fault;
+mod forms;
 mod moderators;
 mod readers;
 pub mod smtp;
