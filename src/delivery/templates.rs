@@ -210,6 +210,65 @@ mod tests {
         assert_eq!(fill("{a} {b} {", &values(&[("a", "1")])), "1 {b} {");
     }
 
+    /// The `{word}`s of a template.
+    fn words(text: &str) -> std::collections::BTreeSet<&str> {
+        let mut found = std::collections::BTreeSet::new();
+        let mut rest = text;
+        while let Some(open) = rest.find('{') {
+            rest = &rest[open + 1..];
+            if let Some(close) = rest.find('}') {
+                let word = &rest[..close];
+                if !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                    found.insert(word);
+                    rest = &rest[close + 1..];
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_language_has_every_message_with_only_known_words() {
+        let files: HashMap<String, String> = all().into_iter().collect();
+        for path in files.keys() {
+            let lang = path.split_once('/').map_or("", |(lang, _)| lang);
+            assert!(
+                LANGUAGES.contains(&lang),
+                "{path}: not a language of the widget"
+            );
+        }
+        let english: Vec<(&str, &String)> = files
+            .iter()
+            .filter_map(|(path, text)| Some((path.strip_prefix("en/")?, text)))
+            .filter(|(name, _)| *name != "digest.txt")
+            .collect();
+        assert!(english.len() >= 5, "{english:?}");
+        for lang in ["ru", "fr", "es", "ar"] {
+            for (name, en) in &english {
+                let path = format!("{lang}/{name}");
+                let text = files
+                    .get(&path)
+                    .unwrap_or_else(|| panic!("{path} is missing"));
+                // The footer is appended as it is: no subject line, as in English.
+                if en.starts_with("Subject: ") {
+                    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+                    let subject = first.strip_prefix("Subject: ");
+                    assert!(
+                        subject.is_some_and(|s| !s.trim().is_empty()),
+                        "{path}: the first line is not a subject: {first:?}"
+                    );
+                    assert!(
+                        rest.starts_with('\n'),
+                        "{path}: no empty line after the subject"
+                    );
+                } else {
+                    assert!(!text.starts_with("Subject:"), "{path}: has a subject");
+                }
+                assert_eq!(words(text), words(en), "{path}: not the English words");
+            }
+        }
+    }
+
     #[test]
     fn a_language_without_a_file_falls_back_to_english() {
         let m = render("xx", "digest", None, &values(&[("count", "3")])).unwrap();
