@@ -140,7 +140,11 @@ fn linked(escaped: &str) -> String {
         .split(' ')
         .map(|word| {
             if word.starts_with("https://") || word.starts_with("http://") {
-                format!("<a href=\"{word}\">{word}</a>")
+                // A sentence's full stop (or a closing bracket) after a
+                // link is not part of it.
+                let url = word.trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '»']);
+                let tail = &word[url.len()..];
+                format!("<a href=\"{url}\">{url}</a>{tail}")
             } else {
                 word.to_owned()
             }
@@ -199,6 +203,12 @@ mod tests {
                 .contains("<blockquote><p>I &lt;3 &quot;this&quot;</p></blockquote>")
         );
         assert!(m.html.contains("s=1&amp;c=ab"));
+        assert!(
+            m.html
+                .contains("<a href=\"https://comments.example\">https://comments.example</a>."),
+            "a full stop after a link stays outside it: {}",
+            m.html
+        );
     }
 
     #[test]

@@ -128,7 +128,7 @@ impl Notifier {
                     payload: json!({
                         "lang": subscriber.lang,
                         "confirm_url": format!("{}/mail/confirm?token={token}", self.settings.public_url()),
-                        "expires_at": rfc3339(expires),
+                        "expires_at": readable_time(expires),
                     })
                     .to_string(),
                     now,
@@ -391,6 +391,15 @@ impl Notifier {
                 .map(|p| format!("{}#comment-{}", super::posts::permalink_base(&self.settings, p), c.id)),
         })
     }
+}
+
+/// `2026-12-05 16:00 UTC`: a time every language's message can show.
+fn readable_time(unix: i64) -> String {
+    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| t.format(format).ok())
+        .unwrap_or_else(|| rfc3339(unix))
 }
 
 /// The first 200 characters of a text, on one line.
