@@ -7,6 +7,7 @@
 #   scripts/bench.sh            # both data sets
 #   SETS=small scripts/bench.sh # only the small one
 #   DURATION=10 CONNECTIONS=32 scripts/bench.sh
+#   PARTS=mail SETS=small scripts/bench.sh   # only the mail rows (issue 11)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,6 +16,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 SETS=${SETS:-"small large"}
 PORT=${PORT:-18480}
+PARTS=${PARTS:-"reads mail"}
+SMTP_PORT=${SMTP_PORT:-18425}
 work=${WORK:-$(mktemp -d)}
 
 if ! command -v wrk >/dev/null; then
@@ -29,10 +32,14 @@ seed=$root/target/release/examples/bench_seed
 base=http://127.0.0.1:$PORT
 
 server=""
+smtpd=""
+stop_smtpd() {
+  if [ -n "$smtpd" ]; then kill "$smtpd" 2>/dev/null || true; wait "$smtpd" 2>/dev/null || true; smtpd=""; fi
+}
 stop_server() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
 }
-trap 'stop_server; [ -z "${WORK:-}" ] && rm -rf "$work"' EXIT
+trap 'stop_server; stop_smtpd; [ -z "${WORK:-}" ] && rm -rf "$work"' EXIT
 
 # start_server DB [extra env...]: starts the server; sets $server (its pid)
 # and $startup (its own figure for start-up, in ms).
@@ -82,6 +89,61 @@ request = function()
 end
 LUA
 
+# Submissions that ask to hear back, each from a new address: with mail
+# on, each one also stores its subscriber, its token and its confirmation
+# in the writer's transaction.
+cat >"$work/submit-notify.lua" <<'LUA'
+local n = 0
+local posts = tonumber(os.getenv("POSTS") or "100")
+local tag = math.random(1, 1e9)
+request = function()
+  n = n + 1
+  local slug = "p" .. math.random(0, posts - 1)
+  local body = '{"author_name":"Load Tester","email":"reader-' .. tag .. '-' .. n .. '@example.org","notify":true,"lang":"en","body":"Comment ' .. n .. ' ' .. math.random(1, 1e9) .. ': a short remark about the post, with *emphasis*."}'
+  return wrk.format("POST", "/api/v1/posts/" .. slug .. "/comments", {["Content-Type"] = "application/json"}, body)
+end
+LUA
+
+# mail_rows DB POSTS: submissions asking to hear back, with mail off and
+# with mail on (a real SMTP server, aiosmtpd, taking what the sender sends
+# meanwhile), and plain submissions beside them: what the outbox costs the
+# write path (issue 11's target: at most 10 %).
+mail_rows() {
+  local db=$1 posts=$2
+  if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    $SUDO apt-get install -y -qq python3-aiosmtpd >/dev/null
+  fi
+  echo
+  echo "### mail: submissions with and without the outbox ($set set)"
+  echo
+  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "what" "req/s" "p50" "p99" "ceiling" "ratio" "non-2xx"
+  printf "|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------" "------------" "-------" "---------"
+  local plain off on
+  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
+  start_server "$work/run.db"
+  plain=$(POSTS=$posts run -s "$work/submit.lua" "$base")
+  off=$(POSTS=$posts run -s "$work/submit-notify.lua" "$base")
+  stop_server
+  rm -rf "$work/maildir"
+  /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink >/dev/null 2>&1 &
+  smtpd=$!
+  sleep 1
+  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
+  start_server "$work/run.db" COLLOQUY_MAIL__SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
+  on=$(POSTS=$posts run -s "$work/submit-notify.lua" "$base")
+  local queued sent
+  queued=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox" 2>/dev/null || echo "?")
+  sent=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox WHERE state = 'sent'" 2>/dev/null || echo "?")
+  stop_server
+  stop_smtpd
+  row "submissions, plain" "$plain"
+  row "submissions with notify, mail off" "$off" "${plain%% *}"
+  row "submissions with notify, mail on (outbox)" "$on" "${off%% *}"
+  echo
+  echo "mail on: $queued confirmations queued in the run, $sent of them sent by its end (ratio: mail on / mail off)"
+}
+
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s per row, on the same machine"
 
@@ -93,6 +155,8 @@ for set in $SETS; do
   esac
   db=$work/$set.db
   if [ ! -f "$db" ]; then "$seed" "$db" "$posts" "$comments"; fi
+  if [[ " $PARTS " == *" mail "* ]]; then mail_rows "$db" "$posts"; fi
+  [[ " $PARTS " == *" reads "* ]] || continue
   cp "$db" "$work/run.db"
   rm -f "$work/run.db-wal" "$work/run.db-shm"
   start_server "$work/run.db"
