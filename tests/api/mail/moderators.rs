@@ -1,23 +1,13 @@
 //! Moderators' mail (the digest of waiting comments, their own address)
 //! and the admins' view of the outbox.
 
+use super::app_with_mail;
 use super::smtp::Smtp;
 use crate::helpers::{TestApp, assert_problem, spawn_app_with};
-use colloquy::config::Secret;
 use colloquy::db::outbox::{self as outbox_db, NewItem};
 use colloquy::domain::outbox::Channel;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn app_with_mail(smtp: &Smtp) -> TestApp {
-    let url = smtp.url();
-    spawn_app_with(move |s| {
-        s.rate_limit.enabled = false;
-        s.mail.smtp_url = Some(Secret::new(url));
-        s.mail.digest_minutes = 30;
-    })
-    .await
-}
 
 async fn account_id(m: &crate::helpers::Moderator) -> i64 {
     let (_, me) = m.get("/auth/me").await;

@@ -1,21 +1,11 @@
 //! Readers' mail against a real SMTP server: the double opt-in, what a
 //! confirmed reader is told, one-click unsubscribe.
 
+use super::app_with_mail;
 use super::smtp::{Received, Smtp};
 use crate::helpers::{TestApp, spawn_app_with};
-use colloquy::config::Secret;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-
-async fn app_with_mail(smtp: &Smtp) -> TestApp {
-    let url = smtp.url();
-    spawn_app_with(move |s| {
-        s.rate_limit.enabled = false;
-        s.mail.smtp_url = Some(Secret::new(url));
-        s.mail.from = "DipNote comments <comments@blog.example>".into();
-    })
-    .await
-}
 
 async fn comment(app: &TestApp, slug: &str, email: &str, text: &str) -> i64 {
     let response = app
