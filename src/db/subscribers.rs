@@ -74,29 +74,27 @@ pub fn request_confirmation(
     expires_at: i64,
 ) -> QueryResult<Option<Subscriber>> {
     super::write(conn, |conn| {
-        match find(conn, email)? {
+        let subscriber = match find(conn, email)? {
             Some(s) if s.state != UNCONFIRMED => return Ok(None),
             Some(s) if s.confirm_sent_at.is_some_and(|at| at > not_since) => return Ok(None),
-            Some(s) => {
-                diesel::update(subscribers::table.find(s.id))
-                    .set((
-                        subscribers::confirm_sent_at.eq(now),
-                        subscribers::lang.eq(lang),
-                    ))
-                    .execute(conn)?;
-            }
-            None => {
-                diesel::insert_into(subscribers::table)
-                    .values((
-                        subscribers::email.eq(email),
-                        subscribers::state.eq(UNCONFIRMED),
-                        subscribers::lang.eq(lang),
-                        subscribers::created_at.eq(now),
-                        subscribers::confirm_sent_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-        }
+            Some(s) => diesel::update(subscribers::table.find(s.id))
+                .set((
+                    subscribers::confirm_sent_at.eq(now),
+                    subscribers::lang.eq(lang),
+                ))
+                .returning(Subscriber::as_returning())
+                .get_result(conn)?,
+            None => diesel::insert_into(subscribers::table)
+                .values((
+                    subscribers::email.eq(email),
+                    subscribers::state.eq(UNCONFIRMED),
+                    subscribers::lang.eq(lang),
+                    subscribers::created_at.eq(now),
+                    subscribers::confirm_sent_at.eq(now),
+                ))
+                .returning(Subscriber::as_returning())
+                .get_result(conn)?,
+        };
         diesel::insert_into(mail_tokens::table)
             .values((
                 mail_tokens::token_hash.eq(token_hash),
@@ -105,7 +103,7 @@ pub fn request_confirmation(
                 mail_tokens::expires_at.eq(expires_at),
             ))
             .execute(conn)?;
-        find(conn, email)
+        Ok(Some(subscriber))
     })
 }
 
