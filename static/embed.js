@@ -41,7 +41,7 @@
       email: 'E-mail (optional, never published)',
       body: 'Comment',
       remember: 'Remember my name and location on this device',
-      notify: 'Tell me by e-mail when my comment is published or answered (I will confirm my address first)',
+      notify: 'E-mail me when my comment is published or answered',
       submit: 'Submit comment',
       preview: 'Preview',
       previewTitle: 'Preview (not sent yet)',

@@ -402,7 +402,7 @@ fn comment_form(slug: &str, values: &FormValues, errors: &[FieldError]) -> Marku
             p { label for="nojs-email" { "E-mail (optional, never published)" } input #nojs-email type="email" name="email" maxlength=(MAX_EMAIL) autocomplete="email" value=(values.email) aria-invalid=[invalid("email")]; (field_errors(errors, "email")) }
             p { label for="nojs-body" { "Comment" } textarea #nojs-body name="body" required rows="6" maxlength=(MAX_BODY) aria-invalid=[invalid("body")] { (values.body) } (field_errors(errors, "body")) }
             @if values.offer_notify {
-                p.notify { input #nojs-notify type="checkbox" name="notify" value="on" checked[values.notify]; " " label for="nojs-notify" { "Tell me by e-mail when my comment is published or answered (I will confirm my address first)" } (field_errors(errors, "notify")) }
+                p.notify { input #nojs-notify type="checkbox" name="notify" value="on" checked[values.notify]; " " label for="nojs-notify" { "E-mail me when my comment is published or answered (you will be asked to confirm your address first)" } (field_errors(errors, "notify")) }
             }
             p.hp aria-hidden="true" { label for="nojs-website" { "Leave this empty" } input #nojs-website type="text" name="website" tabindex="-1" autocomplete="off"; }
             p { button type="submit" { "Submit comment" } }
@@ -511,7 +511,7 @@ fn field_label(field: &str) -> &str {
         "email" => "E-mail",
         "body" => "Comment",
         "parent_id" => "The comment you reply to",
-        "notify" => "Tell me by e-mail",
+        "notify" => "E-mail me",
         other => other,
     }
 }
