@@ -630,6 +630,75 @@ async fn due_after(app: &TestApp, attempts: i32) -> colloquy::db::outbox::Item {
 }
 
 #[tokio::test]
+async fn the_same_event_twice_in_one_second_is_delivered_twice() {
+    let receiver = Receiver::start();
+    let app = spawn_app_with({
+        let hooks = vec![hook(
+            receiver.url("/"),
+            &["comment.approved", "comment.rejected", "comment.flagged"],
+        )];
+        move |s| {
+            s.rate_limit.enabled = false;
+            // Two readers behind the blog's proxy.
+            s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+            s.webhooks = hooks;
+        }
+    })
+    .await;
+    let slug = app.post("summit").await;
+    let moderator = app.signed_in("moderator").await;
+    let id = comment(
+        &app,
+        &slug,
+        "Dedric",
+        "dedric@example.org",
+        "A fair summary.",
+    )
+    .await;
+    decide(&moderator, id, "approve", &json!({})).await;
+    for reader in ["203.0.113.7", "198.51.100.9"] {
+        let response = app
+            .reader
+            .post(app.url(&format!("/comments/{id}/flag")))
+            .header("X-Forwarded-For", reader)
+            .json(&json!({"reason": "Misleading."}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+    }
+    // A moderator changes their mind, and back.
+    decide(&moderator, id, "reject", &json!({"reason": "off-topic"})).await;
+    decide(&moderator, id, "approve", &json!({})).await;
+
+    receiver.wait_for(5, 20).await;
+    assert_eq!(receiver.count_after(2).await, 5);
+    let got: Vec<(String, Value)> = receiver
+        .requests()
+        .iter()
+        .map(|r| {
+            assert_delivery(r, "/");
+            (r.event().to_owned(), r.json()["comment"].clone())
+        })
+        .collect();
+    let events: Vec<&str> = got.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        events,
+        [
+            "comment.approved",
+            "comment.flagged",
+            "comment.flagged",
+            "comment.rejected",
+            "comment.approved"
+        ],
+        "one delivery per event, in order"
+    );
+    assert_eq!(got[1].1["flag_count"], 1);
+    assert_eq!(got[2].1["flag_count"], 2);
+    assert_eq!(got[4].1["flag_count"], 0, "a decision clears the flags");
+}
+
+#[tokio::test]
 async fn a_redirect_is_not_followed_but_tried_again_later() {
     let receiver = Receiver::answering(&[302]);
     let app = app_with_hooks(vec![hook(receiver.url("/hook"), &["comment.submitted"])]).await;
