@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
 mod mail;
-pub use mail::{MailSettings, WEBHOOK_EVENTS, WebhookSettings};
+pub use mail::{MailSettings, WEBHOOK_EVENTS, WebhookSettings, duplicate_webhook};
 
 /// Everything the server can be told; see the configuration table in the
 /// README for what each key means.
@@ -383,6 +383,11 @@ impl Settings {
         if let Some(problem) = settings.webhooks.iter().find_map(WebhookSettings::problem) {
             return Err(Box::new(figment::Error::from(problem)));
         }
+        if let Some(url) = duplicate_webhook(&settings.webhooks) {
+            return Err(Box::new(figment::Error::from(format!(
+                "webhook {url} is configured twice: give it one [[webhooks]] entry with all its events"
+            ))));
+        }
         if settings.mail.enabled()
             && settings
                 .mail
@@ -444,6 +449,57 @@ mod tests {
             assert!(s.is_trusted_proxy("192.168.4.2".parse().unwrap()));
             assert!(!s.is_trusted_proxy("10.0.0.2".parse().unwrap()));
             assert_eq!(s.allowed_origins, ["https://blog.example"]);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn webhooks_are_read_from_the_file_and_checked() {
+        Jail::expect_with(|jail| {
+            let hook = |url: &str, secret: &str, events: &str| {
+                format!(
+                    "[[webhooks]]\nurl = \"{url}\"\nsecret = \"{secret}\"\nevents = [{events}]\n"
+                )
+            };
+            let good = hook(
+                "https://hooks.blog.example/colloquy",
+                "0123456789abcdef",
+                "\"comment.submitted\", \"comment.flagged\"",
+            );
+            jail.create_file("good.toml", &good)?;
+            let s = Settings::load(Some(Path::new("good.toml"))).map_err(|e| *e)?;
+            assert_eq!(s.webhooks.len(), 1);
+            assert_eq!(
+                s.webhooks[0].events,
+                ["comment.submitted", "comment.flagged"]
+            );
+            let refused = [
+                hook("https://h.example/", "too short", "\"comment.spam\""),
+                hook("ftp://h.example/", "0123456789abcdef", "\"comment.spam\""),
+                hook("https://h.example/", "0123456789abcdef", ""),
+                hook(
+                    "https://h.example/",
+                    "0123456789abcdef",
+                    "\"comment.deleted\"",
+                ),
+                good.clone()
+                    + &hook(
+                        " https://hooks.blog.example/colloquy",
+                        "fedcba9876543210",
+                        "\"comment.spam\"",
+                    ),
+            ];
+            for (i, text) in refused.iter().enumerate() {
+                let name = format!("bad{i}.toml");
+                jail.create_file(&name, text)?;
+                let error = Settings::load(Some(Path::new(&name))).map(drop);
+                assert!(error.is_err(), "{text}");
+                if i == refused.len() - 1 {
+                    let said = error.map_err(|e| e.to_string()).unwrap_err();
+                    assert!(said.contains("configured twice"), "{said}");
+                }
+            }
             Ok(())
         });
     }

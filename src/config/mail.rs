@@ -92,3 +92,16 @@ impl WebhookSettings {
             })
     }
 }
+
+/// The first webhook address that two `[[webhooks]]` entries share: a
+/// delivery names its receiver by address alone, so a second entry's
+/// secret and events would never be used as written.
+pub fn duplicate_webhook(hooks: &[WebhookSettings]) -> Option<&str> {
+    hooks.iter().enumerate().find_map(|(i, hook)| {
+        let url = hook.url.trim();
+        hooks[..i]
+            .iter()
+            .any(|earlier| earlier.url.trim() == url)
+            .then_some(url)
+    })
+}

@@ -1,7 +1,9 @@
 //! What an event owes the outside world: the messages to readers and the
 //! webhook deliveries it causes, written to the outbox inside the event's
 //! own transaction (so a crash loses none and a retry of the event adds
-//! none: every item has a dedupe key naming its event and recipient).
+//! none: every item has a dedupe key naming its event and recipient;
+//! webhook events that repeat, such as a second reader's flag, are each
+//! an item of their own).
 //!
 //! Readers: an address given with `notify` gets one confirmation request
 //! (at most one a day) and nothing else until it is confirmed; then its
@@ -349,18 +351,26 @@ impl Notifier {
         })
         .to_string();
         for url in wanted {
-            outbox_db::enqueue(
-                conn,
-                &NewItem {
-                    channel: Channel::Webhook,
-                    kind: event,
-                    dedupe_key: format!("hook:{url}:{event}:{id}:{now}"),
-                    recipient: url,
-                    comment_id: Some(id),
-                    payload: body.clone(),
-                    now,
-                },
-            )?;
+            // Every call is an event of its own (two readers' flags, or an
+            // approval, a rejection and an approval again, may share a
+            // second): the n-th such event in one second gets `#n`. A
+            // retried transaction adds nothing, since its rollback took
+            // the first try's items with it.
+            let key = format!("hook:{url}:{event}:{id}:{now}");
+            let mut item = NewItem {
+                channel: Channel::Webhook,
+                kind: event,
+                dedupe_key: key.clone(),
+                recipient: url,
+                comment_id: Some(id),
+                payload: body.clone(),
+                now,
+            };
+            let mut n = 1;
+            while !outbox_db::enqueue(conn, &item)? {
+                n += 1;
+                item.dedupe_key = format!("{key}#{n}");
+            }
         }
         Ok(())
     }

@@ -6,6 +6,7 @@ mod forms;
 mod moderators;
 mod readers;
 pub mod smtp;
+mod webhooks;
 
 use crate::helpers::{TestApp, spawn_app_with};
 
