@@ -305,6 +305,23 @@ pub fn purge_done(conn: &mut SqliteConnection, cutoff: i64) -> QueryResult<usize
     .execute(conn)
 }
 
+/// Drops every delivery still due or failed about one of `comments` (their
+/// reader was erased: a webhook payload holds the name and the text).
+pub fn drop_about(conn: &mut SqliteConnection, comments: &[CommentId]) -> QueryResult<usize> {
+    let ids: Vec<i32> = comments.iter().map(|c| c.0).collect();
+    diesel::update(
+        outbox::table
+            .filter(outbox::comment_id.eq_any(ids))
+            .filter(outbox::state.eq_any([State::Due.as_str(), State::Failed.as_str()])),
+    )
+    .set((
+        outbox::state.eq(State::Dropped.as_str()),
+        outbox::last_error.eq("reader erased"),
+        outbox::payload.eq("{}"),
+    ))
+    .execute(conn)
+}
+
 /// How many messages on record were sent to `address`.
 pub fn sent_to(conn: &mut SqliteConnection, address: &str) -> QueryResult<i64> {
     outbox::table

@@ -31,6 +31,9 @@ const POLL: Duration = Duration::from_millis(500);
 const DIGEST_CHECK: Duration = Duration::from_secs(5);
 /// How long a sender holds the items it took.
 const LEASE_SECS: i64 = 120;
+/// A try is not started this close to the end of its lease (a try takes
+/// at most `mail.timeout_secs`, 20 s by default).
+const LEASE_MARGIN_SECS: i64 = 30;
 /// Items taken at once.
 const BATCH: i64 = 20;
 
@@ -100,6 +103,14 @@ impl Sender {
             BATCH,
         )?;
         for item in &items {
+            // A slow relay or receiver must not outlast the lease: the
+            // items left are another sender's (or this one's) next time.
+            if item
+                .lease_until
+                .is_some_and(|until| now() >= until - LEASE_MARGIN_SECS)
+            {
+                break;
+            }
             self.send_one(&mut conn, item)?;
         }
         Ok(items.len())

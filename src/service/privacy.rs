@@ -162,8 +162,16 @@ pub fn export(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult
 pub fn erase(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult<Erased> {
     let placeholder = render_comment(REMOVED_BODY);
     let erased = privacy_db::erase(conn, email, REMOVED_BODY, &placeholder, now)?;
-    // The address's subscription, tokens and queued messages go too.
+    // The address's subscription, tokens and queued messages go too, and
+    // any delivery still waiting with one of the comments in it.
     crate::db::subscribers::erase(conn, &crate::domain::outbox::address_key(email))?;
+    let touched: Vec<_> = erased
+        .deleted
+        .iter()
+        .chain(&erased.anonymised)
+        .copied()
+        .collect();
+    crate::db::outbox::drop_about(conn, &touched)?;
     Ok(erased)
 }
 

@@ -375,3 +375,43 @@ async fn a_readers_export_shows_their_subscription_and_erasure_forgets_it_and_it
         "only the confirmation ever arrived"
     );
 }
+
+#[tokio::test]
+async fn erasing_a_reader_drops_the_webhook_deliveries_that_carry_their_comments() {
+    let app = spawn_app_with(|s| {
+        s.rate_limit.enabled = false;
+        // Nothing listens there: the delivery waits, failing, for a retry.
+        s.webhooks = vec![colloquy::config::WebhookSettings {
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: colloquy::config::Secret::new("a-secret-of-sixteen+".into()),
+            events: vec!["comment.submitted".into()],
+        }];
+    })
+    .await;
+    let slug = app.post("erased").await;
+    let response = app
+        .submit(
+            &slug,
+            &json!({"author_name": "Ana", "email": "ana@example.org", "body": "Mine."}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let mut conn = app.pool.get().unwrap();
+    let waiting = |conn: &mut diesel::SqliteConnection| {
+        colloquy::db::outbox::list(conn, colloquy::domain::outbox::State::Due, 50)
+            .unwrap()
+            .len()
+    };
+    assert_eq!(waiting(&mut conn), 1);
+    colloquy::service::privacy::erase(&mut conn, "ana@example.org", colloquy::domain::time::now())
+        .unwrap();
+    assert_eq!(
+        waiting(&mut conn),
+        0,
+        "the reader's name and text leave with them"
+    );
+    let dropped =
+        colloquy::db::outbox::list(&mut conn, colloquy::domain::outbox::State::Dropped, 50)
+            .unwrap();
+    assert_eq!(dropped[0].payload, "{}");
+}
