@@ -7,13 +7,14 @@ import { session, onSignInNeeded, refreshMe, signIn, signOut, hasRole, api, ApiE
 import { $, formError } from './util.js';
 import * as queue from './queue.js';
 import * as panels from './panels.js';
+import * as mail from './mail.js';
 
 // Errors are kept where the browser tests can see them.
 window.colloquyErrors = [];
 addEventListener('error', (e) => window.colloquyErrors.push(String(e.message)));
 addEventListener('unhandledrejection', (e) => window.colloquyErrors.push(String(e.reason)));
 
-const VIEWS = ['queue', 'log', 'bans', 'terms', 'posts', 'accounts'];
+const VIEWS = ['queue', 'log', 'bans', 'terms', 'posts', 'accounts', 'outbox'];
 let current = null;
 
 // ---------------------------------------------------------------- sign-in
@@ -91,7 +92,9 @@ async function route() {
   let view = name || 'queue';
   if (!VIEWS.includes(view)) view = 'queue';
   const link = document.querySelector(`#nav [data-view="${view}"]`);
-  if (link && link.dataset.role && !hasRole(link.dataset.role) && view === 'accounts') view = 'queue';
+  // The admins' views are not even shown to others (the server would
+  // refuse them anyway); the Posts list is, without its form.
+  if (link && link.dataset.role === 'admin' && !hasRole('admin')) view = 'queue';
   if (current === 'queue' && view !== 'queue') queue.hide();
   current = view;
   for (const v of VIEWS) $(`view-${v}`).hidden = v !== view;
@@ -169,6 +172,7 @@ async function boot() {
   wireSignOut();
   queue.setup();
   panels.setup();
+  mail.setup();
   addEventListener('hashchange', route);
   let me = null;
   try {

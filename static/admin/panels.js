@@ -1,9 +1,10 @@
 // The workspace's other views: the moderation log, bans, terms, posts
-// (editors) and accounts (admins).
+// (editors), accounts and the outbox (admins; the outbox in mail.js).
 
 import { api, query, ApiError, hasRole, session } from './api.js';
 import { $, el, when, formError } from './util.js';
 import { reasons, reasonText, notify, loadPosts } from './queue.js';
+import { addressCell, loadOutbox } from './mail.js';
 
 function explain(e) {
   return e instanceof ApiError ? e.explanation : String(e);
@@ -257,11 +258,14 @@ async function loadAccounts() {
     const role = el('select', { 'aria-label': `Role of ${a.username}` },
       ...['moderator', 'editor', 'admin'].map((r) => el('option', { value: r, text: r, selected: r === a.role })));
     role.addEventListener('change', () => change(a, { role: role.value }));
+    // On a phone each row is a card whose lines name their column.
+    const labelled = (label, ...children) => el('td', { 'data-label': label }, ...children);
     return el('tr', { class: a.disabled ? 'expired' : '' },
-      cell(el('code', { text: a.username })),
-      cell(a.display_name),
-      cell(role),
-      cell(a.disabled ? 'disabled' : 'active'),
+      labelled('User', el('code', { text: a.username })),
+      labelled('Name', a.display_name),
+      labelled('Role', role),
+      labelled('State', a.disabled ? 'disabled' : 'active'),
+      labelled('Digest', addressCell(a, loadAccounts)),
       cell(
         el('button', {
           type: 'button',
@@ -421,6 +425,8 @@ export async function show(view) {
       await loadPostList(true);
     } else if (view === 'accounts') {
       await loadAccounts();
+    } else if (view === 'outbox') {
+      await loadOutbox();
     }
   } catch (e) {
     notify(`This view could not be loaded: ${explain(e)}`);

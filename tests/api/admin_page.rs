@@ -35,7 +35,7 @@ pub const CONTROL: char = '\u{E009}';
 pub const ENTER: char = '\u{E007}';
 
 /// Types `text` into the element matching `css`.
-async fn type_into(b: &Browser, css: &str, text: &str) {
+pub async fn type_into(b: &Browser, css: &str, text: &str) {
     b.client
         .find(Locator::Css(css))
         .await
@@ -98,7 +98,7 @@ pub async fn settled(b: &Browser) {
     .await;
 }
 
-async fn errors(b: &Browser) -> Value {
+pub async fn errors(b: &Browser) -> Value {
     b.eval("return window.colloquyErrors || []").await
 }
 
@@ -770,7 +770,7 @@ async fn every_view_of_the_page_renders_to_a_screenshot() {
     press(&b, "Thanks **Bot**").await;
     tokio::time::sleep(std::time::Duration::from_millis(600)).await;
     std::fs::write(shot("reply"), b.client.screenshot().await.unwrap()).unwrap();
-    for view in ["log", "bans", "terms", "posts", "accounts"] {
+    for view in ["log", "bans", "terms", "posts", "accounts", "outbox"] {
         b.client
             .goto(&format!("{}/admin/#{view}", app.address))
             .await
@@ -782,7 +782,8 @@ async fn every_view_of_the_page_renders_to_a_screenshot() {
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     std::fs::write(shot("help"), b.client.screenshot().await.unwrap()).unwrap();
     for name in [
-        "queue", "reject", "undo", "reply", "log", "bans", "terms", "posts", "accounts", "help",
+        "queue", "reject", "undo", "reply", "log", "bans", "terms", "posts", "accounts", "outbox",
+        "help",
     ] {
         let png = std::fs::read(shot(name)).unwrap();
         assert!(
@@ -853,7 +854,7 @@ async fn a_posts_publication_time_survives_an_edit_in_the_date_time_field() {
 
 /// Fails unless the page scrolls only vertically: nothing is wider than
 /// the window.
-async fn fits_the_width(b: &Browser, what: &str) {
+pub async fn fits_the_width(b: &Browser, what: &str) {
     let sizes = b
         .eval("return [document.documentElement.scrollWidth, innerWidth]")
         .await;

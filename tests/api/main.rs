@@ -2,6 +2,7 @@
 //! a random port over a fresh SQLite file.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
+mod admin_mail;
 mod admin_page;
 mod auth;
 mod backup;
