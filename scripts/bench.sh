@@ -137,7 +137,26 @@ mail_rows() {
   sent=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox WHERE state = 'sent'" 2>/dev/null || echo "?")
   stop_server
   stop_smtpd
+  # One webhook on comment.submitted: an outbox row (with the comment's
+  # payload) in every submission's transaction. Its receiver is a closed
+  # port, so the sender's tries fail at once and back off.
+  cat >"$work/hook.toml" <<'TOML'
+[[webhooks]]
+url = "http://127.0.0.1:9/hook"
+secret = "benchmark-secret-123"
+events = ["comment.submitted"]
+TOML
+  local hooked
+  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
+  env COLLOQUY_DATABASE="$work/run.db" COLLOQUY_BIND="127.0.0.1:$PORT" \
+    COLLOQUY_RATE_LIMIT__ENABLED=false COLLOQUY_LOG=warn \
+    "$bin" serve --config "$work/hook.toml" >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 200); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
+  hooked=$(POSTS=$posts run -s "$work/submit.lua" "$base")
+  stop_server
   row "submissions, plain" "$plain"
+  row "submissions, one webhook (an outbox row each)" "$hooked" "${plain%% *}"
   row "submissions with notify, mail off" "$off" "${plain%% *}"
   row "submissions with notify, mail on (outbox)" "$on" "${off%% *}"
   echo

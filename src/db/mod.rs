@@ -30,6 +30,25 @@ pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     )
 }
 
+/// Runs `work` in the caller's transaction when there is one (no
+/// savepoint: an error rolls the caller's whole transaction back, which is
+/// what the writer's batch and the services want, and it saves two
+/// statements per call on the hot path), else in a write transaction of
+/// its own.
+pub fn within<T, E, F>(conn: &mut diesel::SqliteConnection, work: F) -> Result<T, E>
+where
+    F: FnOnce(&mut diesel::SqliteConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    use diesel::connection::{AnsiTransactionManager, TransactionManager};
+    let depth = AnsiTransactionManager::transaction_manager_status_mut(conn).transaction_depth()?;
+    if depth.is_some() {
+        work(conn)
+    } else {
+        write(conn, work)
+    }
+}
+
 /// Runs `work` in a write transaction: `BEGIN IMMEDIATE` at the outermost
 /// level (so the write lock is taken up front and a busy database is
 /// waited for, not failed on upgrade), a savepoint when already inside one.

@@ -105,7 +105,9 @@ pub fn claim_due(
                     .is_null()
                     .or(outbox::lease_until.lt(now)),
             )
-            .order(outbox::id)
+            // The order of the `outbox_due` index: the oldest due first,
+            // found without sorting however many wait.
+            .order((outbox::next_attempt_at, outbox::id))
             .limit(limit)
             .select(outbox::id)
             .load(conn)?;

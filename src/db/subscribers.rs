@@ -73,7 +73,7 @@ pub fn request_confirmation(
     not_since: i64,
     expires_at: i64,
 ) -> QueryResult<Option<Subscriber>> {
-    super::write(conn, |conn| {
+    super::within(conn, |conn| {
         let subscriber = match find(conn, email)? {
             Some(s) if s.state != UNCONFIRMED => return Ok(None),
             Some(s) if s.confirm_sent_at.is_some_and(|at| at > not_since) => return Ok(None),

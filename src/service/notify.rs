@@ -434,6 +434,26 @@ pub fn digests(conn: &mut SqliteConnection, settings: &Settings, now: i64) -> Qu
         return Ok(0);
     }
     let every = i64::from(settings.mail.digest_minutes.max(1)) * 60;
+    // Who is due one, first: cheap, and most checks end here, before the
+    // queue is counted.
+    let mut due = Vec::new();
+    for account in accounts_db::list(conn)?.into_iter().filter(|a| !a.disabled) {
+        let Some(email) = account
+            .email
+            .as_deref()
+            .map(address_key)
+            .filter(|e| !e.is_empty())
+        else {
+            continue;
+        };
+        let last = outbox_db::last_queued(conn, MailKind::Digest.as_str(), &email)?;
+        if last.is_none_or(|at| now - at >= every) {
+            due.push((account.id, email));
+        }
+    }
+    if due.is_empty() {
+        return Ok(0);
+    }
     let stats = workspace_db::stats(conn, &QueueSpec::default())?;
     let count = |tab: &str| {
         stats
@@ -446,35 +466,25 @@ pub fn digests(conn: &mut SqliteConnection, settings: &Settings, now: i64) -> Qu
     let Some(oldest) = stats.oldest_pending.filter(|_| waiting > 0) else {
         return Ok(0);
     };
+    let payload = json!({
+        "lang": "en",
+        "count": waiting,
+        "oldest": age(now - oldest),
+        "flagged": count("flagged"),
+    })
+    .to_string();
     let mut queued = 0;
-    for account in accounts_db::list(conn)?.into_iter().filter(|a| !a.disabled) {
-        let Some(email) = account
-            .email
-            .as_deref()
-            .map(address_key)
-            .filter(|e| !e.is_empty())
-        else {
-            continue;
-        };
-        let last = outbox_db::last_queued(conn, MailKind::Digest.as_str(), &email)?;
-        if last.is_some_and(|at| now - at < every) {
-            continue;
-        }
+    for (id, email) in &due {
+        // One INSERT each; the key keeps two processes to one per window.
         let added = outbox_db::enqueue(
             conn,
             &NewItem {
                 channel: Channel::Mail,
                 kind: MailKind::Digest.as_str(),
-                dedupe_key: format!("digest:{}:{}", account.id, now / every),
-                recipient: &email,
+                dedupe_key: format!("digest:{id}:{}", now / every),
+                recipient: email,
                 comment_id: None,
-                payload: json!({
-                    "lang": "en",
-                    "count": waiting,
-                    "oldest": age(now - oldest),
-                    "flagged": count("flagged"),
-                })
-                .to_string(),
+                payload: payload.clone(),
                 now,
             },
         )?;
