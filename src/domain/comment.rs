@@ -205,8 +205,8 @@ pub struct CommentForm {
     #[schema(max_length = 2000)]
     pub post_url: Option<String>,
     /// Tell the author by e-mail what becomes of the comment (needs
-    /// `email`; the address is confirmed first).
-    #[schema(value_type = Option<bool>)]
+    /// `email`; the address is confirmed first): a boolean, or a form's
+    /// `on`/`true`/`1` (`off`/`false`/`0`/empty for no).
     pub notify: Option<LooseBool>,
     /// The language of those messages: `en`, `ru`, `fr`, `es` or `ar`.
     pub lang: Option<String>,

@@ -71,8 +71,34 @@ pub struct OutboxList {
 /// The outbox listing's query.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub struct OutboxQuery {
-    /// `failed` (default), `due`, `sent` or `dropped`.
-    pub state: Option<String>,
+    /// `failed` (default), `due`, `sent` or `dropped`; any other word is 400.
+    #[param(inline)]
+    pub state: Option<OutboxStateName>,
+}
+
+/// The states of an outbox item, as a query names them.
+#[derive(Debug, Clone, Copy, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum OutboxStateName {
+    /// Waiting to be sent.
+    Due,
+    /// Sent.
+    Sent,
+    /// Given up on.
+    Failed,
+    /// Dropped.
+    Dropped,
+}
+
+impl OutboxStateName {
+    fn word(self) -> &'static str {
+        match self {
+            Self::Due => "due",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Dropped => "dropped",
+        }
+    }
 }
 
 /// `GET /api/v1/moderation/outbox?state=failed` (admin).
@@ -84,8 +110,8 @@ pub struct OutboxQuery {
     params(OutboxQuery),
     responses(
         (status = 200, description = "The items in that state and the counts of every state (admins).", body = OutboxList),
+        (status = 400, response = crate::http::schemas::BadRequest),
         (status = 403, response = crate::http::schemas::Forbidden),
-        (status = 422, response = crate::http::schemas::Validation),
     ),
 )]
 #[tracing::instrument(skip(state, signed_in), fields(moderator = %signed_in.moderator.username))]
@@ -95,7 +121,7 @@ pub async fn list(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Admin)?;
-    let wanted = outbox::state_of(query.state.as_deref())?;
+    let wanted = outbox::state_of(query.state.map(OutboxStateName::word))?;
     let (items, counts) = db(&state, move |conn| outbox::list(conn, wanted)).await?;
     Ok(HttpResponse::Ok().json(OutboxList {
         items: items.into_iter().map(OutboxItemView::from).collect(),

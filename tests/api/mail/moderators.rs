@@ -164,7 +164,7 @@ async fn admins_see_what_failed_and_retry_or_drop_it() {
     assert_problem(moderator.get_response("/moderation/outbox").await, 403).await;
     assert_problem(
         admin.get_response("/moderation/outbox?state=lost").await,
-        422,
+        400,
     )
     .await;
 
