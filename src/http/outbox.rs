@@ -5,6 +5,7 @@ use super::auth::SignedIn;
 use super::db;
 use crate::db::outbox::Item;
 use crate::domain::moderation::Role;
+use crate::domain::outbox::State;
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
 use crate::service::outbox;
@@ -90,13 +91,13 @@ pub enum OutboxStateName {
     Dropped,
 }
 
-impl OutboxStateName {
-    fn word(self) -> &'static str {
-        match self {
-            Self::Due => "due",
-            Self::Sent => "sent",
-            Self::Failed => "failed",
-            Self::Dropped => "dropped",
+impl From<OutboxStateName> for State {
+    fn from(name: OutboxStateName) -> Self {
+        match name {
+            OutboxStateName::Due => Self::Due,
+            OutboxStateName::Sent => Self::Sent,
+            OutboxStateName::Failed => Self::Failed,
+            OutboxStateName::Dropped => Self::Dropped,
         }
     }
 }
@@ -121,7 +122,7 @@ pub async fn list(
     query: web::Query<OutboxQuery>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Admin)?;
-    let wanted = outbox::state_of(query.state.map(OutboxStateName::word))?;
+    let wanted = query.state.map_or(State::Failed, State::from);
     let (items, counts) = db(&state, move |conn| outbox::list(conn, wanted)).await?;
     Ok(HttpResponse::Ok().json(OutboxList {
         items: items.into_iter().map(OutboxItemView::from).collect(),

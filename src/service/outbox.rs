@@ -9,15 +9,6 @@ use diesel::SqliteConnection;
 /// Most items one listing shows.
 pub const MAX_LISTED: i64 = 200;
 
-/// The state a query names (`failed` when none).
-pub fn state_of(word: Option<&str>) -> Result<State, ApiError> {
-    match word.map(str::trim).filter(|w| !w.is_empty()) {
-        None => Ok(State::Failed),
-        Some(w) => State::parse(w)
-            .ok_or_else(|| ApiError::field("state", "must be due, sent, failed or dropped")),
-    }
-}
-
 /// Items in one state, and how many are in each state.
 pub type Listing = (Vec<Item>, Vec<(String, i64)>);
 

@@ -4,49 +4,11 @@
 
 use crate::admin_page::{errors, fits_the_width, open_signed_in, type_into};
 use crate::browser::Browser;
-use crate::helpers::{Moderator, TestApp, spawn_app};
-use colloquy::db::outbox::{self as outbox_db, NewItem};
-use colloquy::domain::outbox::{Channel, State};
+use crate::helpers::{Moderator, spawn_app};
+use crate::mail::failed_item;
+use colloquy::domain::outbox::Channel;
 use fantoccini::Locator;
 use serde_json::{Value, json};
-
-/// An item given up on after twelve failed tries, made in the database
-/// as the sender would leave it (as in `mail/moderators.rs`).
-fn failed_item(app: &TestApp, channel: Channel, kind: &str, recipient: &str, error: &str) -> i32 {
-    let mut conn = app.pool.get().unwrap();
-    let key = format!("{kind}:{recipient}");
-    outbox_db::enqueue(
-        &mut conn,
-        &NewItem {
-            channel,
-            kind,
-            dedupe_key: key.clone(),
-            recipient,
-            comment_id: None,
-            payload: "{}".into(),
-            now: 100,
-        },
-    )
-    .unwrap();
-    let item = outbox_db::list(&mut conn, State::Due, 50)
-        .unwrap()
-        .into_iter()
-        .find(|i| i.dedupe_key == key)
-        .unwrap();
-    for attempt in 0..12 {
-        let owner = format!("test-{attempt}");
-        diesel::RunQueryDsl::execute(
-            diesel::sql_query(format!(
-                "UPDATE outbox SET lease_owner = '{owner}' WHERE id = {}",
-                item.id
-            )),
-            &mut conn,
-        )
-        .unwrap();
-        outbox_db::mark_failed(&mut conn, item.id, &owner, error, 200 + attempt).unwrap();
-    }
-    item.id
-}
 
 /// Clicks the element matching `css`.
 async fn click(b: &Browser, css: &str) {

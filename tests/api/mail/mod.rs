@@ -20,3 +20,48 @@ pub async fn app_with_mail(smtp: &smtp::Smtp) -> TestApp {
     })
     .await
 }
+
+/// An item given up on after twelve failed tries, made in the database
+/// as the sender would leave it.
+pub fn failed_item(
+    app: &TestApp,
+    channel: colloquy::domain::outbox::Channel,
+    kind: &str,
+    recipient: &str,
+    error: &str,
+) -> i32 {
+    let mut conn = app.pool.get().unwrap();
+    let key = format!("{kind}:{recipient}");
+    colloquy::db::outbox::enqueue(
+        &mut conn,
+        &colloquy::db::outbox::NewItem {
+            channel,
+            kind,
+            dedupe_key: key.clone(),
+            recipient,
+            comment_id: None,
+            payload: "{}".into(),
+            now: 100,
+        },
+    )
+    .unwrap();
+    let item = colloquy::db::outbox::list(&mut conn, colloquy::domain::outbox::State::Due, 50)
+        .unwrap()
+        .into_iter()
+        .find(|i| i.dedupe_key == key)
+        .unwrap();
+    for attempt in 0..12 {
+        let owner = format!("test-{attempt}");
+        diesel::RunQueryDsl::execute(
+            diesel::sql_query(format!(
+                "UPDATE outbox SET lease_owner = '{owner}' WHERE id = {}",
+                item.id
+            )),
+            &mut conn,
+        )
+        .unwrap();
+        colloquy::db::outbox::mark_failed(&mut conn, item.id, &owner, error, 200 + attempt)
+            .unwrap();
+    }
+    item.id
+}

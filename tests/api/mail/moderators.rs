@@ -1,10 +1,9 @@
 //! Moderators' mail (the digest of waiting comments, their own address)
 //! and the admins' view of the outbox.
 
-use super::app_with_mail;
 use super::smtp::Smtp;
-use crate::helpers::{TestApp, assert_problem, spawn_app_with};
-use colloquy::db::outbox::{self as outbox_db, NewItem};
+use super::{app_with_mail, failed_item};
+use crate::helpers::{assert_problem, spawn_app_with};
 use colloquy::domain::outbox::Channel;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -111,49 +110,25 @@ async fn moderators_with_an_address_get_one_digest_while_comments_wait() {
     assert_eq!(smtp.count_after(7).await, 1);
 }
 
-fn failed_item(app: &TestApp, key: &str) -> i32 {
-    let mut conn = app.pool.get().unwrap();
-    outbox_db::enqueue(
-        &mut conn,
-        &NewItem {
-            channel: Channel::Webhook,
-            kind: "comment.approved",
-            dedupe_key: key.to_owned(),
-            recipient: "http://127.0.0.1:9/hook",
-            comment_id: None,
-            payload: "{}".into(),
-            now: 100,
-        },
-    )
-    .unwrap();
-    let item = outbox_db::list(&mut conn, colloquy::domain::outbox::State::Due, 50)
-        .unwrap()
-        .into_iter()
-        .find(|i| i.dedupe_key == key)
-        .unwrap();
-    // Twelve failed tries, as the sender would record them.
-    for attempt in 0..12 {
-        let owner = format!("test-{attempt}");
-        diesel::RunQueryDsl::execute(
-            diesel::sql_query(format!(
-                "UPDATE outbox SET lease_owner = '{owner}' WHERE id = {}",
-                item.id
-            )),
-            &mut conn,
-        )
-        .unwrap();
-        outbox_db::mark_failed(&mut conn, item.id, &owner, "connection refused", 200).unwrap();
-    }
-    item.id
-}
-
 #[tokio::test]
 async fn admins_see_what_failed_and_retry_or_drop_it() {
     let app = spawn_app_with(|s| s.rate_limit.enabled = false).await;
     let admin = app.signed_in("admin").await;
     let moderator = app.signed_in("moderator").await;
-    let id = failed_item(&app, "hook:a");
-    let other = failed_item(&app, "hook:b");
+    let id = failed_item(
+        &app,
+        Channel::Webhook,
+        "comment.approved",
+        "http://127.0.0.1:9/a",
+        "connection refused",
+    );
+    let other = failed_item(
+        &app,
+        Channel::Webhook,
+        "comment.approved",
+        "http://127.0.0.1:9/b",
+        "connection refused",
+    );
     let (status, list) = admin.get("/moderation/outbox?state=failed").await;
     assert_eq!(status, StatusCode::OK);
     let items = list["items"].as_array().unwrap();
