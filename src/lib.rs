@@ -11,6 +11,7 @@ pub mod domain;
 pub mod error;
 pub mod housekeeping;
 pub mod http;
+pub mod import;
 pub mod limits;
 pub mod metrics;
 pub mod routes;

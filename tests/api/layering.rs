@@ -11,6 +11,7 @@ const FLOORS: &[(&str, u8)] = &[
     ("domain", 0),
     ("config", 1),
     ("error", 1),
+    ("import", 1),
     ("db", 2),
     ("cache", 3),
     ("limits", 3),
