@@ -83,6 +83,36 @@ pub fn enqueue(conn: &mut SqliteConnection, item: &NewItem<'_>) -> QueryResult<b
     Ok(added == 1)
 }
 
+/// Queues every item of `items` whose dedupe key is not queued already,
+/// in one statement (a writer batch's deliveries); returns how many were
+/// added. Call inside the events' own transaction.
+pub fn enqueue_many(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> QueryResult<usize> {
+    if items.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<_> = items
+        .iter()
+        .map(|item| {
+            (
+                outbox::channel.eq(item.channel.as_str()),
+                outbox::kind.eq(item.kind),
+                outbox::dedupe_key.eq(&item.dedupe_key),
+                outbox::recipient.eq(item.recipient),
+                outbox::comment_id.eq(item.comment_id.map(|c| c.0)),
+                outbox::payload.eq(&item.payload),
+                outbox::state.eq(State::Due.as_str()),
+                outbox::next_attempt_at.eq(item.now),
+                outbox::created_at.eq(item.now),
+            )
+        })
+        .collect();
+    diesel::insert_into(outbox::table)
+        .values(rows)
+        .on_conflict(outbox::dedupe_key)
+        .do_nothing()
+        .execute(conn)
+}
+
 /// Takes up to `limit` due items of `channels` for `owner` until
 /// `now + lease_secs`: items no other sender holds. With several processes
 /// on one database each item goes to exactly one of them (one write

@@ -59,51 +59,112 @@ pub fn find_by_id(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Su
         .optional()
 }
 
-/// A confirmation request to send to `email`, if one may go: the address
-/// is new, or unconfirmed with no request since `not_since`. Stores the
-/// token's hash (valid until `expires_at`) and returns the subscriber;
-/// `None` when nothing is to be sent (confirmed, unsubscribed, or asked
-/// recently).
-pub fn request_confirmation(
+/// One address asking for a confirmation message, with the hash of the
+/// token its message will carry.
+#[derive(Debug, Clone, Copy)]
+pub struct Request<'a> {
+    /// The address (as [`crate::domain::outbox::address_key`] makes it).
+    pub email: &'a str,
+    /// The language of its messages.
+    pub lang: &'a str,
+    /// The new token's hash.
+    pub token_hash: &'a str,
+}
+
+/// The confirmation requests of `requests` that may go, each with its
+/// subscriber: an address that is new, or unconfirmed with no request
+/// since `not_since`. Stores those tokens' hashes (valid until
+/// `expires_at`); the others (confirmed, unsubscribed, asked recently, or
+/// named twice in `requests`) get nothing. Returns indexes into
+/// `requests`. A writer batch asks for all its addresses at once: one
+/// lookup and one insert of each kind, whatever the batch's size.
+pub fn request_confirmations(
     conn: &mut SqliteConnection,
-    email: &str,
-    lang: &str,
-    token_hash: &str,
+    requests: &[Request<'_>],
     now: i64,
     not_since: i64,
     expires_at: i64,
-) -> QueryResult<Option<Subscriber>> {
+) -> QueryResult<Vec<(usize, Subscriber)>> {
+    use std::collections::HashMap;
+    if requests.is_empty() {
+        return Ok(Vec::new());
+    }
     super::within(conn, |conn| {
-        let subscriber = match find(conn, email)? {
-            Some(s) if s.state != UNCONFIRMED => return Ok(None),
-            Some(s) if s.confirm_sent_at.is_some_and(|at| at > not_since) => return Ok(None),
-            Some(s) => diesel::update(subscribers::table.find(s.id))
-                .set((
-                    subscribers::confirm_sent_at.eq(now),
-                    subscribers::lang.eq(lang),
-                ))
+        let emails: Vec<&str> = requests.iter().map(|r| r.email).collect();
+        let known: HashMap<String, Subscriber> = subscribers::table
+            .filter(subscribers::email.eq_any(&emails))
+            .select(Subscriber::as_select())
+            .load(conn)?
+            .into_iter()
+            .map(|s| (s.email.clone(), s))
+            .collect();
+        let mut asked = Vec::new();
+        let mut fresh: HashMap<&str, usize> = HashMap::new();
+        for (i, request) in requests.iter().enumerate() {
+            match known.get(request.email) {
+                Some(s) if s.state != UNCONFIRMED => {}
+                Some(s) if s.confirm_sent_at.is_some_and(|at| at > not_since) => {}
+                Some(s)
+                    if asked
+                        .iter()
+                        .any(|(_, a): &(usize, Subscriber)| a.id == s.id) => {}
+                Some(s) => asked.push((
+                    i,
+                    diesel::update(subscribers::table.find(s.id))
+                        .set((
+                            subscribers::confirm_sent_at.eq(now),
+                            subscribers::lang.eq(request.lang),
+                        ))
+                        .returning(Subscriber::as_returning())
+                        .get_result(conn)?,
+                )),
+                None => {
+                    fresh.entry(request.email).or_insert(i);
+                }
+            }
+        }
+        if !fresh.is_empty() {
+            let rows: Vec<_> = fresh
+                .values()
+                .map(|&i| {
+                    (
+                        subscribers::email.eq(requests[i].email),
+                        subscribers::state.eq(UNCONFIRMED),
+                        subscribers::lang.eq(requests[i].lang),
+                        subscribers::created_at.eq(now),
+                        subscribers::confirm_sent_at.eq(now),
+                    )
+                })
+                .collect();
+            // RETURNING gives rows in no promised order: match by address.
+            let inserted: Vec<Subscriber> = diesel::insert_into(subscribers::table)
+                .values(rows)
                 .returning(Subscriber::as_returning())
-                .get_result(conn)?,
-            None => diesel::insert_into(subscribers::table)
-                .values((
-                    subscribers::email.eq(email),
-                    subscribers::state.eq(UNCONFIRMED),
-                    subscribers::lang.eq(lang),
-                    subscribers::created_at.eq(now),
-                    subscribers::confirm_sent_at.eq(now),
-                ))
-                .returning(Subscriber::as_returning())
-                .get_result(conn)?,
-        };
-        diesel::insert_into(mail_tokens::table)
-            .values((
-                mail_tokens::token_hash.eq(token_hash),
-                mail_tokens::email.eq(email),
-                mail_tokens::created_at.eq(now),
-                mail_tokens::expires_at.eq(expires_at),
-            ))
-            .execute(conn)?;
-        Ok(Some(subscriber))
+                .get_results(conn)?;
+            for subscriber in inserted {
+                if let Some(&i) = fresh.get(subscriber.email.as_str()) {
+                    asked.push((i, subscriber));
+                }
+            }
+        }
+        let tokens: Vec<_> = asked
+            .iter()
+            .map(|(i, subscriber)| {
+                (
+                    mail_tokens::token_hash.eq(requests[*i].token_hash),
+                    mail_tokens::email.eq(subscriber.email.as_str()),
+                    mail_tokens::created_at.eq(now),
+                    mail_tokens::expires_at.eq(expires_at),
+                )
+            })
+            .collect();
+        if !tokens.is_empty() {
+            diesel::insert_into(mail_tokens::table)
+                .values(tokens)
+                .execute(conn)?;
+        }
+        asked.sort_by_key(|(i, _)| *i);
+        Ok(asked)
     })
 }
 

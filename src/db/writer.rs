@@ -5,9 +5,10 @@
 //! answers each request once that transaction has committed. A 202 is
 //! therefore never sent for a comment that is not in the database.
 //!
-//! What a new comment causes besides its row (a confirmation message, a
-//! webhook delivery in the outbox) is written by an [`AfterInsert`] hook
-//! that the service floor hands over at start, in the same transaction.
+//! What new comments cause besides their rows (confirmation messages,
+//! webhook deliveries in the outbox) is written by an [`AfterInsert`] hook
+//! that the service floor hands over at start, in the same transaction,
+//! once per batch (so it can write a batch's deliveries in one statement).
 
 use super::comments::NewCommentRow;
 use super::pool::Pool;
@@ -80,15 +81,17 @@ impl PendingComment {
     }
 }
 
-/// Runs after each comment's insert, inside its transaction (the outbox
-/// rows it causes); an error rolls the comment back with them.
-pub type AfterInsert = std::sync::Arc<
-    dyn Fn(&mut SqliteConnection, CommentId, &PendingComment) -> QueryResult<()> + Send + Sync,
->;
+/// Comments just inserted, each with its new id.
+pub type Stored<'a> = [(CommentId, &'a PendingComment)];
+
+/// Runs after a batch's inserts, inside their transaction (the outbox
+/// rows they cause); an error rolls the comments back with them.
+pub type AfterInsert =
+    std::sync::Arc<dyn Fn(&mut SqliteConnection, &Stored<'_>) -> QueryResult<()> + Send + Sync>;
 
 /// A hook that adds nothing.
 pub fn nothing_after() -> AfterInsert {
-    std::sync::Arc::new(|_, _, _| Ok(()))
+    std::sync::Arc::new(|_, _| Ok(()))
 }
 
 type Reply = oneshot::Sender<QueryResult<CommentId>>;
@@ -144,15 +147,17 @@ impl Committed {
     }
 }
 
-/// Inserts one comment and what it causes.
-fn store(
+/// Inserts comments and what they cause.
+fn store<'a>(
     conn: &mut SqliteConnection,
-    comment: &PendingComment,
+    comments: impl Iterator<Item = &'a PendingComment>,
     after: &AfterInsert,
-) -> QueryResult<CommentId> {
-    let id = super::comments::insert(conn, &comment.row())?;
-    after(conn, id, comment)?;
-    Ok(id)
+) -> QueryResult<Vec<CommentId>> {
+    let stored = comments
+        .map(|comment| Ok((super::comments::insert(conn, &comment.row())?, comment)))
+        .collect::<QueryResult<Vec<_>>>()?;
+    after(conn, &stored)?;
+    Ok(stored.into_iter().map(|(id, _)| id).collect())
 }
 
 fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>, after: &AfterInsert) {
@@ -176,10 +181,7 @@ fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>, after: &Afte
             }
         };
         let together = super::write(&mut conn, |conn| {
-            batch
-                .iter()
-                .map(|(comment, _)| store(conn, comment, after))
-                .collect::<QueryResult<Vec<CommentId>>>()
+            store(conn, batch.iter().map(|(comment, _)| comment), after)
         });
         match together {
             Ok(ids) => {
@@ -190,8 +192,12 @@ fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>, after: &Afte
             // One bad row must not sink the others: store them one by one.
             Err(_) => {
                 for (comment, reply) in batch.drain(..) {
-                    let one = super::write(&mut conn, |conn| store(conn, &comment, after));
-                    let _ = reply.send(one);
+                    let one = super::write(&mut conn, |conn| {
+                        store(conn, std::iter::once(&comment), after)
+                    });
+                    let _ = reply.send(one.and_then(|ids| {
+                        ids.first().copied().ok_or(diesel::result::Error::NotFound)
+                    }));
                 }
             }
         }

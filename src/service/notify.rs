@@ -16,7 +16,7 @@ use crate::db::comments::{self as comments_db, Comment};
 use crate::db::outbox::{self as outbox_db, NewItem};
 use crate::db::posts as posts_db;
 use crate::db::subscribers as subscribers_db;
-use crate::db::writer::{AfterInsert, PendingComment};
+use crate::db::writer::{AfterInsert, PendingComment, Stored};
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Kind, Status};
 use crate::domain::outbox::{Channel, MailKind, address_key};
@@ -68,15 +68,64 @@ impl Notifier {
         self.mail || !self.hooks.is_empty()
     }
 
-    /// The writer's hook: what a newly stored reader's comment causes.
+    /// The writer's hook: what a batch of newly stored readers' comments
+    /// causes, written with one statement of each kind for the batch.
     pub fn after_insert(self: &Arc<Self>) -> AfterInsert {
         let me = self.clone();
-        Arc::new(move |conn, id, pending| me.submitted(conn, id, pending))
+        Arc::new(move |conn, stored| me.stored(conn, stored))
     }
 
-    /// A reader's comment was stored (by the writer, or rejected at once by
-    /// a banned term): a confirmation request if its author asked to hear
-    /// back from an address not yet confirmed; `comment.submitted` hooks.
+    /// Comments the writer stored in one transaction: confirmation
+    /// requests, and `comment.submitted` hooks built from what was stored
+    /// (nothing read back).
+    fn stored(&self, conn: &mut SqliteConnection, stored: &Stored<'_>) -> QueryResult<()> {
+        if !self.is_on() {
+            return Ok(());
+        }
+        self.request_confirmations(conn, stored.iter().map(|(_, p)| *p))?;
+        let event = "comment.submitted";
+        let wanted = self.hooks_for(event);
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let mut posts: Vec<posts_db::Post> = Vec::new();
+        let mut bodies = Vec::with_capacity(stored.len());
+        for (id, pending) in stored {
+            if !posts.iter().any(|p| p.id == pending.post_id)
+                && let Some(post) = posts_db::by_id(conn, pending.post_id)?
+            {
+                posts.push(post);
+            }
+            let post = posts.iter().find(|p| p.id == pending.post_id);
+            let shown = Shown::stored(*id, pending);
+            bodies.push((
+                *id,
+                pending.created_at,
+                self.hook_body(event, pending.created_at, &shown, post),
+            ));
+        }
+        let mut items = Vec::with_capacity(bodies.len() * wanted.len());
+        for (id, now, body) in &bodies {
+            for url in &wanted {
+                // A comment is submitted once: no `#n` to look for.
+                items.push(NewItem {
+                    channel: Channel::Webhook,
+                    kind: event,
+                    dedupe_key: format!("hook:{url}:{event}:{id}:{now}"),
+                    recipient: url,
+                    comment_id: Some(*id),
+                    payload: body.clone(),
+                    now: *now,
+                });
+            }
+        }
+        outbox_db::enqueue_many(conn, &items)?;
+        Ok(())
+    }
+
+    /// A reader's comment stored at once as rejected (a banned term): a
+    /// confirmation request if its author asked to hear back from an
+    /// address not yet confirmed; `comment.submitted` hooks.
     pub fn submitted(
         &self,
         conn: &mut SqliteConnection,
@@ -86,57 +135,77 @@ impl Notifier {
         if !self.is_on() {
             return Ok(());
         }
-        let now = pending.created_at;
-        if self.mail
-            && pending.notify
-            && let Some(email) = pending.email.as_deref()
-        {
-            self.request_confirmation(conn, email, pending.lang.unwrap_or("en"), now)?;
-        }
-        self.hook(conn, "comment.submitted", id, now)
+        self.request_confirmations(conn, std::iter::once(pending))?;
+        self.hook(conn, "comment.submitted", id, pending.created_at)
     }
 
-    /// Asks `email` to confirm, unless it is confirmed, unsubscribed, or
-    /// was asked within the last day.
-    fn request_confirmation(
+    /// Asks each address of `comments` whose author asked to hear back to
+    /// confirm, unless it is confirmed, unsubscribed, or was asked within
+    /// the last day: one lookup and one insert of each kind for them all.
+    fn request_confirmations<'a>(
         &self,
         conn: &mut SqliteConnection,
-        email: &str,
-        lang: &str,
-        now: i64,
+        comments: impl Iterator<Item = &'a PendingComment>,
     ) -> QueryResult<()> {
-        let address = address_key(email);
-        let token = super::sessions::random_token();
-        let hash = super::sessions::token_hash(&token);
+        if !self.mail {
+            return Ok(());
+        }
+        let mut asking: Vec<(String, &'static str, String, String, i64)> = Vec::new();
+        for pending in comments.filter(|p| p.notify) {
+            let Some(email) = pending.email.as_deref() else {
+                continue;
+            };
+            let address = address_key(email);
+            if asking.iter().any(|(a, ..)| *a == address) {
+                continue;
+            }
+            let token = super::sessions::random_token();
+            let hash = super::sessions::token_hash(&token);
+            let lang = pending.lang.unwrap_or("en");
+            asking.push((address, lang, token, hash, pending.created_at));
+        }
+        // One batch shares one transaction and, near enough, one moment.
+        let Some(now) = asking.iter().map(|(.., at)| *at).max() else {
+            return Ok(());
+        };
         let expires = now + i64::from(self.settings.mail.confirm_hours) * 3600;
-        let asked = subscribers_db::request_confirmation(
+        let requests: Vec<subscribers_db::Request<'_>> = asking
+            .iter()
+            .map(|(email, lang, _, hash, _)| subscribers_db::Request {
+                email,
+                lang,
+                token_hash: hash,
+            })
+            .collect();
+        let asked = subscribers_db::request_confirmations(
             conn,
-            &address,
-            lang,
-            &hash,
+            &requests,
             now,
             now - CONFIRM_EVERY_SECS,
             expires,
         )?;
-        if let Some(subscriber) = asked {
-            outbox_db::enqueue(
-                conn,
-                &NewItem {
+        let base = self.settings.public_url();
+        let items: Vec<NewItem<'_>> = asked
+            .iter()
+            .map(|(i, subscriber)| {
+                let (address, _, token, hash, _) = &asking[*i];
+                NewItem {
                     channel: Channel::Mail,
                     kind: MailKind::Confirm.as_str(),
                     dedupe_key: format!("confirm:{hash}"),
-                    recipient: &address,
+                    recipient: address,
                     comment_id: None,
                     payload: json!({
                         "lang": subscriber.lang,
-                        "confirm_url": format!("{}/mail/confirm?token={token}", self.settings.public_url()),
+                        "confirm_url": format!("{base}/mail/confirm?token={token}"),
                         "expires_at": readable_time(expires),
                     })
                     .to_string(),
                     now,
-                },
-            )?;
-        }
+                }
+            })
+            .collect();
+        outbox_db::enqueue_many(conn, &items)?;
         Ok(())
     }
 
@@ -321,9 +390,17 @@ impl Notifier {
         Ok(())
     }
 
-    /// Queues `event` about comment `id` for every hook that wants it:
-    /// `{"event", "at", "comment": {…}}`, the comment as moderators see it
-    /// but without its e-mail address or IP hash.
+    /// The URLs of the hooks that want `event`.
+    fn hooks_for(&self, event: &str) -> Vec<&str> {
+        self.hooks
+            .iter()
+            .filter(|(_, events)| events.iter().any(|e| e == event))
+            .map(|(url, _)| url.as_str())
+            .collect()
+    }
+
+    /// Queues `event` about comment `id` for every hook that wants it,
+    /// with the comment as it is now.
     fn hook(
         &self,
         conn: &mut SqliteConnection,
@@ -331,12 +408,7 @@ impl Notifier {
         id: CommentId,
         now: i64,
     ) -> QueryResult<()> {
-        let wanted: Vec<&str> = self
-            .hooks
-            .iter()
-            .filter(|(_, events)| events.iter().any(|e| e == event))
-            .map(|(url, _)| url.as_str())
-            .collect();
+        let wanted = self.hooks_for(event);
         if wanted.is_empty() {
             return Ok(());
         }
@@ -344,12 +416,7 @@ impl Notifier {
             return Ok(());
         };
         let post = posts_db::by_id(conn, comment.post_id)?;
-        let body = json!({
-            "event": event,
-            "at": rfc3339(now),
-            "comment": self.public_part(&comment, post.as_ref()),
-        })
-        .to_string();
+        let body = self.hook_body(event, now, &Shown::from(&comment), post.as_ref());
         for url in wanted {
             // Every call is an event of its own (two readers' flags, or an
             // approval, a rejection and an approval again, may share a
@@ -375,31 +442,111 @@ impl Notifier {
         Ok(())
     }
 
-    /// A comment in a webhook: what moderators see of it, without the
-    /// e-mail address and the IP hash.
-    fn public_part(&self, c: &Comment, post: Option<&posts_db::Post>) -> Value {
-        let signals: Vec<String> = serde_json::from_str(&c.signals).unwrap_or_default();
+    /// A webhook's body: `{"event", "at", "comment": {…}}`, the comment as
+    /// moderators see it but without its e-mail address or IP hash.
+    fn hook_body(
+        &self,
+        event: &str,
+        at: i64,
+        c: &Shown<'_>,
+        post: Option<&posts_db::Post>,
+    ) -> String {
+        let signals: Vec<String> = serde_json::from_str(c.signals).unwrap_or_default();
+        let permalink = post.filter(|_| c.status == Status::Approved).map(|p| {
+            format!(
+                "{}#comment-{}",
+                super::posts::permalink_base(&self.settings, p),
+                c.id
+            )
+        });
         json!({
-            "id": c.id,
-            "post_slug": post.map(|p| p.slug.as_str()),
-            "post_title": post.map(|p| p.title.as_str()),
-            "parent_id": c.parent_id,
-            "kind": c.kind.as_str(),
-            "status": c.status.as_str(),
-            "author_name": c.author_name,
-            "author_location": c.author_location,
-            "body_source": c.body_source,
-            "body_html": c.body_html,
-            "spam_score": c.spam_score,
-            "signals": signals,
-            "flag_count": c.flag_count,
-            "reason": c.reason,
-            "created_at": rfc3339(c.created_at),
-            "moderated_at": c.moderated_at.map(rfc3339),
-            "permalink": post
-                .filter(|_| c.status == Status::Approved)
-                .map(|p| format!("{}#comment-{}", super::posts::permalink_base(&self.settings, p), c.id)),
+            "event": event,
+            "at": rfc3339(at),
+            "comment": {
+                "id": c.id,
+                "post_slug": post.map(|p| p.slug.as_str()),
+                "post_title": post.map(|p| p.title.as_str()),
+                "parent_id": c.parent_id,
+                "kind": c.kind.as_str(),
+                "status": c.status.as_str(),
+                "author_name": c.author_name,
+                "author_location": c.author_location,
+                "body_source": c.body_source,
+                "body_html": c.body_html,
+                "spam_score": c.spam_score,
+                "signals": signals,
+                "flag_count": c.flag_count,
+                "reason": c.reason,
+                "created_at": rfc3339(c.created_at),
+                "moderated_at": c.moderated_at.map(rfc3339),
+                "permalink": permalink,
+            },
         })
+        .to_string()
+    }
+}
+
+/// What a webhook shows of a comment (never its address or IP hash),
+/// borrowed from a stored row or from what the writer just inserted.
+#[derive(Debug)]
+struct Shown<'a> {
+    id: CommentId,
+    parent_id: Option<CommentId>,
+    kind: Kind,
+    status: Status,
+    author_name: &'a str,
+    author_location: Option<&'a str>,
+    body_source: &'a str,
+    body_html: &'a str,
+    spam_score: i32,
+    signals: &'a str,
+    flag_count: i32,
+    reason: Option<&'a str>,
+    created_at: i64,
+    moderated_at: Option<i64>,
+}
+
+impl<'a> Shown<'a> {
+    /// A reader's comment as the writer stored it: no decision yet, no
+    /// flags.
+    fn stored(id: CommentId, p: &'a PendingComment) -> Self {
+        Self {
+            id,
+            parent_id: p.parent_id,
+            kind: Kind::Reader,
+            status: p.status,
+            author_name: &p.author_name,
+            author_location: p.author_location.as_deref(),
+            body_source: &p.body_source,
+            body_html: p.body_html.as_str(),
+            spam_score: p.spam_score,
+            signals: &p.signals,
+            flag_count: 0,
+            reason: None,
+            created_at: p.created_at,
+            moderated_at: None,
+        }
+    }
+}
+
+impl<'a> From<&'a Comment> for Shown<'a> {
+    fn from(c: &'a Comment) -> Self {
+        Self {
+            id: c.id,
+            parent_id: c.parent_id,
+            kind: c.kind,
+            status: c.status,
+            author_name: &c.author_name,
+            author_location: c.author_location.as_deref(),
+            body_source: &c.body_source,
+            body_html: &c.body_html,
+            spam_score: c.spam_score,
+            signals: &c.signals,
+            flag_count: c.flag_count,
+            reason: c.reason.as_deref(),
+            created_at: c.created_at,
+            moderated_at: c.moderated_at,
+        }
     }
 }
 
@@ -502,4 +649,104 @@ fn age(secs: i64) -> String {
         s => (s / 86_400, "days"),
     };
     format!("{n} {unit}")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::config::{Secret, WebhookSettings};
+    use crate::db::outbox::Item;
+    use crate::db::schema::outbox;
+    use crate::domain::render::render_comment;
+    use diesel::prelude::*;
+
+    fn pending(post_id: crate::domain::post::PostId, email: &str, notify: bool) -> PendingComment {
+        PendingComment {
+            post_id,
+            parent_id: None,
+            status: Status::Pending,
+            author_name: "Mari".into(),
+            author_location: None,
+            email: Some(email.into()),
+            ip_hash: "hash".into(),
+            body_source: "A view.".into(),
+            body_html: render_comment("A view."),
+            spam_score: 0,
+            signals: "[]".into(),
+            created_at: 1_000_000,
+            body_hash: 1,
+            notify,
+            lang: Some("fr"),
+        }
+    }
+
+    fn notifier() -> Arc<Notifier> {
+        let mut settings = Settings::default();
+        settings.mail.smtp_url = Some(Secret::new("smtp://127.0.0.1:2525".into()));
+        settings.webhooks.push(WebhookSettings {
+            url: "http://127.0.0.1:9/hook".into(),
+            secret: Secret::new("0123456789abcdef".into()),
+            events: vec!["comment.submitted".into()],
+        });
+        Arc::new(Notifier::new(Arc::new(settings)))
+    }
+
+    fn items(conn: &mut SqliteConnection) -> Vec<Item> {
+        outbox::table
+            .order(outbox::id)
+            .select(Item::as_select())
+            .load(conn)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_batch_asks_each_new_address_once_and_hooks_every_comment_from_what_was_stored() {
+        let mut conn = crate::service::testing::conn();
+        let post = crate::service::testing::post_published_at(&mut conn, "p", 0);
+        let known = pending(post, "known@example.org", true);
+        let after = notifier().after_insert();
+        // An address confirmed before the batch.
+        after(&mut conn, &[(CommentId(900), &known)]).unwrap();
+        let token = items(&mut conn)
+            .iter()
+            .find(|i| i.kind == "confirm")
+            .map(|i| i.dedupe_key.trim_start_matches("confirm:").to_owned())
+            .unwrap();
+        subscribers_db::confirm(&mut conn, &token, 1_000_001).unwrap();
+        diesel::delete(outbox::table).execute(&mut conn).unwrap();
+
+        let batch = [
+            pending(post, "Ana@Example.org", true),
+            pending(post, "ana@example.org ", true),
+            pending(post, "known@example.org", true),
+            pending(post, "quiet@example.org", false),
+        ];
+        let stored: Vec<(CommentId, &PendingComment)> = batch
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (CommentId(10 + i as i32), p))
+            .collect();
+        after(&mut conn, &stored).unwrap();
+        let queued = items(&mut conn);
+        let confirms: Vec<&Item> = queued.iter().filter(|i| i.kind == "confirm").collect();
+        assert_eq!(confirms.len(), 1, "one request for the address named twice");
+        assert_eq!(confirms[0].recipient, address_key("ana@example.org"));
+        assert!(confirms[0].payload.contains("\"lang\":\"fr\""));
+        let hooks: Vec<&Item> = queued.iter().filter(|i| i.channel == "webhook").collect();
+        assert_eq!(hooks.len(), 4, "a delivery per stored comment");
+        for (hook, (id, _)) in hooks.iter().zip(&stored) {
+            let body: Value = serde_json::from_str(&hook.payload).unwrap();
+            assert_eq!(body["comment"]["id"], id.0);
+            assert_eq!(body["comment"]["status"], "pending");
+            assert_eq!(body["comment"]["post_slug"], "p");
+            assert!(!hook.payload.contains("example.org"), "{}", hook.payload);
+            assert!(!hook.payload.contains("hash"), "{}", hook.payload);
+        }
+
+        // The same address again within the day: nothing more to it.
+        diesel::delete(outbox::table).execute(&mut conn).unwrap();
+        after(&mut conn, &[(CommentId(20), &batch[0])]).unwrap();
+        assert!(items(&mut conn).iter().all(|i| i.kind != "confirm"));
+    }
 }
