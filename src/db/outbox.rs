@@ -184,7 +184,9 @@ pub fn mark_sent(conn: &mut SqliteConnection, id: i32, owner: &str, now: i64) ->
 }
 
 /// Records a failed try: due again after the back-off, or failed for good
-/// after the last attempt. Returns the state it is left in.
+/// after the last attempt. Returns the state it is left in. Joins the
+/// caller's transaction when there is one (the sender writes a batch's
+/// failures together).
 pub fn mark_failed(
     conn: &mut SqliteConnection,
     id: i32,
@@ -192,7 +194,7 @@ pub fn mark_failed(
     error: &str,
     now: i64,
 ) -> QueryResult<State> {
-    super::write(conn, |conn| {
+    super::within(conn, |conn| {
         let attempts: i32 = outbox::table
             .find(id)
             .select(outbox::attempts)

@@ -102,6 +102,12 @@ impl Sender {
             LEASE_SECS,
             BATCH,
         )?;
+        // What did not go is written once for the batch: one write
+        // transaction rather than one per item keeps a failing receiver
+        // from taking the write lock from readers' submissions twenty
+        // times a poll. A sent item is marked at once (the exactly-once
+        // window stays one item wide).
+        let mut not_sent: Vec<(&Item, Option<String>)> = Vec::new();
         for item in &items {
             // A slow relay or receiver must not outlast the lease: the
             // items left are another sender's (or this one's) next time.
@@ -111,13 +117,27 @@ impl Sender {
             {
                 break;
             }
-            self.send_one(&mut conn, item)?;
+            match self.try_one(&mut conn, item)? {
+                Ok(()) => {
+                    outbox_db::mark_sent(&mut conn, item.id, &self.owner, now())?;
+                    tracing::info!(item = item.id, kind = %item.kind, channel = %item.channel, "outbox item sent");
+                }
+                Err(why) => not_sent.push((item, why)),
+            }
+        }
+        if !not_sent.is_empty() {
+            self.record_not_sent(&mut conn, &not_sent)?;
         }
         Ok(items.len())
     }
 
-    fn send_one(&self, conn: &mut diesel::SqliteConnection, item: &Item) -> anyhow::Result<()> {
-        let outcome = match Channel::parse(&item.channel) {
+    /// One try: `Ok` sent, `Err(Some(why))` to retry, `Err(None)` to drop.
+    fn try_one(
+        &self,
+        conn: &mut diesel::SqliteConnection,
+        item: &Item,
+    ) -> anyhow::Result<Result<(), Option<String>>> {
+        Ok(match Channel::parse(&item.channel) {
             Some(Channel::Mail) => self.mail(conn, item)?,
             Some(Channel::Webhook) => match self.hooks.deliver(item, &self.settings) {
                 webhook::Outcome::Delivered => Ok(()),
@@ -125,23 +145,38 @@ impl Sender {
                 webhook::Outcome::Gone => Err(None),
             },
             None => Err(None),
-        };
+        })
+    }
+
+    /// Failed tries (backed off, or given up on) and drops, in one write.
+    fn record_not_sent(
+        &self,
+        conn: &mut diesel::SqliteConnection,
+        not_sent: &[(&Item, Option<String>)],
+    ) -> anyhow::Result<()> {
         let at = now();
-        match outcome {
-            Ok(()) => {
-                outbox_db::mark_sent(conn, item.id, &self.owner, at)?;
-                tracing::info!(item = item.id, kind = %item.kind, channel = %item.channel, "outbox item sent");
-            }
-            Err(Some(why)) => {
-                let state = outbox_db::mark_failed(conn, item.id, &self.owner, &why, at)?;
-                if state == State::Failed {
+        let states = crate::db::write(conn, |conn| {
+            not_sent
+                .iter()
+                .map(|(item, why)| match why {
+                    Some(why) => outbox_db::mark_failed(conn, item.id, &self.owner, why, at),
+                    None => outbox_db::mark_dropped(conn, item.id, "nothing to send it to")
+                        .map(|_| State::Dropped),
+                })
+                .collect::<diesel::QueryResult<Vec<State>>>()
+        })?;
+        for ((item, why), state) in not_sent.iter().zip(states) {
+            let why = why.as_deref().unwrap_or("nothing to send it to");
+            match state {
+                State::Failed => {
                     tracing::warn!(item = item.id, kind = %item.kind, error = %why, "outbox item given up on");
-                } else {
+                }
+                State::Dropped => {
+                    tracing::info!(item = item.id, kind = %item.kind, why = %why, "outbox item dropped");
+                }
+                _ => {
                     tracing::info!(item = item.id, kind = %item.kind, error = %why, "outbox item will be tried again");
                 }
-            }
-            Err(None) => {
-                outbox_db::mark_dropped(conn, item.id, "nothing to send it to")?;
             }
         }
         Ok(())
