@@ -383,6 +383,37 @@ mod tests {
     }
 
     #[test]
+    fn entries_link_to_the_posts_own_page_where_it_has_one() {
+        let mut conn = testing::conn();
+        let on_blog = testing::post_published_at(&mut conn, "on-blog", 1);
+        let elsewhere = testing::post_published_at(&mut conn, "elsewhere", 1);
+        diesel::sql_query(
+            "UPDATE posts SET url = '/2026/12/on-blog.html#top' WHERE slug = 'on-blog'",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        diesel::sql_query(
+            "UPDATE posts SET url = 'https://blog.example/elsewhere' WHERE slug = 'elsewhere'",
+        )
+        .execute(&mut conn)
+        .unwrap();
+        let a = comment(&mut conn, on_blog, None, Status::Approved, "Here.", 10);
+        let b = comment(&mut conn, elsewhere, None, Status::Approved, "There.", 20);
+        let feed = site_feed(&mut conn, &settings()).unwrap();
+        let links: Vec<&str> = feed.entries.iter().map(|e| e.link.as_str()).collect();
+        assert_eq!(
+            links,
+            [
+                format!("https://blog.example/elsewhere#comment-{b}"),
+                format!("https://talk.example/2026/12/on-blog.html#comment-{a}"),
+            ]
+        );
+        let post = posts_db::by_id(&mut conn, on_blog).unwrap().unwrap();
+        let feed = post_feed(&mut conn, &settings(), &post).unwrap();
+        assert_eq!(feed.page_url, "https://talk.example/2026/12/on-blog.html");
+    }
+
+    #[test]
     fn a_slug_becomes_one_path_segment() {
         assert_eq!(path_segment("plain-slug"), "plain-slug");
         assert_eq!(path_segment("a/b c"), "a%2Fb%20c");
