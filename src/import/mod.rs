@@ -11,6 +11,9 @@
 
 use std::fmt;
 
+pub mod disqus;
+mod xml;
+
 /// The systems we read from; also the namespace of the source ids that
 /// make a second run add nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
