@@ -12,6 +12,7 @@
 use std::fmt;
 
 pub mod disqus;
+pub mod wordpress;
 mod xml;
 
 /// The systems we read from; also the namespace of the source ids that

@@ -454,7 +454,6 @@ pub(crate) fn parse_iso8601(text: &str) -> Option<i64> {
 
 /// WordPress's `YYYY-MM-DD HH:MM:SS` (UTC for the `_gmt` fields) in Unix
 /// seconds; `None` for the all-zero date of drafts.
-#[allow(dead_code)] // The WordPress reader (next) uses it.
 pub(crate) fn parse_wordpress_date(text: &str) -> Option<i64> {
     let text = text.trim();
     if text.starts_with("0000-00-00") {
