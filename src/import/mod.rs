@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+pub mod dipnote;
 pub mod disqus;
 pub mod wordpress;
 mod xml;
