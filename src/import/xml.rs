@@ -10,7 +10,8 @@
 //!   reference other than the five predefined ones and numeric character
 //!   references: nothing is ever expanded, and nothing a file names (a
 //!   `SYSTEM` identifier, a DTD) is ever opened.
-//! - Elements may nest at most [`MAX_DEPTH`] deep.
+//! - Elements may nest at most [`MAX_DEPTH`] deep, and a tag may carry at
+//!   most [`MAX_ATTRIBUTES`] attributes.
 //! - Invalid UTF-8, a declared encoding other than UTF-8, a file that ends
 //!   inside an element and anything not well-formed end in
 //!   [`ImportError::Malformed`] with the byte offset and line.
@@ -37,6 +38,10 @@ pub(crate) const MAX_TEXT: usize = 4 * 1024 * 1024;
 
 /// How deep elements may nest (a Disqus export needs four levels).
 pub(crate) const MAX_DEPTH: usize = 64;
+
+/// How many attributes one tag may have (checking them for duplicates
+/// takes time that grows with the square of their number).
+pub(crate) const MAX_ATTRIBUTES: usize = 64;
 
 /// A `BufRead` that hands out at most `cap` bytes between two calls of
 /// [`Bounded::mark`], and then fails: quick-xml reads one event by
@@ -403,7 +408,13 @@ impl<R: BufRead> XmlStream<R> {
 fn tag(start: &BytesStart<'_>, at: Position) -> Result<Tag, ImportError> {
     let name = start.name().as_ref().to_owned();
     let mut attrs = Vec::new();
-    for attr in start.attributes() {
+    for (n, attr) in start.attributes().enumerate() {
+        if n >= MAX_ATTRIBUTES {
+            return Err(ImportError::malformed(
+                format!("a tag has more than {MAX_ATTRIBUTES} attributes"),
+                at,
+            ));
+        }
         let attr = attr.map_err(|e| ImportError::malformed(format!("a bad attribute: {e}"), at))?;
         let value = attr
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
@@ -543,6 +554,15 @@ mod tests {
     fn mismatched_ends_are_refused() {
         let (what, _) = malformed(nodes("<a><b></a></b>"));
         assert!(what.contains("well-formed"), "{what}");
+    }
+
+    #[test]
+    fn attributes_are_bounded() {
+        let many: String = (0..100_000).map(|i| format!(" a{i}=\"\"")).collect();
+        let started = std::time::Instant::now();
+        let (what, _) = malformed(nodes(&format!("<a{many}/>")));
+        assert!(what.contains("more than 64 attributes"), "{what}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
