@@ -602,6 +602,45 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_of_event_is_bounded() {
+        for opener in [
+            "<a><![CDATA[",
+            "<a><!--",
+            "<a><b x=\"",
+            "<!DOCTYPE a [",
+            "<a><?pi ",
+        ] {
+            let mut input = io::BufReader::new(
+                opener
+                    .as_bytes()
+                    .chain(io::repeat(b'x').take(MAX_EVENT * 3)),
+            );
+            let mut stream = XmlStream::new(&mut input);
+            let error = loop {
+                match stream.next() {
+                    Ok(Node::Eof) => panic!("{opener}: no error"),
+                    Ok(_) => {}
+                    Err(e) => break e,
+                }
+            };
+            assert!(
+                error.to_string().contains("longer than 4 MiB"),
+                "{opener}: {error}"
+            );
+            drop(stream);
+            let mut rest = 0u64;
+            let mut chunk = vec![0u8; 1 << 20];
+            while let Ok(n @ 1..) = input.read(&mut chunk) {
+                rest += n as u64;
+            }
+            assert!(
+                rest >= MAX_EVENT * 2 - 64 * 1024,
+                "{opener}: only {rest} left"
+            );
+        }
+    }
+
+    #[test]
     fn dates() {
         assert_eq!(parse_iso8601("2012-04-27T15:04:05Z"), Some(1_335_539_045));
         assert_eq!(
