@@ -83,6 +83,15 @@ fn the_fixture_yields_every_record_in_file_order() {
     assert_eq!(pending.parent_source_id.as_deref(), Some("12"));
     assert_eq!(pending.created_at, 1_551_769_262);
     assert_eq!(pending.status, SourceStatus::Hidden);
+    assert_eq!(
+        pending.body,
+        Body::Html(
+            "<p>Still waiting for a moderator.</p>\n\
+             <p>Is the data public?<br>\nAnd who pays for the gauges?</p>"
+                .into()
+        ),
+        "blank lines are paragraphs"
+    );
 
     let statuses: Vec<_> = records[4..7]
         .iter()
@@ -146,6 +155,13 @@ fn the_fixture_yields_every_record_in_file_order() {
         })
     );
     assert_eq!(records[13], skipped("41", "empty body"));
+}
+
+#[test]
+fn paragraphs_get_markup_only_when_they_have_none() {
+    assert_eq!(paragraphs("one line"), "one line");
+    assert_eq!(paragraphs("a\r\n\r\n\r\nb\n"), "<p>a</p>\n<p>b</p>");
+    assert_eq!(paragraphs("<p>a</p>\n\n<p>b</p>"), "<p>a</p>\n\n<p>b</p>");
 }
 
 #[test]
