@@ -3,8 +3,8 @@
 //! read one element at a time.
 //!
 //! - A thread's slug is the last non-empty path segment of its `<link>`,
-//!   lower-cased, with the query and fragment ignored; `None` when the
-//!   link is missing or has no path.
+//!   percent-decoded and lower-cased, with the query and fragment ignored;
+//!   `None` when the link is missing or has no path.
 //! - A post's `<isSpam>` makes it [`SourceStatus::Spam`], else
 //!   `<isDeleted>` makes it [`SourceStatus::Hidden`], else it is
 //!   published. Its `<message>` is HTML ([`Body::Html`]); an empty one is
@@ -231,7 +231,33 @@ pub fn slug_of_link(link: &str) -> Option<String> {
     };
     path.split('/')
         .rfind(|segment| !segment.is_empty())
-        .map(str::to_lowercase)
+        .map(|segment| percent_decoded(segment).unwrap_or_else(|| segment.to_owned()))
+        .map(|segment| segment.to_lowercase())
+}
+
+/// A path segment with its `%XX` escapes decoded, when they are all
+/// well-formed, decode to UTF-8 and hide no `/`.
+fn percent_decoded(segment: &str) -> Option<String> {
+    if !segment.contains('%') {
+        return Some(segment.to_owned());
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|s| !s.contains('/'))
 }
 
 #[cfg(test)]

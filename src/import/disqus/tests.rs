@@ -160,6 +160,18 @@ fn the_slug_rule() {
         ("https://blog.example.org/post.html", Some("post.html")),
         ("//blog.example.org/a//b//", Some("b")),
         ("/relative/Path", Some("path")),
+        (
+            "https://blog.example.org/caf%C3%A9-Talks/",
+            Some("café-talks"),
+        ),
+        ("https://blog.example.org/50%25-off", Some("50%-off")),
+        (
+            "https://blog.example.org/bad%zzescape",
+            Some("bad%zzescape"),
+        ),
+        ("https://blog.example.org/a%2Fb", Some("a%2fb")),
+        ("https://blog.example.org/trail%", Some("trail%")),
+        ("https://blog.example.org/plus%+1", Some("plus%+1")),
         ("https://blog.example.org", None),
         ("https://blog.example.org/?p=12", None),
         ("", None),
