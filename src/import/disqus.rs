@@ -10,6 +10,8 @@
 //!   published. Its `<message>` is HTML ([`Body::Html`]); an empty one is
 //!   skipped ("empty body"), and so is a post that names no thread ("no
 //!   thread") or has no id ("no id").
+//! - The author is `<author>`'s `<name>`, else its `<username>`, else
+//!   "Anonymous"; `<email>` when the export has it.
 //! - `<createdAt>` is ISO 8601, kept to the second; a post without a
 //!   readable one makes the file malformed.
 
@@ -110,6 +112,7 @@ impl<R: BufRead> Reader<R> {
         let mut deleted = false;
         let mut spam = false;
         let mut name = String::new();
+        let mut username = String::new();
         let mut email = None;
         let mut thread = None;
         let mut parent = None;
@@ -131,6 +134,7 @@ impl<R: BufRead> Reader<R> {
                     while let Some(field) = self.xml.child()? {
                         match field.name.as_str() {
                             "name" => name = self.xml.text(&field)?.trim().to_owned(),
+                            "username" => username = self.xml.text(&field)?.trim().to_owned(),
                             "email" => email = non_empty(self.xml.text(&field)?),
                             _ => self.xml.skip()?,
                         }
@@ -187,10 +191,10 @@ impl<R: BufRead> Reader<R> {
             source_id: id,
             thread_source_id: thread,
             parent_source_id: parent,
-            author_name: if name.is_empty() {
-                "Anonymous".to_owned()
-            } else {
-                name
+            author_name: match (name.is_empty(), username.is_empty()) {
+                (false, _) => name,
+                (true, false) => username,
+                (true, true) => "Anonymous".to_owned(),
             },
             author_location: None,
             email,

@@ -121,6 +121,7 @@ fn the_fixture_yields_every_record_in_file_order() {
 
     let orphan = comment(&records[9]);
     assert_eq!(orphan.parent_source_id.as_deref(), Some("8999"));
+    assert_eq!(orphan.author_name, "late_reader", "no name: the username");
     assert_eq!(orphan.created_at, 1_335_830_401);
     let elsewhere = comment(&records[10]);
     assert_eq!(elsewhere.thread_source_id, "7777");
