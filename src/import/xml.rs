@@ -198,7 +198,7 @@ impl<R: BufRead> XmlStream<R> {
                     self.lines += newlines;
                     node
                 }
-                Err(e) => Err(self.convert(e)),
+                Err(e) => Err(self.convert(e, &buf)),
             };
             self.buf = buf;
             if let Some(node) = node? {
@@ -363,8 +363,9 @@ impl<R: BufRead> XmlStream<R> {
         }
     }
 
-    /// Turns a quick-xml error into ours, at the place it names.
-    fn convert(&mut self, error: quick_xml::Error) -> ImportError {
+    /// Turns a quick-xml error into ours, at the place it names; `read`
+    /// is what quick-xml had read of the failing event.
+    fn convert(&mut self, error: quick_xml::Error, read: &[u8]) -> ImportError {
         let at = Position {
             byte: self.reader.error_position().max(self.event_start),
             line: Some(self.lines + 1),
@@ -380,15 +381,19 @@ impl<R: BufRead> XmlStream<R> {
             quick_xml::Error::Io(e) => ImportError::Io(io::Error::new(e.kind(), e.to_string())),
             quick_xml::Error::Encoding(e) => {
                 let offset = match &e {
-                    quick_xml::encoding::EncodingError::Utf8(utf8) => utf8.valid_up_to() as u64,
+                    quick_xml::encoding::EncodingError::Utf8(utf8) => utf8.valid_up_to(),
                     #[allow(unreachable_patterns)]
                     _ => 0,
                 };
+                // A tag's bytes start after its `<`: the offset is exact for
+                // text, and at most one byte early for markup.
+                let before = read.get(..offset).unwrap_or_default();
+                let newlines = before.iter().filter(|&&b| b == b'\n').count() as u64;
                 ImportError::malformed(
                     "the file is not valid UTF-8",
                     Position {
-                        byte: self.event_start + offset,
-                        line: at.line,
+                        byte: self.event_start + offset as u64,
+                        line: Some(self.lines + 1 + newlines),
                     },
                 )
             }
@@ -581,6 +586,20 @@ mod tests {
             Err(ImportError::Malformed { what, at }) => {
                 assert!(what.contains("UTF-8"), "{what}");
                 assert_eq!(at.byte, 6);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_further_down_a_text_names_its_line() {
+        let bytes = b"<a>one\ntwo\nthr\xc3\x28e</a>";
+        let mut stream = XmlStream::new(&bytes[..]);
+        assert!(matches!(stream.next(), Ok(Node::Start(_))));
+        match stream.next() {
+            Err(ImportError::Malformed { at, .. }) => {
+                assert_eq!(at.byte, 14);
+                assert_eq!(at.line, Some(3));
             }
             other => panic!("{other:?}"),
         }
