@@ -482,6 +482,34 @@ pub(crate) fn parse_wordpress_date(text: &str) -> Option<i64> {
         .or_else(|| parse_iso8601(text))
 }
 
+/// Damaged copies of a fixture for robustness tests: cut at many
+/// offsets, and with bytes overwritten by a fixed pseudo-random sequence
+/// (markup characters, high bytes, ampersands).
+#[cfg(test)]
+pub(crate) fn damaged(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = (0..bytes.len())
+        .step_by(13)
+        .map(|cut| bytes[..cut].to_vec())
+        .collect();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let noise = b"<>&;/\"'![]?=\n\xff\xc3\x00a";
+    for _ in 0..400 {
+        let mut copy = bytes.to_vec();
+        for _ in 0..3 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if copy.is_empty() {
+                break;
+            }
+            let at = (x % copy.len() as u64) as usize;
+            copy[at] = noise[(x >> 32) as usize % noise.len()];
+        }
+        out.push(copy);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
