@@ -188,12 +188,67 @@ fn autolink<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
     out
 }
 
+/// How deep block quotes and lists may nest (counted together); deeper
+/// ones are flattened into the innermost one allowed. A reader quoting a
+/// quote of a quote needs a handful; `>` typed ten thousand times is an
+/// attack on the sanitiser, whose work grows with the square of the depth.
+pub const MAX_BLOCK_NESTING: usize = 8;
+
+/// How deep any markup (blocks and inline: emphasis, links, code) may nest
+/// in all; deeper elements are dropped and their text kept.
+pub const MAX_NESTING: usize = 24;
+
+/// Whether a start event opens a block quote or a list (the containers
+/// that nest without bound in Markdown).
+fn is_block_container(tag: &Tag<'_>) -> bool {
+    matches!(tag, Tag::BlockQuote(_) | Tag::List(_))
+}
+
+/// Flattens markup nested deeper than [`MAX_BLOCK_NESTING`] quotes and
+/// lists or [`MAX_NESTING`] elements: the start and end of each element
+/// past the cap are dropped, and what they held stays, as text of the
+/// innermost element kept. A list item is kept exactly when its list is.
+/// The parser always balances starts and ends, so one stack of choices
+/// suffices.
+fn flatten<'a>(events: impl Iterator<Item = Event<'a>>) -> impl Iterator<Item = Event<'a>> {
+    // For each open element: whether it was kept, and whether it counts as
+    // a block container.
+    let mut open: Vec<(bool, bool)> = Vec::new();
+    let mut kept = 0usize;
+    let mut kept_blocks = 0usize;
+    events.filter(move |event| match event {
+        Event::Start(tag) => {
+            let block = is_block_container(tag);
+            let keep = match tag {
+                Tag::Item => open.last().is_none_or(|(k, _)| *k),
+                _ => kept < MAX_NESTING && (!block || kept_blocks < MAX_BLOCK_NESTING),
+            };
+            open.push((keep, block));
+            if keep {
+                kept += 1;
+                kept_blocks += usize::from(block);
+            }
+            keep
+        }
+        Event::End(_) => match open.pop() {
+            Some((true, block)) => {
+                kept = kept.saturating_sub(1);
+                kept_blocks = kept_blocks.saturating_sub(usize::from(block));
+                true
+            }
+            Some((false, _)) => false,
+            None => true,
+        },
+        _ => true,
+    })
+}
+
 fn render(source: &str, headings: bool, sanitiser: &Builder<'static>) -> SafeHtml {
     // Addresses are found in whole runs of text (the parser splits text at
     // `_` and `*`), before raw HTML is turned into text: HTML a reader
     // typed is shown as they typed it, never linked.
     let parser = pulldown_cmark::TextMergeStream::new(Parser::new_ext(source, Options::empty()));
-    let events = autolink(parser).into_iter().map(|e| subset(e, headings));
+    let events = flatten(autolink(parser).into_iter()).map(|e| subset(e, headings));
     let mut html = String::with_capacity(source.len() + source.len() / 4 + 16);
     pulldown_cmark::html::push_html(&mut html, events);
     SafeHtml(sanitiser.clean(&html).to_string())
@@ -355,5 +410,91 @@ mod tests {
                 .as_str()
                 .contains("<a ")
         );
+    }
+
+    /// The deepest nesting of elements in `html` (void `<br>` aside).
+    fn depth(html: &str) -> usize {
+        let (mut now, mut most) = (0usize, 0usize);
+        for (i, _) in html.match_indices('<') {
+            let rest = &html[i + 1..];
+            if rest.starts_with('/') {
+                now = now.saturating_sub(1);
+            } else if !rest.starts_with("br") {
+                now += 1;
+                most = most.max(now);
+            }
+        }
+        most
+    }
+
+    /// The least time of three renders of `source`.
+    fn fastest(source: &str) -> std::time::Duration {
+        (0..3)
+            .map(|_| {
+                let start = std::time::Instant::now();
+                std::hint::black_box(render_comment(source));
+                start.elapsed()
+            })
+            .min()
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn deep_quotes_and_lists_are_flattened_to_the_cap() {
+        let quotes = format!("{} deep", ">".repeat(9_998));
+        let lists = format!("{}deep", "- ".repeat(4_999));
+        for (hostile, tag) in [(&quotes, "<blockquote>"), (&lists, "<ul>")] {
+            let out = html(hostile);
+            assert_eq!(out.matches(tag).count(), MAX_BLOCK_NESTING, "{out}");
+            assert!(out.contains("deep"), "{out}");
+            assert!(depth(&out) <= 2 * MAX_BLOCK_NESTING + 1, "{out}");
+            // The output is no larger than a plain body's would be.
+            assert!(out.len() < 400, "{} bytes", out.len());
+        }
+        // Mixed: a quote in a list in a quote…, also capped in all.
+        let mixed = format!("{}x", "> - ".repeat(2_500));
+        let out = html(&mixed);
+        assert_eq!(
+            out.matches("<blockquote>").count() + out.matches("<ul>").count(),
+            MAX_BLOCK_NESTING,
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn nesting_within_the_cap_is_kept_as_written() {
+        let out = html("> > quoted twice\n> > - a\n> >   - b");
+        assert_eq!(out.matches("<blockquote>").count(), 2, "{out}");
+        assert_eq!(out.matches("<ul>").count(), 2, "{out}");
+        assert!(out.contains("<li>b</li>"), "{out}");
+        let at_cap = format!("{}x", ">".repeat(MAX_BLOCK_NESTING));
+        assert_eq!(
+            html(&at_cap).matches("<blockquote>").count(),
+            MAX_BLOCK_NESTING
+        );
+        // Inline markup deeper than the overall cap keeps its text.
+        let stars = format!("{}x{}", "*".repeat(3_000), "*".repeat(3_000));
+        let out = html(&stars);
+        assert!(depth(&out) <= MAX_NESTING + 1, "depth {}", depth(&out));
+        assert!(out.contains('x'), "{out}");
+    }
+
+    #[test]
+    fn a_deeply_nested_body_costs_about_what_a_plain_one_does() {
+        // Ten thousand characters of short paragraphs, and as many of
+        // hostile nesting.
+        let plain = "a\n\n".repeat(3_333);
+        let quotes = format!("{} deep", ">".repeat(9_998));
+        let lists = format!("{}deep", "- ".repeat(4_999));
+        let base = fastest(&plain);
+        for hostile in [&quotes, &lists] {
+            let took = fastest(hostile);
+            // Before the cap the sanitiser took some hundred times longer
+            // over these than over the plain body; now they cost less.
+            assert!(
+                took < base * 3,
+                "{took:?} against {base:?} for a plain body"
+            );
+        }
     }
 }
