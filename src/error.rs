@@ -71,9 +71,17 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// A 500 from any error.
+    /// A 500 from any error, or a 503 when the error is SQLite saying the
+    /// database is busy (its lock stayed taken longer than the busy
+    /// timeout): a retry shortly after is expected to succeed, and nothing
+    /// is broken.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(error.into())
+        let error = error.into();
+        if is_busy(&error) {
+            Self::Unavailable(error)
+        } else {
+            Self::Internal(error)
+        }
     }
 
     /// The RFC 9457 description of this error.
@@ -137,6 +145,26 @@ impl ApiError {
     }
 }
 
+/// How long a client refused with 503 is asked to wait (`Retry-After`).
+pub const RETRY_AFTER_BUSY_SECS: u64 = 1;
+
+/// Whether `error` (or any error in its chain) is SQLite's `SQLITE_BUSY`
+/// ("database is locked") or `SQLITE_LOCKED` ("database table is
+/// locked"): a lock another connection held too long, not a fault. Told
+/// by the message, which SQLite fixes and diesel passes on; wrappers that
+/// display their cause (`#[error(transparent)]`) are seen through.
+pub fn is_busy(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        let message = match cause.downcast_ref::<diesel::result::Error>() {
+            Some(diesel::result::Error::DatabaseError(_, info)) => info.message().to_owned(),
+            _ => cause.to_string(),
+        };
+        message.contains("database is locked")
+            || message.contains("database table is locked")
+            || message.contains("database is busy")
+    })
+}
+
 /// The RFC 9457 body.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
@@ -182,6 +210,12 @@ impl ResponseError for ApiError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(*retry_after));
+        }
+        if let Self::Unavailable(_) = self {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(RETRY_AFTER_BUSY_SECS),
+            );
         }
         if let Self::MethodNotAllowed(allowed) = self
             && !allowed.is_empty()
@@ -258,6 +292,41 @@ mod tests {
         assert_eq!(status, 429);
         assert!(json.get("errors").is_none());
         assert_eq!(response.headers().get("retry-after").unwrap(), "17");
+    }
+
+    /// The error diesel returns when SQLite's busy timeout ran out.
+    fn locked() -> diesel::result::Error {
+        diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("database is locked".to_owned()),
+        )
+    }
+
+    #[test]
+    fn a_busy_database_is_503_with_retry_after_never_500() {
+        let (status, json, response) = body(ApiError::from(locked()));
+        assert_eq!(status, 503);
+        assert_eq!(json["type"], "/problems/unavailable");
+        assert!(!json.to_string().contains("locked"), "{json}");
+        assert_eq!(response.headers().get("retry-after").unwrap(), "1");
+        // Also when wrapped, with context or by a transparent error.
+        #[derive(Debug, thiserror::Error)]
+        #[error(transparent)]
+        struct Wrapper(diesel::result::Error);
+        let wrapped = anyhow::Error::new(Wrapper(locked())).context("storing a batch");
+        assert_eq!(body(ApiError::internal(wrapped)).0, 503);
+        let table = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("database table is locked".to_owned()),
+        );
+        assert_eq!(body(ApiError::from(table)).0, 503);
+        // Any other database error stays a 500.
+        let other = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::CheckViolation,
+            Box::new("CHECK constraint failed".to_owned()),
+        );
+        assert_eq!(body(ApiError::from(other)).0, 500);
+        assert_eq!(body(ApiError::from(diesel::result::Error::NotFound)).0, 500);
     }
 
     #[test]

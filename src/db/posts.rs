@@ -268,9 +268,11 @@ pub fn update(
     moderator_id: i32,
     now: i64,
 ) -> Result<(Post, Post), PostWriteError> {
+    // Rendered before the transaction: a long body must not hold the
+    // write lock while the sanitiser works.
+    let body_html = change.body.as_deref().map(|b| render_post(b).into_string());
     crate::db::write(conn, |conn| {
         let before = by_slug(conn, slug)?.ok_or(PostWriteError::NotFound)?;
-        let body_html = change.body.as_deref().map(|b| render_post(b).into_string());
         let fields = describe_change(&change);
         let update = PostUpdate {
             slug: change.slug.map(|s| s.as_str().to_owned()),

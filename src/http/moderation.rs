@@ -432,9 +432,15 @@ pub async fn create_post(
     body: web::Json<PostForm>,
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Editor)?;
-    let new = posts::check_new(&body, now())?;
     let moderator = signed_in.moderator.id;
-    let post = service(&state, move |ctx| posts::create(ctx, &new, moderator)).await?;
+    // Checked (and its body rendered) on the blocking pool, before the
+    // write transaction.
+    let form = body.into_inner();
+    let post = service(&state, move |ctx| {
+        let new = posts::check_new(&form, now())?;
+        posts::create(ctx, &new, moderator)
+    })
+    .await?;
     Ok(HttpResponse::Created().json(PostDetail {
         body_html: post.body_html.clone(),
         post: PostView::new(&post, 0),

@@ -293,14 +293,8 @@ async fn accept(
     let form: CommentForm = read_body(req, body)?;
     let comment = NewComment::parse(&form).map_err(ApiError::Validation)?;
     state.limits.check(Action::Comment, client.0)?;
-    let submission = Submission {
-        slug,
-        ip_hash: state.ip_hasher.hash(client.0),
-        html: render_comment(comment.body.as_str()),
-        comment,
-        now: now(),
-        own_origin: super::own_origin(req, &state.settings),
-    };
+    let ip_hash = state.ip_hasher.hash(client.0);
+    let own_origin = super::own_origin(req, &state.settings);
     let rules = SubmissionRules {
         spam: state.settings.spam.clone(),
         auto_close_days: state.settings.auto_close_days,
@@ -308,6 +302,16 @@ async fn accept(
     };
     let writer = state.writer.clone();
     let (accepted, url) = service(state, move |ctx| {
+        // Rendered here, on the blocking pool and before any transaction:
+        // never on an async worker, whose other connections would wait.
+        let submission = Submission {
+            slug,
+            ip_hash,
+            html: render_comment(comment.body.as_str()),
+            comment,
+            now: now(),
+            own_origin,
+        };
         submission::submit(ctx, &rules, &writer, submission)
     })
     .await?;
@@ -329,18 +333,15 @@ pub struct PreviewBody {
 /// The answer to a preview, readers' and moderators' alike: the body
 /// checked as a comment's body is (422 over 10,000 characters) and
 /// rendered by the renderer new comments and replies go through; `""`
-/// for a missing or blank body. Nothing is stored.
-pub fn rendered_preview(body: &PreviewBody) -> Result<HttpResponse, ApiError> {
-    let source = body.body.as_deref().unwrap_or("");
+/// for a missing or blank body. Nothing is stored. Rendered on the
+/// blocking pool, never on the async worker.
+pub async fn rendered_preview(body: PreviewBody) -> Result<HttpResponse, ApiError> {
+    let source = body.body.unwrap_or_default();
     let html = if source.trim().is_empty() {
         String::new()
     } else {
-        render_comment(
-            CommentBody::parse(source)
-                .map_err(|e| ApiError::Validation(vec![e]))?
-                .as_str(),
-        )
-        .into_string()
+        let checked = CommentBody::parse(&source).map_err(|e| ApiError::Validation(vec![e]))?;
+        web::block(move || render_comment(checked.as_str()).into_string()).await?
     };
     Ok(HttpResponse::Ok().json(serde_json::json!({ "body_html": html })))
 }
@@ -368,7 +369,7 @@ pub async fn preview_comment(
     // Counted before the body is checked: every preview costs the server
     // the check, and most the rendering.
     state.limits.check(Action::Preview, client.0)?;
-    rendered_preview(&body)
+    rendered_preview(body.into_inner()).await
 }
 
 /// Query of the counts endpoint.

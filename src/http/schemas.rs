@@ -187,10 +187,14 @@ problem_response!(
     Internal,
     "A fault on the server; the cause is logged, never sent."
 );
-problem_response!(
-    Unavailable,
-    "The server is busy (no database connection was free in time); try again shortly."
-);
+/// The server is busy; try again after `Retry-After` seconds.
+#[derive(ToResponse)]
+#[response(
+    description = "The server is busy (no database connection was free in time, or the database stayed locked past its busy timeout); try again after `Retry-After` seconds.",
+    content_type = PROBLEM_JSON,
+    headers(("Retry-After" = u64, description = "Seconds until a retry can succeed."))
+)]
+pub struct Unavailable(#[allow(dead_code)] Problem);
 
 /// Too many requests from this address.
 #[derive(ToResponse)]

@@ -280,7 +280,7 @@ pub async fn preview(
     body: web::Json<PreviewBody>,
 ) -> Result<HttpResponse, ApiError> {
     // The readers' preview (`POST /api/v1/preview`) is the same code.
-    rendered_preview(&body)
+    rendered_preview(body.into_inner()).await
 }
 
 /// `GET /api/v1/moderation/posts/{slug}`: a post as editors edit it, with
