@@ -40,6 +40,7 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
     let mut server = HttpServer::new(move || {
         let settings = state.settings.clone();
         let body_limit = settings.max_body_bytes;
+        let body_within = Duration::from_secs(settings.client_body_timeout_secs.max(1));
         App::new()
             .app_data(state.clone())
             .app_data(fallback::json_config(settings.max_body_bytes))
@@ -51,6 +52,9 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
             .default_service(web::to(fallback::not_found))
             .wrap(from_fn(move |req, next| {
                 middleware::whole_body(body_limit, req, next)
+            }))
+            .wrap(from_fn(move |req, next| {
+                crate::http::body_deadline::body_deadline(body_within, body_limit, req, next)
             }))
             .wrap(middleware::cors(&settings, refused_origins.clone()))
             .wrap(ErrorHandlers::new().default_handler(fallback::problem_fallback))

@@ -52,6 +52,9 @@ pub struct Settings {
     /// Seconds a client has to send a request's head before it gets 408
     /// and is disconnected (slow-client protection).
     pub client_timeout_secs: u64,
+    /// Seconds a client has, once the head is in, to send the whole
+    /// request body before it gets 408 and is disconnected.
+    pub client_body_timeout_secs: u64,
     /// Open connections per worker thread; further ones wait in the
     /// listen backlog.
     pub max_connections: usize,
@@ -101,6 +104,7 @@ impl Default for Settings {
             pool_size: 3,
             read_pool_size: 3,
             client_timeout_secs: 5,
+            client_body_timeout_secs: 10,
             max_connections: 2048,
             workers: None,
             secure_cookies: None,

@@ -39,6 +39,9 @@ pub enum ApiError {
     /// expired confirmation).
     #[error("gone: {0}")]
     Gone(String),
+    /// 408: the request body did not arrive in time.
+    #[error("request body timed out")]
+    RequestTimeout,
     /// 409: a conflict such as a slug or user name taken.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -109,6 +112,7 @@ impl ApiError {
             Self::Banned => ("banned", "You cannot comment here"),
             Self::NotFound(_) => ("not-found", "Not found"),
             Self::MethodNotAllowed(_) => ("method-not-allowed", "Method not allowed"),
+            Self::RequestTimeout => ("request-timeout", "Request timed out"),
             Self::Conflict(_) => ("conflict", "Conflict"),
             Self::Gone(_) => ("gone", "No longer valid"),
             Self::PayloadTooLarge => ("payload-too-large", "Request body too large"),
@@ -134,6 +138,9 @@ impl ApiError {
             Self::MethodNotAllowed(_) => "This path does not accept that method.".to_owned(),
             Self::PayloadTooLarge => {
                 "The request body is larger than this server accepts.".to_owned()
+            }
+            Self::RequestTimeout => {
+                "The request body was not sent in time; the connection is closed.".to_owned()
             }
             Self::Validation(errors) => format!("{} field(s) need attention.", errors.len()),
             Self::RateLimited { retry_after } => {
@@ -190,6 +197,7 @@ impl ResponseError for ApiError {
             Self::Forbidden(_) | Self::CommentsClosed | Self::Banned => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            Self::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Gone(_) => StatusCode::GONE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod bans;
 pub mod bench;
+pub mod body_deadline;
 pub mod conditional;
 pub mod fallback;
 pub mod feeds;
