@@ -13,6 +13,7 @@ mod connections;
 mod day_one;
 mod errors;
 mod feeds;
+mod hardening;
 mod helpers;
 mod isolation;
 mod layering;
