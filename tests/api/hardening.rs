@@ -80,3 +80,69 @@ async fn well_framed_requests_still_pass() {
     .unwrap();
     assert!(chunked.starts_with("HTTP/1.1 204"), "{chunked}");
 }
+
+/// The `Access-Control-Allow-Origin` an allowed blog origin gets for a GET
+/// and for a preflight of a POST to `path`, and the GET's status.
+async fn cors_for(
+    app: &crate::helpers::TestApp,
+    path: &str,
+) -> (u16, Option<String>, Option<String>) {
+    let origin = "https://blog.example";
+    let get = app
+        .reader
+        .get(format!("{}{path}", app.address))
+        .header("Origin", origin)
+        .send()
+        .await
+        .unwrap();
+    let preflight = app
+        .reader
+        .request(reqwest::Method::OPTIONS, format!("{}{path}", app.address))
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    let allow = |r: &reqwest::Response| {
+        r.headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap().to_owned())
+    };
+    (get.status().as_u16(), allow(&get), allow(&preflight))
+}
+
+#[tokio::test]
+async fn cors_is_decided_on_the_decoded_path_the_router_sees() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.rate_limit.enabled = false;
+        s.allowed_origins = vec!["https://blog.example".into()];
+    })
+    .await;
+    // The router decodes `%61` to `a`: these are the sign-in and
+    // moderation routes, so a blog page may not read them.
+    for path in [
+        "/api/v1/%61uth/me",
+        "/api/v1/%61uth/login",
+        "/api/v1/au%74h/me",
+        "/api/v1/%6doderation/comments",
+        "/api/v1/%6Doderation/comments",
+        "/%6detrics",
+    ] {
+        let (status, get, preflight) = cors_for(&app, path).await;
+        assert!(get.is_none(), "{path}: GET answered {status} with {get:?}");
+        assert!(
+            preflight.is_none(),
+            "{path}: preflight allowed {preflight:?}"
+        );
+    }
+    // They really reach those routes (so the test means something).
+    assert_eq!(cors_for(&app, "/api/v1/%61uth/me").await.0, 401);
+    assert_eq!(cors_for(&app, "/api/v1/%6doderation/comments").await.0, 401);
+    // Public routes, encoded or not, still answer the blog.
+    for path in ["/api/v1/posts", "/api/v1/%70osts"] {
+        let (status, get, _) = cors_for(&app, path).await;
+        assert_eq!(status, 200, "{path}");
+        assert_eq!(get.as_deref(), Some("https://blog.example"), "{path}");
+    }
+}
