@@ -146,3 +146,63 @@ async fn cors_is_decided_on_the_decoded_path_the_router_sees() {
         assert_eq!(get.as_deref(), Some("https://blog.example"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn an_invalid_request_is_answered_alike_whether_or_not_its_sender_is_banned() {
+    let app = spawn_app().await;
+    let slug = app.post("oracle").await;
+    let other = app.post("elsewhere").await;
+    let admin = app.signed_in("admin").await;
+    let ban = admin
+        .post(
+            "/moderation/bans",
+            &serde_json::json!({"kind": "email", "email": "banned@example.org"}),
+        )
+        .await;
+    assert_eq!(ban.status().as_u16(), 201, "{}", ban.text().await.unwrap());
+    let pending = app.submit_ok(&slug, "Ana", "Still waiting.").await;
+    let on_other = app.submit_ok(&other, "Bo", "Elsewhere.").await;
+    admin.approve(on_other).await;
+    let answer = |slug: &str, email: &str, parent: Option<i64>| {
+        let body = serde_json::json!({
+            "author_name": "Mari",
+            "email": email,
+            "body": "A reply.",
+            "parent_id": parent,
+        });
+        let slug = slug.to_owned();
+        let app = &app;
+        async move {
+            let r = app.submit(&slug, &body).await;
+            let status = r.status().as_u16();
+            let problem: serde_json::Value = r.json().await.unwrap();
+            (status, problem["type"].as_str().unwrap_or("").to_owned())
+        }
+    };
+    for (case, slug, parent) in [
+        ("no such parent", slug.as_str(), Some(999_999)),
+        ("a pending parent", slug.as_str(), Some(pending)),
+        ("a parent on another post", slug.as_str(), Some(on_other)),
+        (
+            "a reply on a post that does not exist",
+            "no-such-post",
+            Some(on_other),
+        ),
+        (
+            "a first comment on a post that does not exist",
+            "no-such-post",
+            None,
+        ),
+    ] {
+        let unbanned = answer(slug, "free@example.org", parent).await;
+        let banned = answer(slug, "banned@example.org", parent).await;
+        assert!(
+            unbanned.0 == 422 || unbanned.0 == 404,
+            "{case}: {unbanned:?}"
+        );
+        assert_eq!(banned, unbanned, "{case}: banned and unbanned differ");
+    }
+    // A valid request still tells a banned sender so.
+    let valid = answer(&slug, "banned@example.org", None).await;
+    assert_eq!(valid.0, 403, "{valid:?}");
+}
