@@ -206,3 +206,43 @@ async fn an_invalid_request_is_answered_alike_whether_or_not_its_sender_is_banne
     let valid = answer(&slug, "banned@example.org", None).await;
     assert_eq!(valid.0, 403, "{valid:?}");
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_hops_with_ports_or_unknown_are_clients_of_their_own() {
+    let app = crate::helpers::spawn_app_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+    })
+    .await;
+    let slug = app.post("p").await;
+    let url = app.url(&format!("/posts/{slug}/comments"));
+    let send = |hop: Option<&str>, i: usize| {
+        let mut request = app.reader.post(&url).json(&serde_json::json!({
+            "author_name": "A",
+            "body": format!("comment {hop:?} {i}"),
+        }));
+        if let Some(hop) = hop {
+            request = request.header("X-Forwarded-For", format!("10.9.9.9, {hop}"));
+        }
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    // Three comments a minute per client (burst 3), then 429.
+    for (first, same_ip, second) in [
+        ("203.0.113.1:5000", "203.0.113.1:7000", "203.0.113.2:5000"),
+        (
+            "[2001:db8:1::1]:443",
+            "[2001:db8:1::2]:80",
+            "[2001:db8:2::1]:443",
+        ),
+        ("unknown", "unknown", "_hidden"),
+    ] {
+        for i in 0..3 {
+            assert_eq!(send(Some(first), i).await, 202, "{first} #{i}");
+        }
+        assert_eq!(send(Some(first), 3).await, 429, "{first}: its own limit");
+        // The port is not part of the client.
+        assert_eq!(send(Some(same_ip), 0).await, 429, "{same_ip} is {first}");
+        assert_eq!(send(Some(second), 0).await, 202, "{second} is not {first}");
+    }
+    // None of them was counted as the proxy itself.
+    assert_eq!(send(None, 0).await, 202, "the proxy's own requests");
+}
