@@ -60,7 +60,9 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
             .wrap(ErrorHandlers::new().default_handler(fallback::problem_fallback))
             .wrap(middleware::security_headers())
             .wrap(from_fn(middleware::strict_transport))
-            .wrap(tracing_actix_web::TracingLogger::default())
+            .wrap(tracing_actix_web::TracingLogger::<
+                crate::http::spans::RequestSpan,
+            >::new())
             .wrap(from_fn(crate::http::metrics::track))
     })
     .shutdown_timeout(30)

@@ -9,14 +9,16 @@ use governor::clock::{Clock, DefaultClock};
 use governor::state::keyed::DefaultKeyedStateStore;
 use governor::{Quota, RateLimiter};
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// The client's address: the TCP peer, unless the peer is a trusted proxy,
-/// in which case the nearest untrusted address of `X-Forwarded-For`. A
-/// client cannot change it by forging headers.
+/// in which case the nearest untrusted address of `X-Forwarded-For` (a
+/// port after it is dropped; a hop that names no address is a client of
+/// its own, see [`unknown_client`]). A client cannot change it by forging
+/// headers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientIp(pub IpAddr);
 
@@ -40,19 +42,63 @@ impl ClientIp {
             .map(str::trim)
             .collect();
         let mut client = peer;
-        for hop in hops.iter().rev() {
-            match hop.parse::<IpAddr>() {
-                Ok(ip) if settings.is_trusted_proxy(ip) => client = ip,
-                Ok(ip) => {
+        for hop in hops.iter().rev().filter(|hop| !hop.is_empty()) {
+            match parse_hop(hop) {
+                Some(ip) if settings.is_trusted_proxy(ip) => client = ip,
+                Some(ip) => {
                     client = ip;
                     break;
                 }
-                // A garbled hop ends what we can believe.
-                Err(_) => break,
+                // `unknown`, an obfuscated name or garbage: a client we
+                // cannot name, but never the proxy (which would put every
+                // such client under one limit and one ban), and nothing
+                // further out can be believed.
+                None => {
+                    client = unknown_client(hop);
+                    break;
+                }
             }
         }
         Self(client)
     }
+}
+
+/// A forwarded hop's address: `ip`, `ip:port`, `[v6]` or `[v6]:port`,
+/// quoted or not (as `Forwarded` writes them); `None` for anything else.
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim().trim_matches('"');
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(socket) = hop.parse::<std::net::SocketAddr>() {
+        return Some(socket.ip());
+    }
+    hop.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .and_then(|h| h.parse::<Ipv6Addr>().ok())
+        .map(IpAddr::V6)
+}
+
+/// The stand-in address of a client whose hop could not be read: a
+/// SHA-256 of the hop's text under the documentation prefix 2001:db8::/32
+/// (RFC 3849), which no real client has. Stable, so one such hop is one
+/// client for limits and bans (32 bits of the hash fall in the /64 that
+/// [`network_key`] keeps), and apart from the proxy and from every other
+/// hop text.
+fn unknown_client(hop: &str) -> IpAddr {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(hop.as_bytes());
+    let word = |i: usize| u16::from_be_bytes([digest[i], digest[i + 1]]);
+    IpAddr::V6(Ipv6Addr::new(
+        0x2001,
+        0x0db8,
+        word(0),
+        word(2),
+        word(4),
+        word(6),
+        word(8),
+        word(10),
+    ))
 }
 
 /// Whether a request reached us over https: only a trusted proxy's
@@ -245,6 +291,62 @@ mod tests {
         for _ in 0..100 {
             l.check(Action::Comment, ip).unwrap();
         }
+    }
+
+    fn behind_proxy(forwarded: &str) -> IpAddr {
+        let settings = Settings {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+            ..Settings::default()
+        };
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr("10.0.0.1:4000".parse().unwrap())
+            .insert_header(("x-forwarded-for", forwarded))
+            .to_http_request();
+        ClientIp::of(&req, &settings).0
+    }
+
+    #[test]
+    fn hops_with_ports_and_brackets_name_their_address() {
+        for (hop, ip) in [
+            ("198.51.100.7", "198.51.100.7"),
+            ("198.51.100.7:5123", "198.51.100.7"),
+            ("2001:db8::7", "2001:db8::7"),
+            ("[2001:db8::7]", "2001:db8::7"),
+            ("[2001:db8::7]:443", "2001:db8::7"),
+            ("\"[2001:db8::7]:443\"", "2001:db8::7"),
+        ] {
+            let ip: IpAddr = ip.parse().unwrap();
+            assert_eq!(behind_proxy(hop), ip, "{hop}");
+            // Trusted hops nearer than it are walked past, ports or not.
+            assert_eq!(behind_proxy(&format!("{hop}, 10.0.0.2:80")), ip, "{hop}");
+        }
+    }
+
+    #[test]
+    fn unreadable_hops_are_clients_of_their_own_never_the_proxy() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let unknown = behind_proxy("unknown");
+        let hidden = behind_proxy("_hidden");
+        let garbage = behind_proxy("198.51.100.7:99999");
+        for ip in [unknown, hidden, garbage] {
+            assert_ne!(ip, proxy);
+            assert!(!ip.to_string().starts_with("10."), "{ip}");
+        }
+        assert_eq!(unknown, behind_proxy("203.0.113.5, unknown"), "stable");
+        // Distinct texts are distinct clients, for the limiters too.
+        assert_ne!(network_key(unknown), network_key(hidden));
+        assert_ne!(network_key(unknown), network_key(garbage));
+        // Nothing beyond an unreadable hop is believed.
+        assert_eq!(behind_proxy("203.0.113.5, unknown"), unknown);
+        // No header: the proxy itself is the client.
+        let req = actix_web::test::TestRequest::default()
+            .peer_addr("10.0.0.1:4000".parse().unwrap())
+            .to_http_request();
+        let settings = Settings {
+            trusted_proxies: vec!["10.0.0.0/8".parse().unwrap()],
+            ..Settings::default()
+        };
+        assert_eq!(ClientIp::of(&req, &settings).0, proxy);
     }
 
     #[test]

@@ -119,8 +119,9 @@ impl RefusedOrigins {
 }
 
 /// CORS for the configured origins (and the server's own), on the public
-/// API only; moderator routes are same-origin. An origin that is neither
-/// is logged once in `refused`.
+/// API only; moderator routes are same-origin. Which routes are private is
+/// read from the percent-decoded path, as the router reads it. An origin
+/// that is neither is logged once in `refused`.
 pub fn cors(settings: &Settings, refused: std::sync::Arc<RefusedOrigins>) -> Cors {
     let allowed: Vec<String> = settings
         .allowed_origins
@@ -130,7 +131,10 @@ pub fn cors(settings: &Settings, refused: std::sync::Arc<RefusedOrigins>) -> Cor
     Cors::default()
         .allowed_origin_fn(move |origin, head| {
             let origin = origin.to_str().unwrap_or("");
-            let path = head.uri.path();
+            // Decided on the path as the router decodes it (`%61uth` is
+            // `auth` to the router, so it must be to CORS too).
+            let url = actix_web::dev::Url::new(head.uri.clone());
+            let path = url.path();
             let same = is_same_origin(origin, head);
             let listed = allowed.iter().any(|a| a == origin);
             if !same && !listed {

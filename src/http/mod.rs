@@ -22,6 +22,7 @@ pub mod public;
 pub mod queue;
 pub mod reads;
 pub mod schemas;
+pub mod spans;
 pub mod views;
 pub mod workspace;
 

@@ -103,6 +103,20 @@ impl StartingPages {
     }
 }
 
+/// The page URL a first comment on `slug` from `page` would start the
+/// post with, or `None` when such a comment may not start it (no URL, a
+/// page not among `pages`, or a slug that is not one).
+pub fn may_start<'p>(
+    pages: &StartingPages,
+    slug: &str,
+    page: &'p PageRef,
+    own_origin: Option<&str>,
+) -> Option<&'p str> {
+    page.url
+        .as_deref()
+        .filter(|url| Slug::parse(slug).is_ok() && pages.admit(url, own_origin))
+}
+
 /// Creates the post `slug` for a comment sent from `page`, when that page
 /// may start threads (else 404, as for any unknown post); logged as
 /// `post_auto_created`. Titled from the page (or the slug), linked to it,
@@ -115,11 +129,7 @@ pub fn auto_create(
     own_origin: Option<&str>,
     now: i64,
 ) -> Result<Post, ApiError> {
-    let url = page
-        .url
-        .as_deref()
-        .filter(|url| Slug::parse(slug).is_ok() && pages.admit(url, own_origin))
-        .ok_or_else(|| not_found::post(slug))?;
+    let url = may_start(pages, slug, page, own_origin).ok_or_else(|| not_found::post(slug))?;
     let new = NewPost {
         slug: slug.to_owned(),
         title: page.title.clone().unwrap_or_else(|| slug.to_owned()),

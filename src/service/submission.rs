@@ -2,9 +2,12 @@
 //! from the post's state to the spam verdict.
 //!
 //! In order: the post must exist and take comments (a post due to close
-//! under `auto_close_days` closes now, and the submission is refused); a
-//! banned sender is refused; `parent_id` must be an approved comment of
-//! the same post; then the spam signals (honeypot, links, repeats,
+//! under `auto_close_days` closes now, and the submission is refused);
+//! `parent_id` must be an approved comment of the same post (a post that
+//! does not exist yet takes no reply, and only a page that may start it
+//! sends its first comment); a banned sender is refused, only then, so
+//! that an invalid request is answered alike whoever sends it; then the
+//! spam signals (honeypot, links, repeats,
 //! configured and listed terms) give a verdict. A banned term files the
 //! comment as rejected at once, citing the term's reason, and it is
 //! answered like any other so that spammers learn nothing; everything
@@ -129,15 +132,44 @@ pub fn judge(
             return Err(ApiError::CommentsClosed);
         }
     }
+    // What the request itself can be wrong about is answered before the
+    // ban, so that the answer to an invalid request does not tell whether
+    // its e-mail or address is banned.
+    match &existing {
+        // Nothing on a post that does not exist yet can be answered, and
+        // only a page that may start its post may send its first comment.
+        None if comment.parent_id.is_some()
+            || super::posts::may_start(
+                &rules.starting_pages,
+                &slug,
+                &comment.page,
+                own_origin.as_deref(),
+            )
+            .is_none() =>
+        {
+            return Err(not_found::post(&slug));
+        }
+        None => {}
+        Some(post) => {
+            if let Some(parent) = comment.parent_id {
+                let ok = comments_db::get(ctx.conn, parent)?
+                    .is_some_and(|p| p.post_id == post.id && p.status == Status::Approved);
+                if !ok {
+                    return Err(ApiError::field(
+                        "parent_id",
+                        "must be an approved comment on this post",
+                    ));
+                }
+            }
+        }
+    }
     let email = comment.email.as_ref().map(|e| e.as_str());
     if bans_db::is_banned(ctx.conn, email, Some(&ip_hash), now)? {
         return Err(ApiError::Banned);
     }
     let post = match existing {
         Some(post) => post,
-        // The first comment from a page that may start its post: nothing
-        // on a post that does not exist yet can be answered.
-        None if comment.parent_id.is_some() => return Err(not_found::post(&slug)),
+        // The first comment from a page that may start its post.
         None => super::posts::auto_create(
             ctx,
             &rules.starting_pages,
@@ -147,16 +179,6 @@ pub fn judge(
             now,
         )?,
     };
-    if let Some(parent) = comment.parent_id {
-        let ok = comments_db::get(ctx.conn, parent)?
-            .is_some_and(|p| p.post_id == post.id && p.status == Status::Approved);
-        if !ok {
-            return Err(ApiError::field(
-                "parent_id",
-                "must be an approved comment on this post",
-            ));
-        }
-    }
     let fingerprint = comment.body.fingerprint();
     let repeated = comments_db::is_repeat(
         ctx.conn,

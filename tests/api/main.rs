@@ -13,6 +13,7 @@ mod connections;
 mod day_one;
 mod errors;
 mod feeds;
+mod hardening;
 mod hardening_render;
 mod helpers;
 mod isolation;
