@@ -9,6 +9,8 @@
 //! bounded element in memory, and ends with an [`ImportError`] that says
 //! where the file went wrong.
 
+pub mod html;
+
 use std::fmt;
 
 /// The systems we read from; also the namespace of the source ids that
