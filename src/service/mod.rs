@@ -11,6 +11,7 @@ pub mod decisions;
 pub mod events;
 pub mod flags;
 pub mod housekeeping;
+pub mod import;
 pub mod not_found;
 pub mod notify;
 pub mod outbox;

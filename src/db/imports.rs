@@ -1,0 +1,126 @@
+//! What imports remember: which of our posts and comments each id of an
+//! imported file became (`import_ids`), so that a second run adds nothing
+//! and an interrupted one can be run again; and the final linking of
+//! replies to their parents through that table.
+
+use super::schema::{comments, import_ids};
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+
+/// What a remembered source id names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdKind {
+    /// A post (a thread, an item).
+    Post,
+    /// A reader's comment.
+    Comment,
+    /// An official reply.
+    Reply,
+}
+
+impl IdKind {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Post => "post",
+            Self::Comment => "comment",
+            Self::Reply => "reply",
+        }
+    }
+}
+
+/// Our id for a source's id, if that id was imported before. Comments
+/// and replies share one namespace: either kind is found by `Comment`.
+pub fn known(
+    conn: &mut SqliteConnection,
+    source: &str,
+    kind: IdKind,
+    source_id: &str,
+) -> QueryResult<Option<i32>> {
+    let kinds: &[&str] = match kind {
+        IdKind::Post => &["post"],
+        IdKind::Comment | IdKind::Reply => &["comment", "reply"],
+    };
+    import_ids::table
+        .filter(import_ids::source.eq(source))
+        .filter(import_ids::kind.eq_any(kinds))
+        .filter(import_ids::source_id.eq(source_id))
+        .select(import_ids::our_id)
+        .first(conn)
+        .optional()
+}
+
+/// Remembers that `source_id` became `our_id`; `parent_source_id` is the
+/// source's id of the comment it answers, linked by [`link_parents`].
+pub fn remember(
+    conn: &mut SqliteConnection,
+    (source, kind, source_id): (&str, IdKind, &str),
+    our_id: i32,
+    parent_source_id: Option<&str>,
+    now: i64,
+) -> QueryResult<()> {
+    diesel::insert_into(import_ids::table)
+        .values((
+            import_ids::source.eq(source),
+            import_ids::kind.eq(kind.as_str()),
+            import_ids::source_id.eq(source_id),
+            import_ids::our_id.eq(our_id),
+            import_ids::parent_source_id.eq(parent_source_id),
+            import_ids::imported_at.eq(now),
+        ))
+        .on_conflict((import_ids::source, import_ids::kind, import_ids::source_id))
+        .do_update()
+        .set((
+            import_ids::our_id.eq(our_id),
+            import_ids::imported_at.eq(now),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Forgets a post's id whose post no longer exists (deleted since an
+/// earlier run), so that the post is found or created again.
+pub fn forget_post(conn: &mut SqliteConnection, source: &str, source_id: &str) -> QueryResult<()> {
+    diesel::delete(
+        import_ids::table
+            .filter(import_ids::source.eq(source))
+            .filter(import_ids::kind.eq("post"))
+            .filter(import_ids::source_id.eq(source_id)),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
+/// Links every comment of `source` that has no parent yet to the parent
+/// the file named, through the id table; returns how many were linked.
+/// A parent that was not imported leaves the comment at the top level.
+pub fn link_parents(conn: &mut SqliteConnection, source: &str) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE comments SET parent_id = ( \
+             SELECT parent.our_id FROM import_ids AS child \
+             JOIN import_ids AS parent ON parent.source = child.source \
+              AND parent.kind IN ('comment', 'reply') \
+              AND parent.source_id = child.parent_source_id \
+             WHERE child.source = ?1 AND child.kind IN ('comment', 'reply') \
+              AND child.our_id = comments.id) \
+         WHERE parent_id IS NULL AND id IN ( \
+             SELECT child.our_id FROM import_ids AS child \
+             JOIN import_ids AS parent ON parent.source = child.source \
+              AND parent.kind IN ('comment', 'reply') \
+              AND parent.source_id = child.parent_source_id \
+             WHERE child.source = ?1 AND child.kind IN ('comment', 'reply') \
+              AND child.parent_source_id IS NOT NULL)",
+    )
+    .bind::<Text, _>(source)
+    .execute(conn)
+}
+
+/// How many comments of `source` are stored (for tests and summaries).
+pub fn imported_comments(conn: &mut SqliteConnection, source: &str) -> QueryResult<i64> {
+    import_ids::table
+        .inner_join(comments::table.on(comments::id.eq(import_ids::our_id)))
+        .filter(import_ids::source.eq(source))
+        .filter(import_ids::kind.eq_any(["comment", "reply"]))
+        .count()
+        .get_result(conn)
+}
