@@ -10,6 +10,7 @@
 //! where the file went wrong.
 
 pub mod html;
+pub mod isso;
 
 use std::fmt;
 

@@ -39,6 +39,9 @@ use std::hash::{Hash, Hasher};
 /// Records written per transaction.
 pub const BATCH: usize = 1000;
 
+/// The text stored for a hidden comment that had none.
+pub const DELETED_BODY: &str = "[deleted]";
+
 /// Longest author name, location or title kept (longer ones are cut).
 const MAX_FIELD: usize = 200;
 
@@ -223,7 +226,11 @@ pub fn run<'a>(
                 let entry = Seen {
                     thread: hash(&comment.thread_source_id),
                     parent: comment.parent_source_id.as_deref().map(hash),
-                    empty: markdown_of(&comment.body).trim().is_empty(),
+                    // A hidden comment without text (Isso keeps deleted
+                    // parents so) is stored with a placeholder: its
+                    // replies stay nested.
+                    empty: comment.status == SourceStatus::Published
+                        && markdown_of(&comment.body).trim().is_empty(),
                 };
                 seen.insert(key, entry);
             }
@@ -520,7 +527,10 @@ fn store(
     comment: &CommentRecord,
     now: i64,
 ) -> Result<(), ImportFailure> {
-    let source_text = markdown_of(&comment.body);
+    let mut source_text = markdown_of(&comment.body);
+    if source_text.trim().is_empty() {
+        source_text = DELETED_BODY.to_owned();
+    }
     let html = render_comment(&source_text);
     let name = Some(clean(&comment.author_name))
         .filter(|n| !n.is_empty())
