@@ -14,6 +14,11 @@ pub mod isso;
 
 use std::fmt;
 
+pub mod dipnote;
+pub mod disqus;
+pub mod wordpress;
+mod xml;
+
 /// The systems we read from; also the namespace of the source ids that
 /// make a second run add nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
