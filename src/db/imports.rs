@@ -124,3 +124,51 @@ pub fn imported_comments(conn: &mut SqliteConnection, source: &str) -> QueryResu
         .count()
         .get_result(conn)
 }
+
+/// Posts after the id `after`, by id, for the export.
+pub fn posts_page(
+    conn: &mut SqliteConnection,
+    after: i32,
+    limit: i64,
+) -> QueryResult<Vec<super::posts::Post>> {
+    use super::schema::posts;
+    posts::table
+        .filter(posts::id.gt(after))
+        .order(posts::id.asc())
+        .limit(limit)
+        .select(super::posts::Post::as_select())
+        .load(conn)
+}
+
+/// Comments and official replies (every status) after the id `after`,
+/// by id, for the export.
+pub fn comments_page(
+    conn: &mut SqliteConnection,
+    after: i32,
+    limit: i64,
+) -> QueryResult<Vec<super::comments::Comment>> {
+    comments::table
+        .filter(comments::id.gt(after))
+        .order(comments::id.asc())
+        .limit(limit)
+        .select(super::comments::Comment::as_select())
+        .load(conn)
+}
+
+/// Every ban, by id, for the export.
+pub fn all_bans(conn: &mut SqliteConnection) -> QueryResult<Vec<super::bans::Ban>> {
+    use super::schema::bans;
+    bans::table
+        .order(bans::id.asc())
+        .select(super::bans::Ban::as_select())
+        .load(conn)
+}
+
+/// Every banned or suspect term, by id, for the export.
+pub fn all_terms(conn: &mut SqliteConnection) -> QueryResult<Vec<super::terms::TermRow>> {
+    use super::schema::terms;
+    terms::table
+        .order(terms::id.asc())
+        .select(super::terms::TermRow::as_select())
+        .load(conn)
+}

@@ -9,6 +9,7 @@
 //! bounded element in memory, and ends with an [`ImportError`] that says
 //! where the file went wrong.
 
+pub mod colloquy;
 pub mod html;
 pub mod isso;
 
@@ -76,6 +77,8 @@ pub enum SourceStatus {
     Hidden,
     /// Marked as spam: stored as spam, never shown.
     Spam,
+    /// Waiting for a moderator (our own export): stays pending.
+    Pending,
 }
 
 /// A comment's text as the source stores it.

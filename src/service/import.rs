@@ -96,6 +96,8 @@ pub struct Summary {
     pub rejected: usize,
     /// Comments stored as spam.
     pub spam: usize,
+    /// Comments stored as pending (from our own export).
+    pub pending: usize,
     /// Official replies stored.
     pub replies: usize,
     /// Comments an earlier run had imported already.
@@ -109,7 +111,7 @@ pub struct Summary {
 impl Summary {
     /// Comments and replies this run added.
     pub fn added(&self) -> usize {
-        self.approved + self.rejected + self.spam + self.replies
+        self.approved + self.rejected + self.spam + self.pending + self.replies
     }
 
     fn skip(&mut self, reason: &str) {
@@ -131,8 +133,8 @@ impl fmt::Display for Summary {
         )?;
         writeln!(
             f,
-            "comments {verb}: {} approved, {} rejected, {} spam; {} official replies",
-            self.approved, self.rejected, self.spam, self.replies
+            "comments {verb}: {} approved, {} rejected, {} spam, {} pending; {} official replies",
+            self.approved, self.rejected, self.spam, self.pending, self.replies
         )?;
         writeln!(
             f,
@@ -397,6 +399,7 @@ fn count(summary: &mut Summary, comment: &CommentRecord) {
         (false, SourceStatus::Published) => summary.approved += 1,
         (false, SourceStatus::Hidden) => summary.rejected += 1,
         (false, SourceStatus::Spam) => summary.spam += 1,
+        (false, SourceStatus::Pending) => summary.pending += 1,
     }
 }
 
@@ -549,6 +552,7 @@ fn store(
         SourceStatus::Published => Status::Approved,
         SourceStatus::Hidden => Status::Rejected,
         SourceStatus::Spam => Status::Spam,
+        SourceStatus::Pending => Status::Pending,
     };
     let mut row = NewCommentRow::reader(
         post_id,
@@ -562,7 +566,8 @@ fn store(
         &html,
         comment.created_at,
     );
-    row.moderated_at = Some(comment.created_at);
+    // Decided in the source when it was written, as far as we know.
+    row.moderated_at = (status != Status::Pending).then_some(comment.created_at);
     let kind = if comment.official {
         row.kind = Kind::Official;
         IdKind::Reply

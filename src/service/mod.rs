@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod bans;
 pub mod decisions;
 pub mod events;
+pub mod export;
 pub mod flags;
 pub mod housekeeping;
 pub mod import;
