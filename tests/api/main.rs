@@ -13,6 +13,7 @@ mod connections;
 mod day_one;
 mod errors;
 mod helpers;
+mod imports;
 mod isolation;
 mod layering;
 mod mail;
