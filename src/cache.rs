@@ -9,6 +9,10 @@
 //! stored under that generation only if it is still current: a page built
 //! from data older than a change can never be stored as current, and pages
 //! of old generations are never looked up again (they age out of the LRU).
+//!
+//! Atom feeds follow the same rule: a post's feed is stored under the
+//! post's generation, and the site's feed under the *site generation*,
+//! which every invalidation of any post bumps too.
 
 use crate::domain::hex::hex;
 use crate::domain::post::PostId;
@@ -173,8 +177,18 @@ pub struct PageKey {
 #[derive(Debug, Clone)]
 struct ByBytes;
 
-impl Weighter<PageKey, Arc<Rendered>> for ByBytes {
-    fn weight(&self, _: &PageKey, page: &Arc<Rendered>) -> u64 {
+/// Which feed, built at which generation: the site's (`post_id: None`,
+/// under the site generation) or one post's (under the post's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FeedKey {
+    /// The post, or `None` for the whole site.
+    pub post_id: Option<PostId>,
+    /// The generation the feed was built at.
+    pub generation: u64,
+}
+
+impl<K> Weighter<K, Arc<Rendered>> for ByBytes {
+    fn weight(&self, _: &K, page: &Arc<Rendered>) -> u64 {
         // Room for the compressed forms too, which arrive later (a weight
         // must not change once stored).
         (page.identity.len() as u64).saturating_mul(3) / 2 + 256
@@ -191,6 +205,9 @@ pub struct Cache {
     counts: RwLock<HashMap<PostId, (u64, i64)>>,
     slug_epoch: AtomicU64,
     pages: quick_cache::sync::Cache<PageKey, Arc<Rendered>, ByBytes>,
+    /// Bumped with every post's generation: what the site feed is keyed by.
+    site_generation: AtomicU64,
+    feeds: quick_cache::sync::Cache<FeedKey, Arc<Rendered>, ByBytes>,
     /// Lookups answered and not, for `/metrics`.
     stats: [AtomicU64; 4],
 }
@@ -245,6 +262,10 @@ impl Cache {
             counts: RwLock::new(HashMap::new()),
             slug_epoch: AtomicU64::new(0),
             pages: quick_cache::sync::Cache::with_weighter(1024, max_bytes.max(1), ByBytes),
+            site_generation: AtomicU64::new(0),
+            // Feeds are few and read by feed readers, not every page view:
+            // a quarter of the room is plenty.
+            feeds: quick_cache::sync::Cache::with_weighter(64, (max_bytes / 4).max(1), ByBytes),
             stats: Default::default(),
         }
     }
@@ -363,6 +384,40 @@ impl Cache {
     /// Call after a committed change to what `post_id` shows.
     pub fn invalidate(&self, post_id: PostId) {
         *write(&self.generations).entry(post_id).or_insert(0) += 1;
+        self.site_generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// The generation of the whole site: it moves whenever any post's
+    /// does. Read it before reading the site feed's items.
+    pub fn site_generation(&self) -> u64 {
+        self.site_generation.load(Ordering::Acquire)
+    }
+
+    /// The generation a feed of `post_id` (or of the site) is current at.
+    pub fn feed_generation(&self, post_id: Option<PostId>) -> u64 {
+        match post_id {
+            Some(id) => self.generation(id),
+            None => self.site_generation(),
+        }
+    }
+
+    /// A stored feed, if current.
+    pub fn feed(&self, post_id: Option<PostId>) -> Option<Arc<Rendered>> {
+        if !self.enabled {
+            return None;
+        }
+        self.feeds.get(&FeedKey {
+            post_id,
+            generation: self.feed_generation(post_id),
+        })
+    }
+
+    /// Stores a feed built at `key.generation`, unless what it shows
+    /// changed since.
+    pub fn store_feed(&self, key: FeedKey, feed: Arc<Rendered>) {
+        if self.enabled && self.feed_generation(key.post_id) == key.generation {
+            self.feeds.insert(key, feed);
+        }
     }
 
     /// Call after a post was created or its slug changed: slug lookups are
@@ -420,6 +475,56 @@ mod tests {
                 .page(&key(PostId(7), cache.generation(PostId(7))))
                 .is_none()
         );
+    }
+
+    #[test]
+    fn feeds_are_dropped_by_their_post_or_by_any_post_for_the_site() {
+        let cache = Cache::new(true, 1 << 20);
+        let feed = |text: &'static [u8]| Arc::new(Rendered::new(text.to_vec()));
+        let site = cache.site_generation();
+        let post = cache.feed_generation(Some(PostId(3)));
+        cache.store_feed(
+            FeedKey {
+                post_id: None,
+                generation: site,
+            },
+            feed(b"site"),
+        );
+        cache.store_feed(
+            FeedKey {
+                post_id: Some(PostId(3)),
+                generation: post,
+            },
+            feed(b"three"),
+        );
+        assert_eq!(
+            cache.feed(None).unwrap().identity,
+            Bytes::from_static(b"site")
+        );
+        assert!(cache.feed(Some(PostId(3))).is_some());
+        cache.invalidate(PostId(4));
+        assert!(
+            cache.feed(None).is_none(),
+            "any post's change drops the site feed"
+        );
+        assert!(
+            cache.feed(Some(PostId(3))).is_some(),
+            "another post's feed stays"
+        );
+        cache.store_feed(
+            FeedKey {
+                post_id: None,
+                generation: site,
+            },
+            feed(b"stale"),
+        );
+        assert!(
+            cache.feed(None).is_none(),
+            "a feed built before a change is refused"
+        );
+        cache.invalidate(PostId(3));
+        assert!(cache.feed(Some(PostId(3))).is_none());
+        assert!(Cache::new(false, 1 << 20).feed(None).is_none());
     }
 
     #[test]

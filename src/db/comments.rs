@@ -204,6 +204,76 @@ pub fn approved_for_post(
         .load(conn)
 }
 
+/// The columns a feed entry needs, with its post's: nothing private.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct FeedRow {
+    /// Row id.
+    pub id: CommentId,
+    /// The comment it answers.
+    pub parent_id: Option<CommentId>,
+    /// A reader's comment or an official reply.
+    pub kind: Kind,
+    /// Signed name.
+    pub author_name: String,
+    /// Sanitised HTML.
+    pub body_html: String,
+    /// Submission time.
+    pub created_at: i64,
+    /// Time of the decision that published it (none for official replies).
+    pub moderated_at: Option<i64>,
+    /// The post's slug.
+    #[diesel(select_expression = posts::slug)]
+    pub post_slug: String,
+    /// The post's title.
+    #[diesel(select_expression = posts::title)]
+    pub post_title: String,
+    /// The post's address on the blog.
+    #[diesel(select_expression = posts::url)]
+    pub post_url: Option<String>,
+}
+
+/// Approved items newest first (of one post, or of the whole site), up to
+/// `limit`, strictly older than `before` (`created_at`, `id`) when given:
+/// the thread index or the queue index, in order, without sorting.
+pub fn newest_approved(
+    conn: &mut SqliteConnection,
+    post_id: Option<PostId>,
+    before: Option<(i64, CommentId)>,
+    limit: i64,
+) -> QueryResult<Vec<FeedRow>> {
+    let mut query = comments::table
+        .inner_join(posts::table)
+        .filter(comments::status.eq(Status::Approved))
+        .order((comments::created_at.desc(), comments::id.desc()))
+        .limit(limit)
+        .select(FeedRow::as_select())
+        .into_boxed();
+    if let Some(post_id) = post_id {
+        query = query.filter(comments::post_id.eq(post_id));
+    }
+    if let Some((created_at, id)) = before {
+        query = query.filter(
+            comments::created_at
+                .lt(created_at)
+                .or(comments::created_at.eq(created_at).and(comments::id.lt(id))),
+        );
+    }
+    query.load(conn)
+}
+
+/// The parent and status of each comment of `ids` that exists: enough to
+/// walk a reply's ancestors up to its thread's top.
+pub fn parents_of(
+    conn: &mut SqliteConnection,
+    ids: &[CommentId],
+) -> QueryResult<Vec<(CommentId, Option<CommentId>, Status)>> {
+    comments::table
+        .filter(comments::id.eq_any(ids))
+        .select((comments::id, comments::parent_id, comments::status))
+        .load(conn)
+}
+
 /// Whether the same text (by fingerprint) was already submitted to this
 /// post, or by this sender since `since`: one probe of the fingerprint
 /// index.

@@ -33,6 +33,7 @@ macro_rules! id_newtype {
     };
 }
 
+pub mod atom;
 pub mod comment;
 pub mod hex;
 pub mod moderation;

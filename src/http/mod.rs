@@ -8,6 +8,7 @@ pub mod bans;
 pub mod bench;
 pub mod conditional;
 pub mod fallback;
+pub mod feeds;
 pub mod health;
 pub mod mail_pages;
 pub mod metrics;

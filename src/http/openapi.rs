@@ -28,8 +28,8 @@ use super::views::{
     ThreadComment, ThreadPost, ThreadView,
 };
 use super::{
-    accounts, assets, auth, bans, bench, health, mail_pages, metrics, moderation, outbox, pages,
-    public, workspace,
+    accounts, assets, auth, bans, bench, feeds, health, mail_pages, metrics, moderation, outbox,
+    pages, public, workspace,
 };
 use crate::db::workspace::History;
 use crate::domain::FieldError;
@@ -132,6 +132,8 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     pages::index,
     pages::post_page,
     pages::thread_page,
+    feeds::site_feed,
+    feeds::post_feed,
     mail_pages::confirm_page,
     mail_pages::confirm,
     mail_pages::unsubscribe_page,
@@ -224,6 +226,7 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
         (name = "bans", description = "Bans and the banned and suspect terms."),
         (name = "accounts", description = "Moderator accounts (admins)."),
         (name = "pages", description = "Server-rendered HTML: the demo blog and the plain-HTML thread."),
+        (name = "feeds", description = "Atom feeds of published comments: the whole site's and each post's."),
         (name = "mail", description = "The pages the links of messages to readers open: confirming an address, unsubscribing it."),
         (name = "assets", description = "The widget, the moderators' page and shared static files."),
         (name = "operations", description = "Health, metrics and this document."),

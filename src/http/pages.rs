@@ -36,6 +36,10 @@ pub struct Look {
     /// A page of the demo blog (branded as such); set by the server.
     #[serde(skip)]
     pub demo: bool,
+    /// The Atom feed the page links to (`rel="alternate"`): its title and
+    /// address; set by the server.
+    #[serde(skip)]
+    pub feed: Option<(String, String)>,
 }
 
 impl Look {
@@ -62,6 +66,9 @@ fn layout_with(title: &str, look: &Look, main: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) }
                 link rel="stylesheet" href=(super::assets::versioned("/assets/site.css"));
+                @if let Some((title, href)) = &look.feed {
+                    link rel="alternate" type="application/atom+xml" title=(title) href=(href);
+                }
             }
             body {
                 header.site-header {
@@ -177,6 +184,7 @@ pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError>
             "DipNote — Latest stories",
             &Look {
                 demo: true,
+                feed: Some(site_feed(&state.settings)),
                 ..Look::default()
             },
             main,
@@ -209,11 +217,12 @@ pub async fn post_page(
     if !state.settings.demo {
         return Err(ApiError::NotFound("The demo blog is off.".into()));
     }
+    let (post, comments) = load_thread(&state, slug.into_inner(), None).await?;
     let look = Look {
         demo: true,
+        feed: Some(post_feed(&state.settings, &post)),
         ..look.into_inner()
     };
-    let (post, comments) = load_thread(&state, slug.into_inner(), None).await?;
     let main = html! {
         article.post {
             p.story-date { time datetime=(rfc3339(post.published_at)) { (long_date(&rfc3339(post.published_at))) } }
@@ -272,10 +281,30 @@ pub async fn thread_page(
         p.back { @if let Some(url) = &post.url { a href=(url) { "← " (post.title) } } @else { (post.title) } }
         (thread_fragment(&post, &comments, query.reply_to, state.settings.mail.enabled()))
     };
+    let look = Look {
+        feed: Some(post_feed(&state.settings, &post)),
+        ..Look::default()
+    };
     Ok(page(
         StatusCode::OK,
-        layout(&format!("Comments on {}", post.title), main),
+        layout_with(&format!("Comments on {}", post.title), &look, main),
     ))
+}
+
+/// The site feed's link: its title and address.
+fn site_feed(settings: &crate::config::Settings) -> (String, String) {
+    (
+        "Latest comments".to_owned(),
+        crate::service::feeds::site_feed_url(settings),
+    )
+}
+
+/// The link of `post`'s feed: its title and address.
+fn post_feed(settings: &crate::config::Settings, post: &Post) -> (String, String) {
+    (
+        format!("Comments on {}", post.title),
+        crate::service::feeds::post_feed_url(settings, &post.slug),
+    )
 }
 
 type Thread = (usize, Vec<ThreadComment>, Option<String>);

@@ -3,13 +3,15 @@
 //! read one element at a time.
 //!
 //! - A thread's slug is the last non-empty path segment of its `<link>`,
-//!   lower-cased, with the query and fragment ignored; `None` when the
-//!   link is missing or has no path.
+//!   percent-decoded and lower-cased, with the query and fragment ignored;
+//!   `None` when the link is missing or has no path.
 //! - A post's `<isSpam>` makes it [`SourceStatus::Spam`], else
 //!   `<isDeleted>` makes it [`SourceStatus::Hidden`], else it is
 //!   published. Its `<message>` is HTML ([`Body::Html`]); an empty one is
 //!   skipped ("empty body"), and so is a post that names no thread ("no
 //!   thread") or has no id ("no id").
+//! - The author is `<author>`'s `<name>`, else its `<username>`, else
+//!   "Anonymous"; `<email>` when the export has it.
 //! - `<createdAt>` is ISO 8601, kept to the second; a post without a
 //!   readable one makes the file malformed.
 
@@ -110,6 +112,7 @@ impl<R: BufRead> Reader<R> {
         let mut deleted = false;
         let mut spam = false;
         let mut name = String::new();
+        let mut username = String::new();
         let mut email = None;
         let mut thread = None;
         let mut parent = None;
@@ -131,6 +134,7 @@ impl<R: BufRead> Reader<R> {
                     while let Some(field) = self.xml.child()? {
                         match field.name.as_str() {
                             "name" => name = self.xml.text(&field)?.trim().to_owned(),
+                            "username" => username = self.xml.text(&field)?.trim().to_owned(),
                             "email" => email = non_empty(self.xml.text(&field)?),
                             _ => self.xml.skip()?,
                         }
@@ -187,10 +191,10 @@ impl<R: BufRead> Reader<R> {
             source_id: id,
             thread_source_id: thread,
             parent_source_id: parent,
-            author_name: if name.is_empty() {
-                "Anonymous".to_owned()
-            } else {
-                name
+            author_name: match (name.is_empty(), username.is_empty()) {
+                (false, _) => name,
+                (true, false) => username,
+                (true, true) => "Anonymous".to_owned(),
             },
             author_location: None,
             email,
@@ -231,7 +235,33 @@ pub fn slug_of_link(link: &str) -> Option<String> {
     };
     path.split('/')
         .rfind(|segment| !segment.is_empty())
-        .map(str::to_lowercase)
+        .map(|segment| percent_decoded(segment).unwrap_or_else(|| segment.to_owned()))
+        .map(|segment| segment.to_lowercase())
+}
+
+/// A path segment with its `%XX` escapes decoded, when they are all
+/// well-formed, decode to UTF-8 and hide no `/`.
+fn percent_decoded(segment: &str) -> Option<String> {
+    if !segment.contains('%') {
+        return Some(segment.to_owned());
+    }
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = bytes.get(i + 1..i + 3)?;
+            if !hex.iter().all(u8::is_ascii_hexdigit) {
+                return None;
+            }
+            out.push(u8::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok().filter(|s| !s.contains('/'))
 }
 
 #[cfg(test)]

@@ -13,6 +13,9 @@
 //! - `<wp:comment_type>` `pingback` and `trackback` are skipped under
 //!   those names; other non-comment types (order notes, …) as "not a
 //!   comment". An empty `<wp:comment_content>` is skipped ("empty body").
+//! - A comment's text is HTML; WordPress keeps its paragraphs as blank
+//!   lines, which become `<p>` (and single newlines `<br>`) when it has no
+//!   paragraph markup of its own.
 //! - Comment ids are unique within one WordPress site, so
 //!   `<wp:comment_id>` is the source id as it is; `<wp:comment_parent>`
 //!   `0` means none. Times are `<wp:comment_date_gmt>` (or, when it is the
@@ -305,11 +308,52 @@ impl<R: BufRead> Reader<R> {
             author_location: None,
             email,
             created_at,
-            body: Body::Html(content.to_owned()),
+            body: Body::Html(paragraphs(content)),
             status,
             official: false,
         }))
     }
+}
+
+/// WordPress stores a comment's paragraphs as blank lines and its line
+/// breaks as newlines, adding the markup only when it shows the comment
+/// (`wpautop`). A multi-line comment without paragraph markup gets it
+/// here, `<p>` for each paragraph and `<br>` for each line break, so the
+/// HTML the importer sanitises keeps the paragraphs.
+fn paragraphs(content: &str) -> String {
+    let has_markup = [
+        "<p",
+        "<P",
+        "<br",
+        "<BR",
+        "<div",
+        "<blockquote",
+        "<ul",
+        "<ol",
+        "<pre",
+    ]
+    .iter()
+    .any(|tag| content.contains(tag));
+    if has_markup || !content.contains('\n') {
+        return content.to_owned();
+    }
+    let mut html = String::with_capacity(content.len() + 16);
+    let content = content.replace("\r\n", "\n");
+    for paragraph in content.split("\n\n") {
+        let lines: Vec<&str> = paragraph
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty())
+            .collect();
+        if lines.is_empty() {
+            continue;
+        }
+        html.push_str("<p>");
+        html.push_str(&lines.join("<br>\n"));
+        html.push_str("</p>\n");
+    }
+    html.truncate(html.trim_end().len());
+    html
 }
 
 /// `Some` of the trimmed text, unless it is empty.

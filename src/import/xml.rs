@@ -10,7 +10,8 @@
 //!   reference other than the five predefined ones and numeric character
 //!   references: nothing is ever expanded, and nothing a file names (a
 //!   `SYSTEM` identifier, a DTD) is ever opened.
-//! - Elements may nest at most [`MAX_DEPTH`] deep.
+//! - Elements may nest at most [`MAX_DEPTH`] deep, and a tag may carry at
+//!   most [`MAX_ATTRIBUTES`] attributes.
 //! - Invalid UTF-8, a declared encoding other than UTF-8, a file that ends
 //!   inside an element and anything not well-formed end in
 //!   [`ImportError::Malformed`] with the byte offset and line.
@@ -37,6 +38,10 @@ pub(crate) const MAX_TEXT: usize = 4 * 1024 * 1024;
 
 /// How deep elements may nest (a Disqus export needs four levels).
 pub(crate) const MAX_DEPTH: usize = 64;
+
+/// How many attributes one tag may have (checking them for duplicates
+/// takes time that grows with the square of their number).
+pub(crate) const MAX_ATTRIBUTES: usize = 64;
 
 /// A `BufRead` that hands out at most `cap` bytes between two calls of
 /// [`Bounded::mark`], and then fails: quick-xml reads one event by
@@ -193,7 +198,7 @@ impl<R: BufRead> XmlStream<R> {
                     self.lines += newlines;
                     node
                 }
-                Err(e) => Err(self.convert(e)),
+                Err(e) => Err(self.convert(e, &buf)),
             };
             self.buf = buf;
             if let Some(node) = node? {
@@ -358,8 +363,9 @@ impl<R: BufRead> XmlStream<R> {
         }
     }
 
-    /// Turns a quick-xml error into ours, at the place it names.
-    fn convert(&mut self, error: quick_xml::Error) -> ImportError {
+    /// Turns a quick-xml error into ours, at the place it names; `read`
+    /// is what quick-xml had read of the failing event.
+    fn convert(&mut self, error: quick_xml::Error, read: &[u8]) -> ImportError {
         let at = Position {
             byte: self.reader.error_position().max(self.event_start),
             line: Some(self.lines + 1),
@@ -375,15 +381,19 @@ impl<R: BufRead> XmlStream<R> {
             quick_xml::Error::Io(e) => ImportError::Io(io::Error::new(e.kind(), e.to_string())),
             quick_xml::Error::Encoding(e) => {
                 let offset = match &e {
-                    quick_xml::encoding::EncodingError::Utf8(utf8) => utf8.valid_up_to() as u64,
+                    quick_xml::encoding::EncodingError::Utf8(utf8) => utf8.valid_up_to(),
                     #[allow(unreachable_patterns)]
                     _ => 0,
                 };
+                // A tag's bytes start after its `<`: the offset is exact for
+                // text, and at most one byte early for markup.
+                let before = read.get(..offset).unwrap_or_default();
+                let newlines = before.iter().filter(|&&b| b == b'\n').count() as u64;
                 ImportError::malformed(
                     "the file is not valid UTF-8",
                     Position {
-                        byte: self.event_start + offset,
-                        line: at.line,
+                        byte: self.event_start + offset as u64,
+                        line: Some(self.lines + 1 + newlines),
                     },
                 )
             }
@@ -403,7 +413,13 @@ impl<R: BufRead> XmlStream<R> {
 fn tag(start: &BytesStart<'_>, at: Position) -> Result<Tag, ImportError> {
     let name = start.name().as_ref().to_owned();
     let mut attrs = Vec::new();
-    for attr in start.attributes() {
+    for (n, attr) in start.attributes().enumerate() {
+        if n >= MAX_ATTRIBUTES {
+            return Err(ImportError::malformed(
+                format!("a tag has more than {MAX_ATTRIBUTES} attributes"),
+                at,
+            ));
+        }
         let attr = attr.map_err(|e| ImportError::malformed(format!("a bad attribute: {e}"), at))?;
         let value = attr
             .normalized_value(quick_xml::XmlVersion::Implicit1_0)
@@ -464,6 +480,34 @@ pub(crate) fn parse_wordpress_date(text: &str) -> Option<i64> {
         .ok()
         .map(|t| t.assume_utc().unix_timestamp())
         .or_else(|| parse_iso8601(text))
+}
+
+/// Damaged copies of a fixture for robustness tests: cut at many
+/// offsets, and with bytes overwritten by a fixed pseudo-random sequence
+/// (markup characters, high bytes, ampersands).
+#[cfg(test)]
+pub(crate) fn damaged(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let mut out: Vec<Vec<u8>> = (0..bytes.len())
+        .step_by(13)
+        .map(|cut| bytes[..cut].to_vec())
+        .collect();
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    let noise = b"<>&;/\"'![]?=\n\xff\xc3\x00a";
+    for _ in 0..400 {
+        let mut copy = bytes.to_vec();
+        for _ in 0..3 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if copy.is_empty() {
+                break;
+            }
+            let at = (x % copy.len() as u64) as usize;
+            copy[at] = noise[(x >> 32) as usize % noise.len()];
+        }
+        out.push(copy);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -546,6 +590,15 @@ mod tests {
     }
 
     #[test]
+    fn attributes_are_bounded() {
+        let many: String = (0..100_000).map(|i| format!(" a{i}=\"\"")).collect();
+        let started = std::time::Instant::now();
+        let (what, _) = malformed(nodes(&format!("<a{many}/>")));
+        assert!(what.contains("more than 64 attributes"), "{what}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+
+    #[test]
     fn depth_is_bounded() {
         let deep = "<a>".repeat(MAX_DEPTH + 1);
         let (what, _) = malformed(nodes(&deep));
@@ -567,6 +620,20 @@ mod tests {
     }
 
     #[test]
+    fn invalid_utf8_further_down_a_text_names_its_line() {
+        let bytes = b"<a>one\ntwo\nthr\xc3\x28e</a>";
+        let mut stream = XmlStream::new(&bytes[..]);
+        assert!(matches!(stream.next(), Ok(Node::Start(_))));
+        match stream.next() {
+            Err(ImportError::Malformed { at, .. }) => {
+                assert_eq!(at.byte, 14);
+                assert_eq!(at.line, Some(3));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn one_event_is_bounded() {
         let mut stream = XmlStream::new(io::BufReader::new(
             b"<a>".chain(io::repeat(b'x').take(MAX_EVENT * 2)),
@@ -578,6 +645,45 @@ mod tests {
                 assert_eq!(at.byte, 3);
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_kind_of_event_is_bounded() {
+        for opener in [
+            "<a><![CDATA[",
+            "<a><!--",
+            "<a><b x=\"",
+            "<!DOCTYPE a [",
+            "<a><?pi ",
+        ] {
+            let mut input = io::BufReader::new(
+                opener
+                    .as_bytes()
+                    .chain(io::repeat(b'x').take(MAX_EVENT * 3)),
+            );
+            let mut stream = XmlStream::new(&mut input);
+            let error = loop {
+                match stream.next() {
+                    Ok(Node::Eof) => panic!("{opener}: no error"),
+                    Ok(_) => {}
+                    Err(e) => break e,
+                }
+            };
+            assert!(
+                error.to_string().contains("longer than 4 MiB"),
+                "{opener}: {error}"
+            );
+            drop(stream);
+            let mut rest = 0u64;
+            let mut chunk = vec![0u8; 1 << 20];
+            while let Ok(n @ 1..) = input.read(&mut chunk) {
+                rest += n as u64;
+            }
+            assert!(
+                rest >= MAX_EVENT * 2 - 64 * 1024,
+                "{opener}: only {rest} left"
+            );
         }
     }
 

@@ -10,6 +10,7 @@ pub mod bans;
 pub mod decisions;
 pub mod events;
 pub mod export;
+pub mod feeds;
 pub mod flags;
 pub mod housekeeping;
 pub mod import;

@@ -12,6 +12,7 @@ mod cli;
 mod connections;
 mod day_one;
 mod errors;
+mod feeds;
 mod helpers;
 mod imports;
 mod isolation;

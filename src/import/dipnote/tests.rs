@@ -235,3 +235,21 @@ fn dates() {
     assert_eq!(parse_date("Published on April 7, 2017"), None);
     assert_eq!(parse_date("Maybe 4, 2012"), None);
 }
+
+#[test]
+fn damaged_copies_of_the_fixture_never_panic() {
+    let whole = seed("000_");
+    for bytes in crate::import::xml::damaged(&whole) {
+        let records: Vec<_> = read(&bytes[..], "p").take(10_000).collect();
+        assert!(records.len() < 10_000, "the reader ends");
+        for (i, record) in records.iter().enumerate() {
+            if let Err(e) = record {
+                assert_eq!(i, records.len() - 1, "an error is final");
+                if let ImportError::Malformed { at, .. } = e {
+                    assert!(at.byte <= bytes.len() as u64, "{e}");
+                    assert!(at.line.is_some(), "{e}");
+                }
+            }
+        }
+    }
+}

@@ -121,6 +121,7 @@ fn the_fixture_yields_every_record_in_file_order() {
 
     let orphan = comment(&records[9]);
     assert_eq!(orphan.parent_source_id.as_deref(), Some("8999"));
+    assert_eq!(orphan.author_name, "late_reader", "no name: the username");
     assert_eq!(orphan.created_at, 1_335_830_401);
     let elsewhere = comment(&records[10]);
     assert_eq!(elsewhere.thread_source_id, "7777");
@@ -160,6 +161,18 @@ fn the_slug_rule() {
         ("https://blog.example.org/post.html", Some("post.html")),
         ("//blog.example.org/a//b//", Some("b")),
         ("/relative/Path", Some("path")),
+        (
+            "https://blog.example.org/caf%C3%A9-Talks/",
+            Some("café-talks"),
+        ),
+        ("https://blog.example.org/50%25-off", Some("50%-off")),
+        (
+            "https://blog.example.org/bad%zzescape",
+            Some("bad%zzescape"),
+        ),
+        ("https://blog.example.org/a%2Fb", Some("a%2fb")),
+        ("https://blog.example.org/trail%", Some("trail%")),
+        ("https://blog.example.org/plus%+1", Some("plus%+1")),
         ("https://blog.example.org", None),
         ("https://blog.example.org/?p=12", None),
         ("", None),
@@ -306,4 +319,22 @@ fn a_post_without_a_thread_or_a_date() {
     );
     let (what, _) = malformed(&records);
     assert!(what.contains("no <createdAt>"), "{what}");
+}
+
+#[test]
+fn damaged_copies_of_the_fixture_never_panic() {
+    let whole = fixture("disqus.xml");
+    for bytes in crate::import::xml::damaged(&whole) {
+        let records: Vec<_> = read(&bytes[..]).take(10_000).collect();
+        assert!(records.len() < 10_000, "the reader ends");
+        for (i, record) in records.iter().enumerate() {
+            if let Err(e) = record {
+                assert_eq!(i, records.len() - 1, "an error is final");
+                if let ImportError::Malformed { at, .. } = e {
+                    assert!(at.byte <= bytes.len() as u64, "{e}");
+                    assert!(at.line.is_some(), "{e}");
+                }
+            }
+        }
+    }
 }

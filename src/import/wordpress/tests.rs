@@ -83,6 +83,15 @@ fn the_fixture_yields_every_record_in_file_order() {
     assert_eq!(pending.parent_source_id.as_deref(), Some("12"));
     assert_eq!(pending.created_at, 1_551_769_262);
     assert_eq!(pending.status, SourceStatus::Hidden);
+    assert_eq!(
+        pending.body,
+        Body::Html(
+            "<p>Still waiting for a moderator.</p>\n\
+             <p>Is the data public?<br>\nAnd who pays for the gauges?</p>"
+                .into()
+        ),
+        "blank lines are paragraphs"
+    );
 
     let statuses: Vec<_> = records[4..7]
         .iter()
@@ -149,6 +158,13 @@ fn the_fixture_yields_every_record_in_file_order() {
 }
 
 #[test]
+fn paragraphs_get_markup_only_when_they_have_none() {
+    assert_eq!(paragraphs("one line"), "one line");
+    assert_eq!(paragraphs("a\r\n\r\n\r\nb\n"), "<p>a</p>\n<p>b</p>");
+    assert_eq!(paragraphs("<p>a</p>\n\n<p>b</p>"), "<p>a</p>\n\n<p>b</p>");
+}
+
+#[test]
 fn hostile_files_are_refused() {
     let started = Instant::now();
     let bomb: Vec<_> = read(&fixture("hostile/bomb.xml")[..]).collect();
@@ -211,4 +227,22 @@ fn a_comment_before_its_post_id_is_refused() {
     let (what, at) = malformed(&records);
     assert!(what.contains("before its item's <wp:post_id>"), "{what}");
     assert_eq!(at.byte, 20);
+}
+
+#[test]
+fn damaged_copies_of_the_fixture_never_panic() {
+    let whole = fixture("wordpress.xml");
+    for bytes in crate::import::xml::damaged(&whole) {
+        let records: Vec<_> = read(&bytes[..]).take(10_000).collect();
+        assert!(records.len() < 10_000, "the reader ends");
+        for (i, record) in records.iter().enumerate() {
+            if let Err(e) = record {
+                assert_eq!(i, records.len() - 1, "an error is final");
+                if let ImportError::Malformed { at, .. } = e {
+                    assert!(at.byte <= bytes.len() as u64, "{e}");
+                    assert!(at.line.is_some(), "{e}");
+                }
+            }
+        }
+    }
 }
