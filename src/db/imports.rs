@@ -102,7 +102,7 @@ pub fn link_parents(conn: &mut SqliteConnection, source: &str) -> QueryResult<us
               AND parent.kind IN ('comment', 'reply') \
               AND parent.source_id = child.parent_source_id \
              WHERE child.source = ?1 AND child.kind IN ('comment', 'reply') \
-              AND child.our_id = comments.id) \
+              AND child.parent_source_id IS NOT NULL AND child.our_id = comments.id) \
          WHERE parent_id IS NULL AND id IN ( \
              SELECT child.our_id FROM import_ids AS child \
              JOIN import_ids AS parent ON parent.source = child.source \
@@ -171,4 +171,77 @@ pub fn all_terms(conn: &mut SqliteConnection) -> QueryResult<Vec<super::terms::T
         .order(terms::id.asc())
         .select(super::terms::TermRow::as_select())
         .load(conn)
+}
+
+/// Adds a ban unless one on the same sender exists; whether it was added.
+pub fn add_ban(
+    conn: &mut SqliteConnection,
+    kind: crate::domain::moderation::BanKind,
+    (value, note): (&str, &str),
+    created_at: i64,
+    expires_at: Option<i64>,
+) -> QueryResult<bool> {
+    use super::schema::bans;
+    diesel::insert_into(bans::table)
+        .values((
+            bans::kind.eq(kind),
+            bans::value.eq(value),
+            bans::note.eq(note),
+            bans::created_at.eq(created_at),
+            bans::expires_at.eq(expires_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+/// Adds a term unless the same one exists; whether it was added.
+pub fn add_term(
+    conn: &mut SqliteConnection,
+    term: &crate::domain::terms::Term,
+    kind: crate::domain::terms::TermKind,
+    created_at: i64,
+) -> QueryResult<bool> {
+    use super::schema::terms;
+    diesel::insert_into(terms::table)
+        .values((
+            terms::term.eq(&term.text),
+            terms::folded.eq(term.key()),
+            terms::kind.eq(kind),
+            terms::reason.eq(&term.reason),
+            terms::created_at.eq(created_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(|n| n > 0)
+}
+
+/// The password hash of an imported account: no password matches it, so
+/// the account signs in only after `colloquy moderator reset-password`.
+pub const NO_PASSWORD: &str = "!imported: set a password with colloquy moderator reset-password";
+
+/// Adds an account (without a usable password) unless its user name is
+/// taken; whether it was added.
+pub fn add_account(
+    conn: &mut SqliteConnection,
+    (username, display_name): (&str, &str),
+    role: crate::domain::moderation::Role,
+    disabled: bool,
+    email: Option<&str>,
+    created_at: i64,
+) -> QueryResult<bool> {
+    use super::schema::moderators;
+    diesel::insert_into(moderators::table)
+        .values((
+            moderators::username.eq(username),
+            moderators::display_name.eq(display_name),
+            moderators::role.eq(role.as_str()),
+            moderators::password_hash.eq(NO_PASSWORD),
+            moderators::disabled.eq(disabled),
+            moderators::email.eq(email),
+            moderators::created_at.eq(created_at),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .map(|n| n > 0)
 }

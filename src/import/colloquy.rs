@@ -6,11 +6,12 @@
 //! hands each post and comment over a bounded channel, so a document of
 //! any size is read in bounded memory. Posts and comments are imported
 //! (comments with their status, e-mail address, time and parent; official
-//! replies as official replies); bans, terms and accounts are read, and
-//! counted as skipped.
+//! replies as official replies), and so are bans, terms and accounts
+//! (which the export holds without passwords).
 
 use super::{
-    Body, CommentRecord, ImportError, Position, Record, Records, SourceStatus, ThreadRecord,
+    AccountRecord, BanRecord, Body, CommentRecord, ImportError, Position, Record, Records,
+    SourceStatus, TermRecord, ThreadRecord,
 };
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -46,6 +47,38 @@ struct Comment {
     author_location: Option<String>,
     email: Option<String>,
     body: String,
+    created_at: i64,
+}
+
+/// A ban as the export writes it.
+#[derive(Debug, Deserialize)]
+struct Ban {
+    kind: String,
+    value: String,
+    #[serde(default)]
+    note: String,
+    created_at: i64,
+    expires_at: Option<i64>,
+}
+
+/// A term as the export writes it.
+#[derive(Debug, Deserialize)]
+struct Term {
+    term: String,
+    kind: String,
+    reason: Option<String>,
+    created_at: i64,
+}
+
+/// An account as the export writes it.
+#[derive(Debug, Deserialize)]
+struct Account {
+    username: String,
+    display_name: String,
+    role: String,
+    #[serde(default)]
+    disabled: bool,
+    email: Option<String>,
     created_at: i64,
 }
 
@@ -136,11 +169,9 @@ impl<'de> Visitor<'de> for Document<'_> {
                         what: match key.as_str() {
                             "posts" => What::Posts,
                             "comments" => What::Comments,
-                            _ => What::Other(match key.as_str() {
-                                "bans" => "ban (not imported)",
-                                "terms" => "term (not imported)",
-                                _ => "account (not imported)",
-                            }),
+                            "bans" => What::Bans,
+                            "terms" => What::Terms,
+                            _ => What::Accounts,
                         },
                     })?;
                 }
@@ -160,7 +191,9 @@ impl<'de> Visitor<'de> for Document<'_> {
 enum What {
     Posts,
     Comments,
-    Other(&'static str),
+    Bans,
+    Terms,
+    Accounts,
 }
 
 /// One of the document's arrays.
@@ -196,15 +229,40 @@ impl<'de> Visitor<'de> for Items<'_> {
                     hand_over(self.send, comment(c).map_err(de::Error::custom)?)?;
                 }
             }
-            What::Other(reason) => {
-                while seq.next_element::<IgnoredAny>()?.is_some() {
-                    hand_over(
-                        self.send,
-                        Record::Skipped {
-                            source_id: None,
-                            reason,
-                        },
-                    )?;
+            What::Bans => {
+                while let Some(b) = seq.next_element::<Ban>()? {
+                    let record = Record::Ban(BanRecord {
+                        kind: b.kind,
+                        value: b.value,
+                        note: b.note,
+                        created_at: b.created_at,
+                        expires_at: b.expires_at,
+                    });
+                    hand_over(self.send, record)?;
+                }
+            }
+            What::Terms => {
+                while let Some(t) = seq.next_element::<Term>()? {
+                    let record = Record::Term(TermRecord {
+                        term: t.term,
+                        kind: t.kind,
+                        reason: t.reason,
+                        created_at: t.created_at,
+                    });
+                    hand_over(self.send, record)?;
+                }
+            }
+            What::Accounts => {
+                while let Some(a) = seq.next_element::<Account>()? {
+                    let record = Record::Account(AccountRecord {
+                        username: a.username,
+                        display_name: a.display_name,
+                        role: a.role,
+                        disabled: a.disabled,
+                        email: a.email,
+                        created_at: a.created_at,
+                    });
+                    hand_over(self.send, record)?;
                 }
             }
         }
@@ -258,12 +316,13 @@ mod tests {
     }
 
     #[test]
-    fn reads_posts_comments_and_counts_the_rest() {
+    fn reads_posts_comments_bans_and_accounts() {
         let records = all(
             r#"{"version": 1, "posts": [{"id": 3, "slug": "p", "title": "T", "url": null, "published_at": 5, "extra": 1}],
             "comments": [{"id": 9, "post_id": 3, "parent_id": null, "kind": "official", "status": "approved",
               "author_name": "Staff", "author_location": null, "email": null, "body": "Hi *there*", "created_at": 7}],
-            "bans": [{}], "terms": [], "accounts": [{"id": 1}]}"#,
+            "bans": [{"id": 1, "kind": "email", "value": "x@example.org", "created_at": 1, "expires_at": null}],
+            "terms": [], "accounts": [{"id": 1, "username": "a", "display_name": "A", "role": "admin", "email": null, "created_at": 2}]}"#,
         );
         assert_eq!(records.len(), 4);
         let Ok(Record::Comment(c)) = &records[1] else {
@@ -278,7 +337,8 @@ mod tests {
             ),
             ("9", "3", 7)
         );
-        assert!(matches!(records[3], Ok(Record::Skipped { .. })));
+        assert!(matches!(&records[2], Ok(Record::Ban(b)) if b.value == "x@example.org"));
+        assert!(matches!(&records[3], Ok(Record::Account(a)) if a.role == "admin"));
     }
 
     #[test]

@@ -104,6 +104,12 @@ pub struct Summary {
     pub already_imported: usize,
     /// Replies linked to their parents.
     pub linked: usize,
+    /// Bans added (our own export).
+    pub bans: usize,
+    /// Terms added (our own export).
+    pub terms: usize,
+    /// Accounts added, without passwords (our own export).
+    pub accounts: usize,
     /// Items not imported, by reason.
     pub skipped: BTreeMap<String, usize>,
 }
@@ -141,6 +147,17 @@ impl fmt::Display for Summary {
             "already imported by an earlier run: {}",
             self.already_imported
         )?;
+        if self.bans + self.terms + self.accounts > 0 {
+            writeln!(
+                f,
+                "bans, terms and accounts {}: {}, {}, {} (accounts without passwords: \
+                 set them with `colloquy moderator reset-password`)",
+                if self.dry_run { "to add" } else { "added" },
+                self.bans,
+                self.terms,
+                self.accounts
+            )?;
+        }
         if self.skipped.is_empty() {
             write!(f, "skipped: none")?;
         } else {
@@ -236,7 +253,7 @@ pub fn run<'a>(
                 };
                 seen.insert(key, entry);
             }
-            Record::Skipped { .. } => {}
+            Record::Skipped { .. } | Record::Ban(_) | Record::Term(_) | Record::Account(_) => {}
         }
     }
     let usable: HashSet<u64> = threads
@@ -321,6 +338,18 @@ pub fn run<'a>(
                 match record {
                     Record::Thread(_) => {}
                     Record::Skipped { reason, .. } => summary.skip(reason),
+                    Record::Ban(ban) => {
+                        settings_record(conn, &mut summary, Setting::Ban(&ban), options.dry_run)?
+                    }
+                    Record::Term(term) => {
+                        settings_record(conn, &mut summary, Setting::Term(&term), options.dry_run)?
+                    }
+                    Record::Account(account) => settings_record(
+                        conn,
+                        &mut summary,
+                        Setting::Account(&account),
+                        options.dry_run,
+                    )?,
                     Record::Comment(comment) => {
                         let key = hash(&comment.source_id);
                         let verdict = verdicts.get(&key).copied().flatten();
@@ -378,17 +407,95 @@ pub fn run<'a>(
     Ok(summary)
 }
 
+/// A ban, term or account of our own export.
+enum Setting<'r> {
+    Ban(&'r crate::import::BanRecord),
+    Term(&'r crate::import::TermRecord),
+    Account(&'r crate::import::AccountRecord),
+}
+
+/// Adds a ban, term or account unless the same one exists (so re-runs add
+/// nothing); one that is not valid here is skipped and counted.
+fn settings_record(
+    conn: &mut SqliteConnection,
+    summary: &mut Summary,
+    record: Setting<'_>,
+    dry_run: bool,
+) -> Result<(), ImportFailure> {
+    use crate::domain::moderation::{BanKind, Role};
+    use crate::domain::terms::{Term, TermKind};
+    match record {
+        Setting::Ban(ban) => {
+            let Some(kind) = BanKind::parse(&ban.kind).filter(|_| !ban.value.trim().is_empty())
+            else {
+                summary.skip("invalid ban");
+                return Ok(());
+            };
+            if dry_run
+                || ids::add_ban(
+                    conn,
+                    kind,
+                    (ban.value.trim(), &clean(&ban.note)),
+                    ban.created_at,
+                    ban.expires_at,
+                )?
+            {
+                summary.bans += 1;
+            }
+        }
+        Setting::Term(term) => {
+            let (Some(kind), Some(parsed)) = (
+                TermKind::parse(&term.kind),
+                Term::new(&clean(&term.term), term.reason.clone()),
+            ) else {
+                summary.skip("invalid term");
+                return Ok(());
+            };
+            if dry_run || ids::add_term(conn, &parsed, kind, term.created_at)? {
+                summary.terms += 1;
+            }
+        }
+        Setting::Account(account) => {
+            let username = clean(&account.username);
+            let (Some(role), false) = (Role::parse(&account.role), username.is_empty()) else {
+                summary.skip("invalid account");
+                return Ok(());
+            };
+            let display = Some(clean(&account.display_name))
+                .filter(|d| !d.is_empty())
+                .unwrap_or_else(|| username.clone());
+            if dry_run
+                || ids::add_account(
+                    conn,
+                    (&username, &display),
+                    role,
+                    account.disabled,
+                    account.email.as_deref(),
+                    account.created_at,
+                )?
+            {
+                summary.accounts += 1;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The summary on one line, for the log.
 fn one_line(summary: &Summary) -> String {
     format!(
-        "{} posts created, {} reused; {} approved, {} rejected, {} spam, {} replies; {} already imported; {} skipped",
+        "{} posts created, {} reused; {} approved, {} rejected, {} spam, {} pending, {} replies; {} already imported; {} bans, {} terms, {} accounts; {} skipped",
         summary.posts_created,
         summary.posts_reused,
         summary.approved,
         summary.rejected,
         summary.spam,
+        summary.pending,
         summary.replies,
         summary.already_imported,
+        summary.bans,
+        summary.terms,
+        summary.accounts,
         summary.skipped.values().sum::<usize>()
     )
 }

@@ -477,6 +477,25 @@ async fn an_export_imported_into_an_empty_database_gives_the_same_threads() {
         &["import", "colloquy", export.to_str().unwrap()],
     ));
     assert!(said.contains("1 pending"), "{said}");
+    assert!(
+        said.contains("bans, terms and accounts added: 0, 0, 2"),
+        "{said}"
+    );
+    let again = ok(&cli(
+        &target.db_path,
+        &["import", "colloquy", export.to_str().unwrap()],
+    ));
+    assert!(
+        again.contains("already imported by an earlier run: 9"),
+        "{again}"
+    );
+    assert!(!again.contains("accounts added"), "{again}");
+    // The accounts came without their passwords.
+    let hashes = count(
+        &target,
+        "SELECT COUNT(*) AS n FROM moderators WHERE password_hash LIKE '$argon2%'",
+    );
+    assert_eq!(hashes, 0);
     for slug in [DISQUS_SLUG, "written-here"] {
         let before = source.thread(slug).await;
         let after = eventually(&target, slug, |_| true).await;
