@@ -823,6 +823,56 @@ mod tests {
     }
 
     #[test]
+    fn an_interrupted_run_is_finished_by_running_it_again() {
+        let mut conn = testing::conn();
+        // Replies first, each to the comment after it: none can be
+        // linked until the last batch is stored.
+        let n = 2 * BATCH + 10;
+        let big = move || {
+            let mut list = vec![thread("t", "big")];
+            for i in 0..n {
+                let parent = (i + 1 < n).then(|| format!("c{}", i + 1));
+                list.push(comment(
+                    &format!("c{i}"),
+                    "t",
+                    parent.as_deref(),
+                    SourceStatus::Published,
+                ));
+            }
+            list
+        };
+        // The file reads whole in pass 1, and breaks off in pass 2 after
+        // the first batch (a crash, a full disk, Ctrl-C).
+        let mut opened = 0;
+        let interrupted = || -> Result<Records<'static>, ImportError> {
+            opened += 1;
+            let mut list: Vec<Result<Record, ImportError>> = big().into_iter().map(Ok).collect();
+            if opened == 2 {
+                list.truncate(BATCH + 5);
+                list.push(Err(ImportError::malformed("disk gone", Default::default())));
+            }
+            Ok(Box::new(list.into_iter()))
+        };
+        let options = Options::new(Source::Disqus, "Staff");
+        let failed = run(&mut conn, interrupted, &options, 5, &mut |_, _| {});
+        assert!(failed.is_err());
+        let stored = ids::imported_comments(&mut conn, "disqus").unwrap();
+        assert!(stored > 0 && stored < n as i64, "{stored}");
+
+        let finished = run(&mut conn, || records(big()), &options, 6, &mut |_, _| {}).unwrap();
+        assert_eq!(finished.already_imported as i64, stored);
+        assert_eq!(finished.added() as i64 + stored, n as i64);
+        assert_eq!(
+            ids::imported_comments(&mut conn, "disqus").unwrap(),
+            n as i64
+        );
+        let post = posts_db::by_slug(&mut conn, "big").unwrap().unwrap();
+        let thread = comments_db::approved_for_post(&mut conn, post.id).unwrap();
+        assert_eq!(thread.len(), n);
+        assert_eq!(thread.iter().filter(|c| c.parent_id.is_none()).count(), 1);
+    }
+
+    #[test]
     fn slugs_are_made_valid_and_the_map_wins() {
         let ThreadRecord { .. } = ThreadRecord::default();
         let mut map = HashMap::new();
