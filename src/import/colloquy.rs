@@ -25,6 +25,10 @@ pub const VERSION: u64 = 1;
 /// Records handed over at most at once.
 const CHANNEL: usize = 256;
 
+/// The longest string the document may hold (a body, a name), so that a
+/// hostile file cannot make the parser buffer gigabytes.
+pub const MAX_STRING: u64 = 4 * 1024 * 1024;
+
 /// A post as the export writes it (only what an import uses).
 #[derive(Debug, Deserialize)]
 struct Post {
@@ -86,7 +90,7 @@ struct Account {
 pub fn read<R: BufRead + Send + 'static>(input: R) -> Records<'static> {
     let (send, receive) = sync_channel(CHANNEL);
     std::thread::spawn(move || {
-        let mut json = serde_json::Deserializer::from_reader(input);
+        let mut json = serde_json::Deserializer::from_reader(Bounded::new(input));
         let outcome = Document { send: &send }
             .deserialize(&mut json)
             .and_then(|()| json.end());
@@ -104,6 +108,53 @@ pub fn read<R: BufRead + Send + 'static>(input: R) -> Records<'static> {
         }
     });
     Box::new(Received { receive })
+}
+
+/// Refuses a string longer than [`MAX_STRING`] bytes as it streams by,
+/// before the parser has buffered it.
+struct Bounded<R> {
+    inner: R,
+    in_string: bool,
+    escaped: bool,
+    run: u64,
+}
+
+impl<R> Bounded<R> {
+    fn new(inner: R) -> Self {
+        Self {
+            inner,
+            in_string: false,
+            escaped: false,
+            run: 0,
+        }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Bounded<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &byte in buf.get(..n).unwrap_or_default() {
+            if self.in_string {
+                self.run += 1;
+                if self.escaped {
+                    self.escaped = false;
+                } else if byte == b'\\' {
+                    self.escaped = true;
+                } else if byte == b'"' {
+                    self.in_string = false;
+                }
+                if self.run > MAX_STRING {
+                    return Err(std::io::Error::other(format!(
+                        "a string longer than {MAX_STRING} bytes"
+                    )));
+                }
+            } else if byte == b'"' {
+                self.in_string = true;
+                self.run = 0;
+            }
+        }
+        Ok(n)
+    }
 }
 
 /// Why the parsing thread stops when the importer stopped listening.
@@ -352,5 +403,24 @@ mod tests {
         };
         assert!(error.to_string().contains("line 3"), "{error}");
         assert!(matches!(all("[]").last(), Some(Err(_))));
+    }
+
+    #[test]
+    fn a_huge_string_is_refused_before_it_is_buffered() {
+        let huge = format!(
+            "{{\"version\": 1, \"posts\": [{{\"id\": 1, \"slug\": \"{}\"}}]}}",
+            "a\\\"".repeat(2 * 1024 * 1024)
+        );
+        let records = all(&huge);
+        let Some(Err(error)) = records.last() else {
+            panic!("accepted")
+        };
+        assert!(error.to_string().contains("longer than"), "{error}");
+        // Escaped quotes do not end a string; ordinary documents pass.
+        let fine = all(r#"{"version": 1, "posts": [{"id": 1, "slug": "a\"b"}]}"#);
+        assert!(
+            matches!(fine.last(), Some(Ok(Record::Thread(_)))),
+            "{fine:?}"
+        );
     }
 }
