@@ -1,6 +1,6 @@
 //! The `colloquy` command line: serve, migrate, moderator add, list,
 //! reset-password and disable, backup, restore, purge, reader
-//! export/erase.
+//! export/erase, import and export.
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -62,6 +62,31 @@ enum Command {
         #[command(subcommand)]
         command: ReaderCommand,
     },
+    /// Import another system's comments, or our own export, from FILE
+    /// (see docs/imports.md); a second run of the same file adds nothing.
+    Import {
+        /// What FILE is: disqus, wordpress, isso, colloquy or dipnote.
+        #[arg(value_enum)]
+        format: ImportFormat,
+        /// The export file (an Isso database for `isso`).
+        file: PathBuf,
+        /// Read and check the whole file and say what would happen; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// A CSV file of `url,slug` lines: the slug for the thread at each url.
+        #[arg(long, value_name = "FILE")]
+        map: Option<PathBuf>,
+        /// The post a DipNote page's comments belong to (required for dipnote).
+        #[arg(long, value_name = "SLUG")]
+        post: Option<String>,
+    },
+    /// Write every post, comment, official reply, ban, term and account
+    /// (without password hashes) as one JSON document.
+    Export {
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
     /// Replace the database with the backup FILE (stop the server first);
     /// the old database is kept as DATABASE.before-restore.
     Restore {
@@ -120,6 +145,21 @@ enum ReaderCommand {
     },
 }
 
+/// The kinds of file `colloquy import` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum ImportFormat {
+    /// A Disqus XML export.
+    Disqus,
+    /// A WordPress export (WXR).
+    Wordpress,
+    /// An Isso SQLite database.
+    Isso,
+    /// A `colloquy export` document.
+    Colloquy,
+    /// The text of an archived DipNote page (with --post).
+    Dipnote,
+}
+
 fn parse_role(value: &str) -> Result<Role, String> {
     Role::parse(value).ok_or_else(|| "must be moderator, editor or admin".to_owned())
 }
@@ -176,6 +216,14 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Reader { command } => reader(&settings, command),
+        Command::Import {
+            format,
+            file,
+            dry_run,
+            map,
+            post,
+        } => import(&settings, format, &file, dry_run, map.as_deref(), post),
+        Command::Export { out } => export(&settings, out.as_deref()),
         Command::Restore { file } => {
             let existed = settings.database.exists();
             let copied = colloquy::backup::restore(&file, &settings.database)?;
@@ -216,6 +264,176 @@ fn reader(settings: &Settings, command: ReaderCommand) -> anyhow::Result<()> {
                 erased.anonymised.len(),
                 erased.posts.len()
             ));
+        }
+    }
+    Ok(())
+}
+
+/// Counts the bytes read through it, for the progress report.
+struct Counting<R> {
+    inner: R,
+    read: std::sync::Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read
+            .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// Reads a `--map` file: `url,slug` lines (a header line and blank lines
+/// are ignored; the slug is after the last comma).
+fn read_map(path: &std::path::Path) -> anyhow::Result<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the map {}", path.display()))?;
+    let mut map = std::collections::HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || (n == 0 && line.eq_ignore_ascii_case("url,slug")) {
+            continue;
+        }
+        let Some((url, slug)) = line.rsplit_once(',') else {
+            bail!("{} line {}: expected `url,slug`", path.display(), n + 1);
+        };
+        map.insert(
+            url.trim().trim_matches('"').to_owned(),
+            slug.trim().trim_matches('"').to_owned(),
+        );
+    }
+    Ok(map)
+}
+
+fn import(
+    settings: &Settings,
+    format: ImportFormat,
+    file: &std::path::Path,
+    dry_run: bool,
+    map: Option<&std::path::Path>,
+    post: Option<String>,
+) -> anyhow::Result<()> {
+    use colloquy::import::{self as readers, ImportError, Records, Source};
+    use colloquy::service::import::{self as importer, Options, Pass};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let source = match format {
+        ImportFormat::Disqus => Source::Disqus,
+        ImportFormat::Wordpress => Source::Wordpress,
+        ImportFormat::Isso => Source::Isso,
+        ImportFormat::Colloquy => Source::Colloquy,
+        ImportFormat::Dipnote => Source::Dipnote,
+    };
+    let post = match (format, post) {
+        (ImportFormat::Dipnote, None) => {
+            bail!("a DipNote page needs --post SLUG: the post its comments belong to")
+        }
+        (_, post) => post.unwrap_or_default(),
+    };
+    let mut options = Options::new(source, &settings.official_name);
+    options.dry_run = dry_run;
+    if let Some(map) = map {
+        options.map = read_map(map)?;
+    }
+    let size = std::fs::metadata(file)
+        .with_context(|| format!("reading {}", file.display()))?
+        .len();
+    let read = Arc::new(AtomicU64::new(0));
+    let records = || -> Result<Records<'static>, ImportError> {
+        read.store(0, Ordering::Relaxed);
+        if format == ImportFormat::Isso {
+            return readers::isso::read(file);
+        }
+        let input = std::io::BufReader::with_capacity(
+            64 * 1024,
+            Counting {
+                inner: std::fs::File::open(file)?,
+                read: read.clone(),
+            },
+        );
+        Ok(match format {
+            ImportFormat::Disqus => readers::disqus::read(input),
+            ImportFormat::Wordpress => readers::wordpress::read(input),
+            ImportFormat::Dipnote => readers::dipnote::read(input, &post),
+            ImportFormat::Colloquy => readers::colloquy::read(input),
+            ImportFormat::Isso => unreachable_isso(),
+        })
+    };
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let bar = terminal.then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{msg:8} [{bar:40}] {bytes}/{total_bytes} ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut last_line = std::time::Instant::now();
+    let mut last_pass = None;
+    let mut progress = |pass: Pass, records: u64| {
+        let word = match pass {
+            Pass::Check => "checking",
+            Pass::Write => "writing",
+        };
+        let bytes = read.load(Ordering::Relaxed);
+        if let Some(bar) = &bar {
+            if last_pass != Some(pass) {
+                bar.reset();
+                bar.set_message(word);
+                last_pass = Some(pass);
+            }
+            if records.is_multiple_of(64) {
+                bar.set_position(bytes);
+            }
+        } else if last_line.elapsed() >= std::time::Duration::from_secs(3) {
+            last_line = std::time::Instant::now();
+            eprintln!("colloquy import: {word}: {records} records, {bytes} of {size} bytes read");
+        }
+    };
+    let pool = open(settings)?;
+    let mut conn = pool.get()?;
+    let result = importer::run(&mut conn, records, &options, now(), &mut progress);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let summary = result.map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    say(&format!(
+        "{}: {} records read\n{summary}",
+        file.display(),
+        summary.records
+    ));
+    if !dry_run {
+        say("logged as import");
+    }
+    Ok(())
+}
+
+/// The Isso database is opened by its path, not read as a stream.
+fn unreachable_isso() -> colloquy::import::Records<'static> {
+    Box::new(std::iter::empty())
+}
+
+fn export(settings: &Settings, out: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let pool = open(settings)?;
+    let mut conn = pool.get()?;
+    let now = now();
+    match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let counts = colloquy::service::export::write(&mut conn, &mut writer, now)?;
+            std::io::Write::flush(&mut writer)?;
+            say(&format!("{}: {counts}", path.display()));
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut writer = std::io::BufWriter::new(stdout.lock());
+            colloquy::service::export::write(&mut conn, &mut writer, now)?;
+            std::io::Write::flush(&mut writer)?;
         }
     }
     Ok(())

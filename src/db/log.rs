@@ -68,11 +68,13 @@ pub enum LogAction {
     ReaderErase,
     /// The demo's sample content added.
     DemoSeed,
+    /// Another system's comments imported (`colloquy import`).
+    Import,
 }
 
 impl LogAction {
     /// Every action, in the order above.
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 22] = [
         Self::Approve,
         Self::Reject,
         Self::Spam,
@@ -94,6 +96,7 @@ impl LogAction {
         Self::PrivacyPurge,
         Self::ReaderErase,
         Self::DemoSeed,
+        Self::Import,
     ];
 
     /// The stored and wire name.
@@ -120,6 +123,7 @@ impl LogAction {
             Self::PrivacyPurge => "privacy_purge",
             Self::ReaderErase => "reader_erase",
             Self::DemoSeed => "demo_seed",
+            Self::Import => "import",
         }
     }
 
@@ -365,6 +369,12 @@ impl LogEntry {
     pub fn demo_seed(at: i64) -> Self {
         Self::new(at, None, LogAction::DemoSeed)
             .detail("sample posts and comments added by serve --demo")
+    }
+
+    /// A file of another system imported by `colloquy import`; `detail`
+    /// says from what and what it added (counts, never content).
+    pub fn import(at: i64, detail: String) -> Self {
+        Self::new(at, None, LogAction::Import).detail(detail)
     }
 }
 

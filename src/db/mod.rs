@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod bans;
 pub mod claims;
 pub mod comments;
+pub mod imports;
 pub mod log;
 pub mod moderation;
 pub mod outbox;

@@ -74,6 +74,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_ids (source, kind, source_id) {
+        source -> Text,
+        kind -> Text,
+        source_id -> Text,
+        our_id -> Integer,
+        parent_source_id -> Nullable<Text>,
+        imported_at -> BigInt,
+    }
+}
+
+diesel::table! {
     instance_secrets (name) {
         name -> Text,
         value -> Text,
@@ -219,6 +230,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     claims,
     comments,
     flags,
+    import_ids,
     instance_secrets,
     mail_tokens,
     moderation_log,

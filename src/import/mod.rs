@@ -9,6 +9,10 @@
 //! bounded element in memory, and ends with an [`ImportError`] that says
 //! where the file went wrong.
 
+pub mod colloquy;
+pub mod html;
+pub mod isso;
+
 use std::fmt;
 
 pub mod dipnote;
@@ -73,6 +77,8 @@ pub enum SourceStatus {
     Hidden,
     /// Marked as spam: stored as spam, never shown.
     Spam,
+    /// Waiting for a moderator (our own export): stays pending.
+    Pending,
 }
 
 /// A comment's text as the source stores it.
@@ -112,6 +118,51 @@ pub struct CommentRecord {
     pub official: bool,
 }
 
+/// A ban, from our own export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BanRecord {
+    /// `email` or `ip_hash`.
+    pub kind: String,
+    /// The address or keyed hash banned.
+    pub value: String,
+    /// The moderators' note.
+    pub note: String,
+    /// When it was made (Unix seconds).
+    pub created_at: i64,
+    /// When it ends (Unix seconds), if it does.
+    pub expires_at: Option<i64>,
+}
+
+/// A banned or suspect term, from our own export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermRecord {
+    /// As the moderator wrote it.
+    pub term: String,
+    /// `banned` or `suspect`.
+    pub kind: String,
+    /// The rejection reason a banned term cites.
+    pub reason: Option<String>,
+    /// When it was added (Unix seconds).
+    pub created_at: i64,
+}
+
+/// A moderator account, from our own export (which holds no password).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountRecord {
+    /// The sign-in name.
+    pub username: String,
+    /// The name shown in the workspace.
+    pub display_name: String,
+    /// `moderator`, `editor` or `admin`.
+    pub role: String,
+    /// Whether it is disabled.
+    pub disabled: bool,
+    /// The digest's address.
+    pub email: Option<String>,
+    /// When it was created (Unix seconds).
+    pub created_at: i64,
+}
+
 /// What a reader yields, in file order. Threads need not come before
 /// their comments, nor parents before their replies: the importer links
 /// them once everything is stored.
@@ -121,6 +172,12 @@ pub enum Record {
     Thread(ThreadRecord),
     /// A comment.
     Comment(CommentRecord),
+    /// A ban (our own export only).
+    Ban(BanRecord),
+    /// A term (our own export only).
+    Term(TermRecord),
+    /// A moderator account (our own export only).
+    Account(AccountRecord),
     /// Something the source holds that is not a reader's comment, or that
     /// cannot be imported (a pingback, a comment with no text): counted in
     /// the summary under its reason.

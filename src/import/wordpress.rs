@@ -192,7 +192,10 @@ impl<R: BufRead> Reader<R> {
                     let source_id = match record {
                         Record::Comment(c) => Some(c.source_id),
                         Record::Skipped { source_id, .. } => source_id,
-                        Record::Thread(_) => None,
+                        Record::Thread(_)
+                        | Record::Ban(_)
+                        | Record::Term(_)
+                        | Record::Account(_) => None,
                     };
                     self.ready.push_back(Record::Skipped {
                         source_id,

@@ -151,8 +151,12 @@ impl Dispatcher {
         match event {
             Event::CommentDecided { post_id, .. }
             | Event::ReplyPublished { post_id, .. }
-            | Event::PostClosed { post_id }
-            | Event::ThreadChangedElsewhere { post_id } => self.cache.invalidate(*post_id),
+            | Event::PostClosed { post_id } => self.cache.invalidate(*post_id),
+            // Another process may also have created the post (an import).
+            Event::ThreadChangedElsewhere { post_id } => {
+                self.cache.invalidate(*post_id);
+                self.cache.slugs_changed();
+            }
             Event::PostChanged {
                 post_id,
                 slug_changed,

@@ -16,6 +16,7 @@ mod feeds;
 mod hardening;
 mod hardening_render;
 mod helpers;
+mod imports;
 mod isolation;
 mod layering;
 mod mail;
