@@ -23,6 +23,7 @@ use crate::db::imports::{self as ids, IdKind};
 use crate::db::log::{self, LogEntry};
 use crate::db::posts::{self as posts_db, NewPost};
 use crate::db::privacy as privacy_db;
+use crate::domain::hex::hex;
 use crate::domain::moderation::{Kind, Status};
 use crate::domain::post::{PostId, Slug};
 use crate::domain::render::render_comment;
@@ -31,10 +32,13 @@ use crate::import::{
     Body, CommentRecord, ImportError, Record, Records, Source, SourceStatus, ThreadRecord,
 };
 use diesel::SqliteConnection;
+use sha2::{Digest, Sha256};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::hash::{Hash, Hasher};
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
 
 /// Records written per transaction.
 pub const BATCH: usize = 1000;
@@ -556,14 +560,29 @@ fn verdicts(
 
 /// Our slug for a thread: `--map` by its url first, then the reader's
 /// slug, made valid (lower-case letters, digits and inner hyphens).
+/// Accents are dropped (`café` → `cafe`); a slug in another script
+/// (`права-человека`), which keeps no ASCII letter or digit, becomes
+/// `post-` and twelve hex digits of its SHA-256, so it is neither lost nor
+/// folded onto another thread's.
 fn slug_for(thread: &ThreadRecord, map: &HashMap<String, String>) -> Option<String> {
     let mapped = thread.url.as_ref().and_then(|url| {
         map.get(url.trim())
             .or_else(|| map.get(url.trim().trim_end_matches('/')))
     });
     let wanted = mapped.or(thread.slug.as_ref())?;
+    ascii_slug(wanted).or_else(|| {
+        wanted.chars().any(char::is_alphanumeric).then(|| {
+            let digest = hex(&Sha256::digest(wanted.trim().as_bytes()));
+            format!("post-{}", &digest[..12])
+        })
+    })
+}
+
+/// `wanted` as lower-case ASCII letters, digits and inner hyphens, when
+/// that leaves a valid slug.
+fn ascii_slug(wanted: &str) -> Option<String> {
     let mut slug = String::with_capacity(wanted.len());
-    for c in wanted.trim().chars() {
+    for c in wanted.trim().nfkd().filter(|c| !is_combining_mark(*c)) {
         let c = c.to_ascii_lowercase();
         if c.is_ascii_lowercase() || c.is_ascii_digit() {
             slug.push(c);
@@ -889,6 +908,24 @@ mod tests {
         assert_eq!(
             slug_for(&t(None, Some("https://old.example/p?id=7")), &map).as_deref(),
             Some("mapped")
+        );
+        assert_eq!(
+            slug_for(&t(Some("Café-Crème"), None), &map).as_deref(),
+            Some("cafe-creme")
+        );
+        let russian = slug_for(&t(Some("права-человека"), None), &map).unwrap();
+        assert!(
+            russian.starts_with("post-") && russian.len() == 17,
+            "{russian}"
+        );
+        assert_eq!(
+            slug_for(&t(Some("права-человека"), None), &map).as_deref(),
+            Some(russian.as_str()),
+            "the same source slug always gives the same post"
+        );
+        assert_ne!(
+            slug_for(&t(Some("свобода"), None), &map).as_deref(),
+            Some(russian.as_str())
         );
         assert_eq!(slug_for(&t(Some("---"), None), &map), None);
         assert_eq!(slug_for(&t(None, None), &map), None);
