@@ -8,9 +8,8 @@
 //! thread's JSON, and answered with its `ETag` (304 when unchanged).
 
 use super::conditional;
-use super::read;
+use super::{read, reads};
 use crate::cache::{Coding, FeedKey, Rendered};
-use crate::db::posts as posts_db;
 use crate::domain::atom::CONTENT_TYPE;
 use crate::error::ApiError;
 use crate::service::{feeds, not_found};
@@ -101,12 +100,7 @@ pub async fn post_feed(
     }
     let settings = state.settings.clone();
     let rendered = read(&state, move |conn| {
-        let epoch = cache.slug_epoch();
-        let Some(post) = posts_db::by_slug(conn, &slug)? else {
-            cache.remember_unknown(&slug, epoch);
-            return Err(not_found::post(&slug));
-        };
-        cache.remember_slug(&slug, post.id, epoch);
+        let post = reads::post_remembered(conn, &cache, &slug)?;
         // Read between resolving the post and reading its items.
         let generation = cache.generation(post.id);
         let feed = feeds::post_feed(conn, &settings, &post)?;

@@ -16,6 +16,23 @@ use crate::state::AppState;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
+/// The post `slug` names, read from the database and remembered in the
+/// cache's slug lookups (a miss too: the next request for an unknown slug
+/// is answered without a query, until a post is created).
+pub fn post_remembered(
+    conn: &mut diesel::SqliteConnection,
+    cache: &Cache,
+    slug: &str,
+) -> Result<posts_db::Post, ApiError> {
+    let epoch = cache.slug_epoch();
+    let Some(post) = posts_db::by_slug(conn, slug)? else {
+        cache.remember_unknown(slug, epoch);
+        return Err(not_found::post(slug));
+    };
+    cache.remember_slug(slug, post.id, epoch);
+    Ok(post)
+}
+
 /// The page of the thread `slug` in `order`: from the cache when the post
 /// has not changed since it was built; otherwise one indexed query on the
 /// readers' pool, nesting in memory, serialised and compressed (for
@@ -44,12 +61,7 @@ pub async fn thread_page(
     }
     let settings = state.settings.clone();
     read(state, move |conn| {
-        let epoch = cache.slug_epoch();
-        let Some(post) = posts_db::by_slug(conn, &slug)? else {
-            cache.remember_unknown(&slug, epoch);
-            return Err(not_found::post(&slug));
-        };
-        cache.remember_slug(&slug, post.id, epoch);
+        let post = post_remembered(conn, &cache, &slug)?;
         // Read between resolving the post and reading its comments: see
         // the module documentation of `cache`.
         let generation = cache.generation(post.id);

@@ -510,6 +510,29 @@ pub(crate) fn damaged(bytes: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
+/// Feeds every [`damaged`] copy of `whole` to `read` and checks that the
+/// reader ends, never panics, and that an error is its last item and
+/// names a place inside the file (with a line).
+#[cfg(test)]
+pub(crate) fn assert_survives_damage(
+    whole: &[u8],
+    read: impl Fn(&[u8]) -> Vec<Result<super::Record, super::ImportError>>,
+) {
+    for bytes in damaged(whole) {
+        let records = read(&bytes[..]);
+        assert!(records.len() < 10_000, "the reader ends");
+        for (i, record) in records.iter().enumerate() {
+            if let Err(e) = record {
+                assert_eq!(i, records.len() - 1, "an error is final");
+                if let super::ImportError::Malformed { at, .. } = e {
+                    assert!(at.byte <= bytes.len() as u64, "{e}");
+                    assert!(at.line.is_some(), "{e}");
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
