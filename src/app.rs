@@ -29,7 +29,9 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
         state.settings.clone(),
         state.mail_key.clone(),
     )? {
-        sender.spawn(std::sync::Arc::downgrade(&state.clone().into_inner()))?;
+        sender
+            .yielding_to(state.writer.activity())
+            .spawn(std::sync::Arc::downgrade(&state.clone().into_inner()))?;
     }
     // Off the start-up path: the first request for a file compresses it
     // itself if this has not reached it yet.

@@ -16,6 +16,8 @@ use crate::domain::comment::CommentId;
 use crate::domain::post::PostId;
 use crate::domain::render::SafeHtml;
 use diesel::prelude::*;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use tokio::sync::oneshot;
 
@@ -100,6 +102,25 @@ type Reply = oneshot::Sender<QueryResult<CommentId>>;
 #[derive(Debug, Clone)]
 pub struct Writer {
     queue: mpsc::SyncSender<(PendingComment, Reply)>,
+    activity: Activity,
+}
+
+/// How many batches the writer has committed (or tried): background work
+/// that also writes (the outbox's sender) reads it to give readers'
+/// submissions the write lock first while they flow.
+#[derive(Debug, Clone, Default)]
+pub struct Activity(Arc<AtomicU64>);
+
+impl Activity {
+    /// Batches so far; a change between two reads means the writer worked
+    /// in between.
+    pub fn batches(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+
+    fn count(&self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
 }
 
 /// Why a submission could not be stored.
@@ -118,10 +139,17 @@ impl Writer {
     /// `after` runs after each insert, in its transaction.
     pub fn start(pool: Pool, after: AfterInsert) -> std::io::Result<Self> {
         let (queue, jobs) = mpsc::sync_channel::<(PendingComment, Reply)>(4 * MAX_BATCH);
+        let activity = Activity::default();
+        let counted = activity.clone();
         std::thread::Builder::new()
             .name("colloquy-writer".into())
-            .spawn(move || run(&pool, &jobs, &after))?;
-        Ok(Self { queue })
+            .spawn(move || run(&pool, &jobs, &after, &counted))?;
+        Ok(Self { queue, activity })
+    }
+
+    /// The writer's batch counter.
+    pub fn activity(&self) -> Activity {
+        self.activity.clone()
     }
 
     /// Queues a comment; call from blocking code (the queue is bounded,
@@ -160,9 +188,15 @@ fn store<'a>(
     Ok(stored.into_iter().map(|(id, _)| id).collect())
 }
 
-fn run(pool: &Pool, jobs: &mpsc::Receiver<(PendingComment, Reply)>, after: &AfterInsert) {
+fn run(
+    pool: &Pool,
+    jobs: &mpsc::Receiver<(PendingComment, Reply)>,
+    after: &AfterInsert,
+    activity: &Activity,
+) {
     let mut batch: Vec<(PendingComment, Reply)> = Vec::with_capacity(MAX_BATCH);
     while let Ok(first) = jobs.recv() {
+        activity.count();
         batch.push(first);
         while batch.len() < MAX_BATCH {
             match jobs.try_recv() {

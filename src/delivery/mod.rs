@@ -19,6 +19,7 @@ use crate::config::Settings;
 use crate::db::Pool;
 use crate::db::outbox::{self as outbox_db, Item};
 use crate::db::subscribers as subscribers_db;
+use crate::db::writer::Activity;
 use crate::domain::outbox::{Channel, MailKind, State};
 use crate::domain::time::now;
 use crate::service::notify;
@@ -27,6 +28,11 @@ use std::time::{Duration, Instant};
 
 /// How often due items are looked for.
 const POLL: Duration = Duration::from_millis(500);
+/// The pause between two full batches while readers' submissions flow
+/// (the writer committed since the last batch): the writer gets the write
+/// lock first, and the sender still moves `BATCH` items per pause (500 a
+/// second), so a flood delays deliveries by seconds, never stops them.
+const YIELD: Duration = Duration::from_millis(200);
 /// How often the digest is considered.
 const DIGEST_CHECK: Duration = Duration::from_secs(5);
 /// How long a sender holds the items it took.
@@ -49,6 +55,7 @@ pub struct Sender {
     owner: String,
     mailer: Option<mail::Mailer>,
     hooks: webhook::Hooks,
+    writer: Option<Activity>,
 }
 
 impl std::fmt::Debug for Sender {
@@ -80,7 +87,14 @@ impl Sender {
             key,
             owner,
             mailer,
+            writer: None,
         }))
+    }
+
+    /// Yields to this process's writer while it is busy (see [`YIELD`]).
+    pub fn yielding_to(mut self, writer: Activity) -> Self {
+        self.writer = Some(writer);
+        self
     }
 
     /// The channels this sender serves.
@@ -229,6 +243,7 @@ impl Sender {
             .name("colloquy-outbox".into())
             .spawn(move || {
                 let mut last_digest: Option<Instant> = None;
+                let mut writer_seen = self.writer.as_ref().map(Activity::batches);
                 while alive.upgrade().is_some() {
                     if last_digest.is_none_or(|at| at.elapsed() >= DIGEST_CHECK) {
                         last_digest = Some(Instant::now());
@@ -237,7 +252,14 @@ impl Sender {
                         }
                     }
                     match self.send_due() {
-                        Ok(n) if n as i64 == BATCH => continue,
+                        Ok(n) if n as i64 == BATCH => {
+                            let now_seen = self.writer.as_ref().map(Activity::batches);
+                            if now_seen != writer_seen {
+                                writer_seen = now_seen;
+                                std::thread::sleep(YIELD);
+                            }
+                            continue;
+                        }
                         Ok(_) => {}
                         Err(error) => tracing::warn!(%error, "sending the outbox failed"),
                     }
