@@ -47,6 +47,7 @@ pub mod spam;
 pub mod terms;
 pub mod text;
 pub mod time;
+pub mod token;
 pub mod whole;
 
 /// A problem with one input field, reported to the client in a 422.

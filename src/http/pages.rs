@@ -482,7 +482,7 @@ pub fn submitted(slug: &str, back: Option<&str>) -> HttpResponse {
             "Comment received",
             html! {
                 h1 { "Thank you" }
-                p.notice role="status" { (super::public::AWAITING_REVIEW) }
+                p.notice role="status" { (super::views::AWAITING_REVIEW) }
                 p { a href=(back) { "← Back to the discussion" } }
             },
         ),

@@ -1,7 +1,7 @@
 //! Readers and the widget: posts, threads, submissions, previews, counts,
 //! flags.
 
-use super::views::{Order, PostDetail, PostView, ThreadView};
+use super::views::{self, Order, PostDetail, PostView, ThreadView};
 use super::{PageQuery, conditional, next_cursor, pages, read, reads, service};
 use crate::cache::{Coding, Rendered};
 use crate::db::posts as posts_db;
@@ -216,10 +216,6 @@ pub struct Accepted {
     pub message: &'static str,
 }
 
-/// The words a reader sees after submitting.
-pub const AWAITING_REVIEW: &str =
-    "Thank you. Your comment is awaiting review and will appear once a moderator approves it.";
-
 /// `POST /api/v1/posts/{slug}/comments`: a reader's comment, held for
 /// review (202), whatever the spam check says. A form posted by a browser
 /// without JavaScript gets the same status codes as HTML pages.
@@ -266,7 +262,7 @@ pub async fn submit(
         Ok((id, _)) => Ok(HttpResponse::Accepted().json(Accepted {
             id,
             status: Status::Pending.as_str(),
-            message: AWAITING_REVIEW,
+            message: views::AWAITING_REVIEW,
         })),
         Err(error) if html && error.problem().status < 500 => {
             let form = serde_urlencoded::from_bytes::<CommentForm>(&body).ok();

@@ -11,6 +11,11 @@ use crate::domain::time::rfc3339;
 use serde::Serialize;
 use std::collections::HashMap;
 
+/// The words a reader sees after submitting (the 202's `message`, and the
+/// no-JS page after a form post).
+pub const AWAITING_REVIEW: &str =
+    "Thank you. Your comment is awaiting review and will appear once a moderator approves it.";
+
 /// A post in lists.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PostView {

@@ -8,7 +8,7 @@
 //! anything pending, rejected or spam never reach the query's columns.
 //! The document itself is `domain::atom`'s; caching is the http floor's.
 
-use super::posts::{permalink_base, permalink_page};
+use super::permalinks::{permalink_base, permalink_page};
 use crate::config::Settings;
 use crate::db::comments::{self as comments_db, FeedRow};
 use crate::db::posts::Post;

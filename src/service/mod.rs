@@ -17,6 +17,7 @@ pub mod import;
 pub mod not_found;
 pub mod notify;
 pub mod outbox;
+pub mod permalinks;
 pub mod posts;
 pub mod privacy;
 pub mod replies;

@@ -159,8 +159,8 @@ impl Notifier {
             if asking.iter().any(|(a, ..)| *a == address) {
                 continue;
             }
-            let token = super::sessions::random_token();
-            let hash = super::sessions::token_hash(&token);
+            let token = crate::domain::token::random_token();
+            let hash = crate::domain::token::token_hash(&token);
             let lang = pending.lang.unwrap_or("en");
             asking.push((address, lang, token, hash, pending.created_at));
         }
@@ -308,7 +308,7 @@ impl Notifier {
         if kind == MailKind::Approved {
             payload["permalink"] = Value::String(format!(
                 "{}#comment-{}",
-                super::posts::permalink_base(&self.settings, &post),
+                super::permalinks::permalink_base(&self.settings, &post),
                 comment.id
             ));
         } else if let Some(found) =
@@ -371,7 +371,7 @@ impl Notifier {
             "excerpt": excerpt(&answer.body_source),
             "permalink": format!(
                 "{}#comment-{}",
-                super::posts::permalink_base(&self.settings, &post),
+                super::permalinks::permalink_base(&self.settings, &post),
                 answer.id
             ),
         });
@@ -455,7 +455,7 @@ impl Notifier {
         let permalink = post.filter(|_| c.status == Status::Approved).map(|p| {
             format!(
                 "{}#comment-{}",
-                super::posts::permalink_base(&self.settings, p),
+                super::permalinks::permalink_base(&self.settings, p),
                 c.id
             )
         });

@@ -4,22 +4,9 @@
 
 use super::events::{Ctx, Event};
 use crate::db::accounts::{self as accounts_db, Moderator};
-use crate::domain::hex::hex;
 use crate::domain::password::{self, DUMMY_HASH};
+pub use crate::domain::token::{random_token, token_hash};
 use crate::error::ApiError;
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-
-/// 256 random bits, URL-safe: a session or CSRF token.
-pub fn random_token() -> String {
-    URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
-}
-
-/// What the sessions table stores for a cookie's token: its SHA-256, hex.
-pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
-}
 
 /// A new session: the account, the cookie's token (sent once, never
 /// stored) and the CSRF token the page must echo.

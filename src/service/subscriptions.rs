@@ -11,7 +11,7 @@ use diesel::SqliteConnection;
 pub fn check(conn: &mut SqliteConnection, token: &str, now: i64) -> Result<Confirmation, ApiError> {
     Ok(subscribers_db::check_token(
         conn,
-        &super::sessions::token_hash(token.trim()),
+        &crate::domain::token::token_hash(token.trim()),
         now,
     )?)
 }
@@ -23,7 +23,8 @@ pub fn confirm(
     token: &str,
     now: i64,
 ) -> Result<Confirmation, ApiError> {
-    let outcome = subscribers_db::confirm(conn, &super::sessions::token_hash(token.trim()), now)?;
+    let outcome =
+        subscribers_db::confirm(conn, &crate::domain::token::token_hash(token.trim()), now)?;
     if matches!(outcome, Confirmation::Confirmed(_)) {
         tracing::info!("a reader confirmed their address");
     }
