@@ -17,6 +17,8 @@ use std::fmt;
 
 pub mod dipnote;
 pub mod disqus;
+#[cfg(test)]
+mod testing;
 pub mod wordpress;
 mod xml;
 

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::*;
+use crate::import::testing::comment;
 
 /// The seed pages' folder: `../shared/seeds` beside the checkout, else
 /// `COLLOQUY_SEEDS`, else `/work/shared/seeds`.
@@ -31,13 +32,6 @@ fn seed(prefix: &str) -> Vec<u8> {
 
 fn all(bytes: &[u8], slug: &str) -> Vec<Record> {
     read(bytes, slug).collect::<Result<_, _>>().unwrap()
-}
-
-fn comment(record: &Record) -> &CommentRecord {
-    match record {
-        Record::Comment(c) => c,
-        other => panic!("expected a comment, got {other:?}"),
-    }
 }
 
 fn markdown(c: &CommentRecord) -> &str {

@@ -1,38 +1,16 @@
 //! The Disqus reader over the fixtures in tests/fixtures/import.
 
 use std::io::{self, BufReader, Read};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::import::Position;
+use crate::import::testing::{comment, fixture, malformed};
 use crate::import::xml::MAX_EVENT;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/import")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
 
 fn records(bytes: &[u8]) -> Vec<Result<Record, ImportError>> {
     read(bytes).collect()
-}
-
-fn comment(record: &Record) -> &CommentRecord {
-    match record {
-        Record::Comment(c) => c,
-        other => panic!("expected a comment, got {other:?}"),
-    }
-}
-
-fn malformed(records: &[Result<Record, ImportError>]) -> (String, Position) {
-    match records.last() {
-        Some(Err(ImportError::Malformed { what, at })) => (what.clone(), *at),
-        other => panic!("expected a malformed-file error last, got {other:?}"),
-    }
 }
 
 #[test]

@@ -1,37 +1,15 @@
 //! The WordPress reader over the fixtures in tests/fixtures/import.
 
 use std::io::{self, BufReader, Read};
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::import::Position;
-
-fn fixture(name: &str) -> Vec<u8> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/import")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn comment(record: &Record) -> &CommentRecord {
-    match record {
-        Record::Comment(c) => c,
-        other => panic!("expected a comment, got {other:?}"),
-    }
-}
+use crate::import::testing::{comment, fixture, malformed};
 
 fn skipped(id: &str, reason: &'static str) -> Record {
     Record::Skipped {
         source_id: Some(id.into()),
         reason,
-    }
-}
-
-fn malformed(records: &[Result<Record, ImportError>]) -> (String, Position) {
-    match records.last() {
-        Some(Err(ImportError::Malformed { what, at })) => (what.clone(), *at),
-        other => panic!("expected a malformed-file error last, got {other:?}"),
     }
 }
 
