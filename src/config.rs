@@ -183,6 +183,10 @@ pub struct RateLimitSettings {
     pub previews_per_minute: u32,
     /// Failed sign-ins a minute (also the burst).
     pub failed_logins_per_minute: u32,
+    /// Sign-in tries a minute for one account name, from every address
+    /// together (also the burst): past it the account takes one try per
+    /// `60 / n` seconds, whoever sends it.
+    pub account_logins_per_minute: u32,
 }
 
 impl Default for RateLimitSettings {
@@ -194,6 +198,7 @@ impl Default for RateLimitSettings {
             flags_per_minute: 10,
             previews_per_minute: 30,
             failed_logins_per_minute: 5,
+            account_logins_per_minute: 10,
         }
     }
 }

@@ -119,6 +119,20 @@ pub fn is_https(req: &HttpRequest, settings: &Settings) -> bool {
 }
 
 type Keyed = RateLimiter<IpAddr, DefaultKeyedStateStore<IpAddr>, DefaultClock>;
+type ByName = RateLimiter<String, DefaultKeyedStateStore<String>, DefaultClock>;
+
+/// The most of a typed user name that keys the per-account limit.
+const ACCOUNT_KEY_CHARS: usize = 100;
+
+/// The per-account key: the name as sign-in matches it, bounded.
+fn account_key(username: &str) -> String {
+    username
+        .trim()
+        .chars()
+        .take(ACCOUNT_KEY_CHARS)
+        .flat_map(char::to_lowercase)
+        .collect()
+}
 
 /// What a limit applies to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +153,8 @@ pub struct Limits {
     flags: Keyed,
     previews: Keyed,
     failed_logins: Keyed,
+    /// Sign-in tries by account name, from all addresses together.
+    account_tries: ByName,
     /// Addresses barred from signing in until the instant given, because
     /// their failures ran over the limit.
     locked_out: Mutex<HashMap<IpAddr, Instant>>,
@@ -169,9 +185,33 @@ impl Limits {
                 settings.failed_logins_per_minute,
                 settings.failed_logins_per_minute,
             ),
+            account_tries: RateLimiter::keyed(
+                Quota::per_minute(nonzero(settings.account_logins_per_minute))
+                    .allow_burst(nonzero(settings.account_logins_per_minute)),
+            ),
             locked_out: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
         }
+    }
+
+    /// Counts one sign-in try for the account `username`, from whatever
+    /// address; a 429 past `account_logins_per_minute` (then one try per
+    /// `60 / n` seconds, the right password included, so the limit is no
+    /// oracle). An attacker spread over many addresses gets no more tries
+    /// at one account than that, and holds it there only while they keep
+    /// trying: it is free again seconds after they stop
+    /// (docs/operations.md).
+    pub fn check_account(&self, username: &str) -> Result<(), ApiError> {
+        if !self.enabled {
+            return Ok(());
+        }
+        let key = account_key(username);
+        self.account_tries.check_key(&key).map_err(|not_until| {
+            tracing::warn!(account = %key, "sign-in throttled for the account: too many tries");
+            ApiError::RateLimited {
+                retry_after: seconds_ceil(not_until.wait_time_from(self.clock.now())).max(1),
+            }
+        })
     }
 
     fn take(&self, limiter: &Keyed, ip: IpAddr) -> Result<(), ApiError> {
@@ -239,6 +279,8 @@ impl Limits {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
+        self.account_tries.retain_recent();
+        self.account_tries.shrink_to_fit();
         let now = Instant::now();
         self.locked_out
             .lock()
@@ -347,6 +389,24 @@ mod tests {
             ..Settings::default()
         };
         assert_eq!(ClientIp::of(&req, &settings).0, proxy);
+    }
+
+    #[test]
+    fn one_account_takes_so_many_tries_a_minute_from_all_addresses() {
+        let l = limits(true);
+        for _ in 0..10 {
+            l.check_account("alice").unwrap();
+        }
+        let refused = l.check_account(" ALICE ").unwrap_err();
+        assert!(
+            matches!(refused, ApiError::RateLimited { retry_after } if (1..=6).contains(&retry_after)),
+            "{refused:?}"
+        );
+        l.check_account("bob").unwrap();
+        let off = limits(false);
+        for _ in 0..50 {
+            off.check_account("alice").unwrap();
+        }
     }
 
     #[test]

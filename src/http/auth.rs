@@ -151,6 +151,7 @@ pub async fn login(
 ) -> Result<HttpResponse, ApiError> {
     state.limits.check_login_allowed(client.0)?;
     let LoginBody { username, password } = body.into_inner();
+    state.limits.check_account(&username)?;
     let lifetime = i64::from(state.settings.session.lifetime_hours) * 3600;
     let found = service(&state, move |ctx| {
         sessions::sign_in(ctx, &username, &password, lifetime, now())

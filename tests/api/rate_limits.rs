@@ -115,3 +115,33 @@ async fn repeated_failed_sign_ins_are_rate_limited_even_for_the_right_password()
     assert!(locked.headers().contains_key("retry-after"));
     assert_problem(locked, 429).await;
 }
+
+#[tokio::test]
+async fn one_account_gets_ten_tries_a_minute_from_any_number_of_addresses() {
+    // 100 wrong passwords for one account from 25 addresses behind a
+    // trusted proxy: each address stays under its own limit (4 tries), but
+    // the account takes 10 a minute, whoever sends them.
+    let app = spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    app.create_account("alice", "moderator");
+    app.create_account("bob", "moderator");
+    let login = |user: &'static str, password: &'static str, client: u32| {
+        app.reader
+            .post(app.url("/auth/login"))
+            .header("X-Forwarded-For", format!("198.51.100.{}", client % 25 + 1))
+            .json(&json!({"username": user, "password": password}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for i in 0..100 {
+        statuses.push(login("alice", "wrong", i).await.unwrap().status().as_u16());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == 401), "{statuses:?}");
+    assert!(statuses[10..].iter().all(|s| *s == 429), "{statuses:?}");
+    // The right password is refused alike while the account is throttled:
+    // the limit tells an attacker nothing.
+    let right = login("alice", PASSWORD, 99).await.unwrap();
+    assert!(right.headers().contains_key("retry-after"));
+    assert_problem(right, 429).await;
+    // Another account is untouched.
+    assert_eq!(login("bob", PASSWORD, 3).await.unwrap().status(), 200);
+}
