@@ -371,6 +371,51 @@ where
     })
 }
 
+/// Why `database` cannot be served, if it cannot: it is a SQLite file
+/// path, and a value that looks like a URL (`postgres://…`, `mysql://…`,
+/// `sqlite://…`) is refused rather than taken as a strange file name —
+/// which would put a password into the file system. The message shows the
+/// URL with its password replaced.
+fn database_problem(database: &Path) -> Option<String> {
+    let text = database.to_string_lossy();
+    let (scheme, _) = text.split_once("://")?;
+    let is_scheme = !scheme.is_empty()
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    if !is_scheme {
+        return None;
+    }
+    let shown = redact_password(&text);
+    Some(match scheme.to_ascii_lowercase().as_str() {
+        "postgres" | "postgresql" => format!(
+            "database = {shown:?}: this build of Colloquy stores its data in a SQLite file \
+             and cannot serve PostgreSQL yet; give a file path such as \"colloquy.db\""
+        ),
+        _ => format!(
+            "database = {shown:?} is a {scheme}:// URL; Colloquy takes the path of a SQLite \
+             file such as \"colloquy.db\""
+        ),
+    })
+}
+
+/// `scheme://user:password@host/…` with the password shown as `***`; any
+/// other text unchanged.
+pub fn redact_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    let Some((userinfo, host)) = authority.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}{tail}"),
+        None => url.to_string(),
+    }
+}
+
 impl Settings {
     /// Loads settings from the defaults, the optional TOML file and the
     /// environment.
@@ -389,6 +434,9 @@ impl Settings {
             .merge(Env::prefixed("COLLOQUY_").split("__"))
             .extract()
             .map_err(Box::new)?;
+        if let Some(problem) = database_problem(&settings.database) {
+            return Err(Box::new(figment::Error::from(problem)));
+        }
         if let Some(problem) = settings.webhooks.iter().find_map(WebhookSettings::problem) {
             return Err(Box::new(figment::Error::from(problem)));
         }
@@ -511,6 +559,40 @@ mod tests {
             }
             Ok(())
         });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn a_database_url_is_refused_without_showing_its_password() {
+        Jail::expect_with(|jail| {
+            jail.set_env(
+                "COLLOQUY_DATABASE",
+                "postgres://alice:s3cret@db.example:5432/blog",
+            );
+            let error = Settings::load(None).map(drop).err().map(|e| e.to_string());
+            let error = error.unwrap_or_default();
+            assert!(error.contains("PostgreSQL"), "{error}");
+            assert!(error.contains("alice:***@db.example:5432/blog"), "{error}");
+            assert!(!error.contains("s3cret"), "{error}");
+            jail.set_env("COLLOQUY_DATABASE", "mysql://root@localhost/blog");
+            let error = Settings::load(None).map(drop).err().map(|e| e.to_string());
+            assert!(error.unwrap_or_default().contains("mysql:// URL"));
+            jail.set_env("COLLOQUY_DATABASE", "data/colloquy.db");
+            assert!(Settings::load(None).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn passwords_are_redacted_from_urls_and_nothing_else_changes() {
+        assert_eq!(
+            redact_password("postgres://u:p@h/db?sslmode=require"),
+            "postgres://u:***@h/db?sslmode=require"
+        );
+        assert_eq!(redact_password("postgres://u:p:q@h"), "postgres://u:***@h");
+        assert_eq!(redact_password("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_password("postgres://h/a@b"), "postgres://h/a@b");
+        assert_eq!(redact_password("colloquy.db"), "colloquy.db");
     }
 
     #[test]

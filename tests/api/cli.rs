@@ -43,6 +43,32 @@ fn migrate_creates_the_database() {
 }
 
 #[test]
+fn a_postgres_url_is_refused_with_its_password_hidden_and_no_file_made() {
+    let dir = tempfile::tempdir().unwrap();
+    for command in [&["migrate"][..], &["serve"][..]] {
+        let out = colloquy(dir.path())
+            .env(
+                "COLLOQUY_DATABASE",
+                "postgres://blog:hunter2@db.example/colloquy",
+            )
+            .args(command)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success(),
+            "{command:?} accepted a URL: {stderr}"
+        );
+        assert!(stderr.contains("PostgreSQL"), "{stderr}");
+        assert!(stderr.contains("blog:***@db.example"), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("hunter2"));
+    }
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "files were made: {left:?}");
+}
+
+#[test]
 fn moderator_add_reads_the_password_and_refuses_a_taken_name() {
     let dir = tempfile::tempdir().unwrap();
     let ok = add(dir.path(), "alice", "admin", "a long enough password");
