@@ -142,7 +142,14 @@ impl ApiError {
             Self::RequestTimeout => {
                 "The request body was not sent in time; the connection is closed.".to_owned()
             }
-            Self::Validation(errors) => format!("{} field(s) need attention.", errors.len()),
+            // Each field by name, so that the detail alone says what to fix.
+            Self::Validation(errors) => {
+                let each: Vec<String> = errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.message))
+                    .collect();
+                format!("{}.", each.join("; "))
+            }
             Self::RateLimited { retry_after } => {
                 format!("Too many requests from this address; try again in {retry_after} s.")
             }

@@ -130,6 +130,14 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<Moderator>> {
         .load(conn)
 }
 
+/// Every account's display name (disabled ones too: a name the staff
+/// used stays theirs), for the names readers may not sign with.
+pub fn display_names(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+    moderators::table
+        .select(moderators::display_name)
+        .load(conn)
+}
+
 /// One account by id.
 pub fn by_id(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Moderator>> {
     moderators::table

@@ -1,7 +1,7 @@
 //! A reader's comment as it arrives, parsed once into checked types.
 
 use super::page::PageRef;
-use super::text::{multi_line, single_line};
+use super::text::{multi_line, single_line, visible_line};
 use super::{Errors, FieldError};
 use serde::Deserialize;
 
@@ -24,9 +24,10 @@ id_newtype!(
 pub struct AuthorName(String);
 
 impl AuthorName {
-    /// Trims and checks a name; see [`super::text::single_line`].
+    /// Trims and checks a name; see [`super::text::visible_line`]. Whether
+    /// it imitates the staff is [`super::staff::StaffNames`]'s question.
     pub fn parse(value: &str) -> Result<Self, FieldError> {
-        single_line("author_name", value, MAX_NAME, true)?
+        visible_line("author_name", value, MAX_NAME, true)?
             .map(Self)
             .ok_or_else(|| FieldError::new("author_name", "must not be empty"))
     }
@@ -44,7 +45,7 @@ pub struct Location(String);
 impl Location {
     /// Trims and checks a location; an empty one is `None`.
     pub fn parse(value: &str) -> Result<Option<Self>, FieldError> {
-        Ok(single_line("author_location", value, MAX_LOCATION, false)?.map(Self))
+        Ok(visible_line("author_location", value, MAX_LOCATION, false)?.map(Self))
     }
 
     /// The checked location.

@@ -35,6 +35,7 @@ macro_rules! id_newtype {
 
 pub mod atom;
 pub mod comment;
+pub mod fold;
 pub mod hex;
 pub mod moderation;
 pub mod outbox;
@@ -44,6 +45,7 @@ pub mod post;
 pub mod privacy;
 pub mod render;
 pub mod spam;
+pub mod staff;
 pub mod terms;
 pub mod text;
 pub mod time;

@@ -1,15 +1,15 @@
-//! Banned and suspect terms, matched on folded text: compatibility forms,
-//! case, diacritics, invisible characters and look-alike letters, so that
-//! "ＣＡＳＩＮＯ", "Cásino", "cаsino" (with a Cyrillic а) and "c4s1n0" all
-//! read as "casino".
+//! Banned and suspect terms, matched on folded text ([`super::fold`]):
+//! compatibility forms, case, diacritics, invisible characters and
+//! look-alike letters, so that "ＣＡＳＩＮＯ", "Cásino", "cаsino" (with a
+//! Cyrillic а), "ca\u{200B}sino", "Ꮯasino" (Cherokee) and "c4s1n0" all
+//! read as "casino", and "casino\u{200B}now" holds the word "casino".
 //!
 //! A term matches whole words: "casino" matches "Casino!" but not
 //! "casinos"; a trailing `*` makes it a prefix ("casino*" matches both).
 //! A term of several words matches them in order with any spacing.
 
+pub use super::fold::{Folded, fold};
 use serde::{Deserialize, Serialize};
-use unicode_normalization::UnicodeNormalization;
-use unicode_normalization::char::is_combining_mark;
 
 /// Longest term, in characters.
 pub const MAX_TERM: usize = 100;
@@ -45,89 +45,6 @@ impl TermKind {
     }
 }
 
-/// The letter a look-alike character stands for, after lowercasing.
-/// Cyrillic and Greek letters that look Latin, digits and signs used for
-/// letters ("c4s1n0", "$pam"), and `l` folded with `i` and `1` since many
-/// fonts draw them alike. Punctuation that could end a sentence ("!", "|")
-/// is left alone, so that "casino!" still ends a word. Both the text and the terms go through the
-/// same map, so a term written with a look-alike still matches.
-fn look_alike(c: char) -> char {
-    match c {
-        // Cyrillic
-        'а' | 'ӓ' => 'a',
-        'в' | 'ь' => 'b',
-        'с' | 'ϲ' => 'c',
-        'ԁ' => 'd',
-        'е' | 'ё' | 'є' => 'e',
-        'һ' | 'н' => 'h',
-        'і' | 'ї' | 'ӏ' => 'i',
-        'ј' => 'j',
-        'к' | 'κ' => 'k',
-        'м' => 'm',
-        'о' | 'ο' | 'σ' => 'o',
-        'р' | 'ρ' => 'p',
-        'ԛ' => 'q',
-        'ѕ' => 's',
-        'т' | 'τ' => 't',
-        'у' | 'ү' => 'y',
-        'х' | 'χ' => 'x',
-        'ԝ' | 'ѡ' | 'ω' => 'w',
-        // Greek
-        'α' => 'a',
-        'β' => 'b',
-        'ε' => 'e',
-        'η' => 'n',
-        'ι' => 'i',
-        'ν' => 'v',
-        'υ' => 'u',
-        'ζ' => 'z',
-        // Digits and signs
-        '0' => 'o',
-        '1' | 'l' => 'i',
-        '3' => 'e',
-        '4' | '@' => 'a',
-        '5' | '$' => 's',
-        '7' => 't',
-        '8' => 'b',
-        other => other,
-    }
-}
-
-/// Characters that show nothing and can be slipped inside a word to break
-/// a match: zero-width spaces and joiners, the soft hyphen, the BOM.
-fn is_invisible(c: char) -> bool {
-    matches!(
-        c,
-        '\u{00AD}' | '\u{034F}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}'
-    )
-}
-
-/// Folds text for matching: NFKD (so full-width and other compatibility
-/// forms become plain letters), combining marks dropped (diacritics),
-/// invisible characters dropped, lowercase, look-alikes mapped, and every
-/// run of other characters (spaces, punctuation) turned into one space.
-pub fn fold(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut gap = false;
-    for c in text
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c) && !is_invisible(*c))
-        .flat_map(char::to_lowercase)
-        .map(look_alike)
-    {
-        if c.is_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push(' ');
-            }
-            gap = false;
-            out.push(c);
-        } else {
-            gap = true;
-        }
-    }
-    out
-}
-
 /// A term ready to be looked for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Term {
@@ -146,7 +63,7 @@ impl Term {
     pub fn new(text: &str, reason: Option<String>) -> Option<Self> {
         let text = text.trim();
         let prefix = text.ends_with('*');
-        let folded = fold(text.trim_end_matches('*'));
+        let folded = fold(text.trim_end_matches('*')).joined;
         (!folded.is_empty()).then(|| Self {
             text: text.to_owned(),
             folded,
@@ -164,20 +81,23 @@ impl Term {
         }
     }
 
-    /// Whether the term occurs in `folded` text (made by [`fold`]) as whole
-    /// words (or as the start of a word, for a prefix term).
-    pub fn occurs_in(&self, folded: &str) -> bool {
+    /// Whether the term occurs in `folded` text as whole words (or as the
+    /// start of a word, for a prefix term), in either reading of its
+    /// invisible characters.
+    pub fn occurs_in(&self, folded: &Folded) -> bool {
         let boundary = |c: Option<char>| c.is_none_or(|c| c == ' ');
-        folded.match_indices(&self.folded).any(|(at, found)| {
-            let before = folded[..at].chars().next_back();
-            let after = folded[at + found.len()..].chars().next();
-            boundary(before) && (self.prefix || boundary(after))
+        folded.readings().into_iter().any(|text| {
+            text.match_indices(&self.folded).any(|(at, found)| {
+                let before = text[..at].chars().next_back();
+                let after = text[at + found.len()..].chars().next();
+                boundary(before) && (self.prefix || boundary(after))
+            })
         })
     }
 }
 
 /// The first of `terms` that occurs in `folded` text.
-pub fn first_match<'a>(terms: &'a [Term], folded: &str) -> Option<&'a Term> {
+pub fn first_match<'a>(terms: &'a [Term], folded: &Folded) -> Option<&'a Term> {
     terms.iter().find(|t| t.occurs_in(folded))
 }
 
@@ -198,11 +118,22 @@ mod tests {
     }
 
     #[test]
-    fn folding_removes_case_width_accents_and_invisible_characters() {
-        assert_eq!(fold("ＣＡＳＩＮＯ"), "casino");
-        assert_eq!(fold("Cásíñó"), "casino");
-        assert_eq!(fold("ca\u{200B}si\u{00AD}no"), "casino");
-        assert_eq!(fold("  Payday,   LOAN!! "), "payday ioan");
+    fn invisible_characters_neither_break_a_term_nor_glue_it_to_the_next_word() {
+        assert!(matches("casino", "ca\u{200B}si\u{00AD}no"));
+        assert!(matches("casino", "best casino\u{200B}bonus"));
+        assert!(matches("casino", "casino\u{3164}now"));
+        assert!(matches("payday loan", "payday\u{2060}loan"));
+        assert!(!matches("casino", "casinobonus"));
+    }
+
+    #[test]
+    fn cherokee_and_mathematical_look_alikes_match_too() {
+        // Cherokee Ꮯ (C), Ꭺ (A), Ꮪ (S); mathematical bold.
+        assert!(matches("casino", "\u{13DF}\u{13AA}\u{13DA}ino"));
+        assert!(matches(
+            "casino",
+            "\u{1D41C}\u{1D41A}\u{1D42C}\u{1D422}\u{1D427}\u{1D428}"
+        ));
     }
 
     #[test]

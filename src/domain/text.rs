@@ -1,7 +1,11 @@
 //! Plain-text fields: trimmed, length-capped, free of control and bidi
 //! override characters, which can hide or reorder what moderators read.
+//! The names readers sign with are held to more ([`visible_line`]): no
+//! invisible character at all, and something visible to read.
 
 use super::FieldError;
+use super::fold::is_invisible;
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 
 /// Bidirectional embedding, override and isolate controls (U+202A–U+202E,
 /// U+2066–U+2069): they can make a name or a link read differently from
@@ -31,10 +35,60 @@ pub fn single_line(
         field,
         trimmed,
         max,
-        |c| c.is_control(),
+        |c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'),
         "must not contain control characters or line breaks",
     )?;
     Ok(Some(trimmed.to_owned()))
+}
+
+/// Checks a one-line field that names someone or somewhere (a reader's
+/// name or location) as [`single_line`] does, and also refuses invisible
+/// characters ([`is_invisible`]: zero-width and format characters,
+/// fillers, variation selectors), private-use and unassigned code points
+/// (which show as blanks or boxes), and text with no visible letter,
+/// digit, punctuation or symbol (a lone combining accent).
+pub fn visible_line(
+    field: &str,
+    value: &str,
+    max: usize,
+    required: bool,
+) -> Result<Option<String>, FieldError> {
+    let Some(text) = single_line(field, value, max, required)? else {
+        return Ok(None);
+    };
+    if text.chars().any(is_invisible) {
+        return Err(FieldError::new(
+            field,
+            "must not contain invisible characters (zero-width spaces, joiners, fillers or other format characters)",
+        ));
+    }
+    if text.chars().any(|c| {
+        matches!(
+            c.general_category(),
+            GeneralCategory::PrivateUse | GeneralCategory::Unassigned | GeneralCategory::Surrogate
+        )
+    }) {
+        return Err(FieldError::new(
+            field,
+            "must not contain private-use or unassigned characters",
+        ));
+    }
+    let visible = text.chars().any(|c| {
+        matches!(
+            c.general_category_group(),
+            GeneralCategoryGroup::Letter
+                | GeneralCategoryGroup::Number
+                | GeneralCategoryGroup::Punctuation
+                | GeneralCategoryGroup::Symbol
+        )
+    });
+    if !visible {
+        return Err(FieldError::new(
+            field,
+            "must contain a visible letter, digit or sign",
+        ));
+    }
+    Ok(Some(text))
 }
 
 /// Checks a multi-line text field: like [`single_line`] but line breaks and
@@ -138,6 +192,59 @@ mod tests {
         assert!(single_line("n", "evil\u{202E}gpj.exe", 80, true).is_err());
         assert!(multi_line("b", "text \u{2066}x", 80).is_err());
         assert!(multi_line("b", "nul\u{0000}", 80).is_err());
+    }
+
+    #[test]
+    fn line_and_paragraph_separators_are_line_breaks() {
+        assert!(single_line("n", "Mari\u{2028}Evil", 80, true).is_err());
+        assert!(single_line("n", "Mari\u{2029}Evil", 80, true).is_err());
+    }
+
+    #[test]
+    fn a_visible_line_refuses_invisible_and_blank_looking_text() {
+        for value in [
+            "Ma\u{200B}ri",
+            "\u{3164}",
+            "\u{2800}\u{2800}",
+            "\u{115F}\u{1160}",
+            "\u{FFA0}",
+            "Mari\u{FE0F}",
+            "\u{200D}",
+            "Mari\u{E0041}",
+            "\u{0301}",
+            "\u{E000}",
+            "Mari\u{0378}",
+            " \u{00A0}\u{3000} ",
+        ] {
+            let refused = visible_line("author_name", value, 80, true);
+            assert!(refused.is_err(), "{value:?} should be refused");
+            assert_eq!(refused.unwrap_err().field, "author_name");
+        }
+    }
+
+    #[test]
+    fn a_visible_line_keeps_every_script_and_sign() {
+        for value in [
+            "Mari",
+            "Мария",
+            "محمد",
+            "李华",
+            "Zoë",
+            "J.",
+            "🙂",
+            "Ångström",
+        ] {
+            assert_eq!(
+                visible_line("author_name", value, 80, true)
+                    .unwrap()
+                    .as_deref(),
+                Some(value)
+            );
+        }
+        assert_eq!(
+            visible_line("author_location", " ", 80, false).unwrap(),
+            None
+        );
     }
 
     #[test]

@@ -292,6 +292,7 @@ async fn accept(
     let ip_hash = state.ip_hasher.hash(client.0);
     let own_origin = super::own_origin(req, &state.settings);
     let rules = SubmissionRules {
+        official_name: state.settings.official_name.clone(),
         spam: state.settings.spam.clone(),
         auto_close_days: state.settings.auto_close_days,
         starting_pages: state.starting_pages.clone(),

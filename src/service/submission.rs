@@ -17,6 +17,7 @@ use super::events::{Ctx, Event};
 use super::not_found;
 use super::posts::StartingPages;
 use crate::config::SpamSettings;
+use crate::db::accounts as accounts_db;
 use crate::db::bans as bans_db;
 use crate::db::comments as comments_db;
 use crate::db::moderation as moderation_db;
@@ -29,6 +30,7 @@ use crate::domain::moderation::Status;
 use crate::domain::post::PostId;
 use crate::domain::render::SafeHtml;
 use crate::domain::spam::{SpamInput, assess};
+use crate::domain::staff::StaffNames;
 use crate::error::ApiError;
 
 /// How far back a sender's identical text counts as a repeat.
@@ -37,6 +39,8 @@ pub const REPEAT_WINDOW_SECS: i64 = 24 * 60 * 60;
 /// The settings a submission is judged by.
 #[derive(Debug, Clone)]
 pub struct SubmissionRules {
+    /// The name official replies appear under, which no reader may take.
+    pub official_name: String,
     /// The spam settings.
     pub spam: SpamSettings,
     /// `auto_close_days` (0: never).
@@ -134,7 +138,21 @@ pub fn judge(
     }
     // What the request itself can be wrong about is answered before the
     // ban, so that the answer to an invalid request does not tell whether
-    // its e-mail or address is banned.
+    // its e-mail or address is banned. First, a name or place that would
+    // pass the reader off as the site's staff.
+    let staff = StaffNames::new(
+        &rules.official_name,
+        accounts_db::display_names(ctx.conn)?
+            .iter()
+            .map(String::as_str),
+    );
+    let impersonating = staff.check(
+        comment.author_name.as_str(),
+        comment.author_location.as_ref().map(|l| l.as_str()),
+    );
+    if !impersonating.is_empty() {
+        return Err(ApiError::Validation(impersonating));
+    }
     match &existing {
         // Nothing on a post that does not exist yet can be answered, and
         // only a page that may start its post may send its first comment.
@@ -280,6 +298,7 @@ mod tests {
 
     fn rules() -> SubmissionRules {
         SubmissionRules {
+            official_name: "DipNote Bloggers".into(),
             spam: SpamSettings::default(),
             auto_close_days: 30,
             starting_pages: StartingPages::new(&crate::config::Settings {
@@ -370,6 +389,75 @@ mod tests {
         .unwrap();
         assert!(matches!(
             judge(&mut ctx, &rules(), plain("p", now)),
+            Err(ApiError::Banned)
+        ));
+    }
+
+    #[test]
+    fn a_name_imitating_the_staff_is_refused_before_the_ban_is_looked_at() {
+        let mut conn = conn();
+        let now = 1_000_000;
+        post_published_at(&mut conn, "p", now - 86_400);
+        crate::db::accounts::create_moderator(
+            &mut conn,
+            "alice",
+            "Alice Moreau",
+            "moderator",
+            "x",
+            0,
+        )
+        .unwrap();
+        let mut ctx = Ctx::new(&mut conn);
+        let attempt = |name: &str, location: &str| {
+            submission(
+                "p",
+                serde_json::json!({"author_name": name, "author_location": location,
+                    "email": "mari@example.org", "body": "A fair point."}),
+                now,
+            )
+        };
+        let fields = |result: Result<(Judged, Option<String>), ApiError>| match result {
+            Err(ApiError::Validation(errors)) => {
+                errors.into_iter().map(|e| e.field).collect::<Vec<_>>()
+            }
+            other => panic!("expected a 422, got {other:?}"),
+        };
+        assert_eq!(
+            fields(judge(
+                &mut ctx,
+                &rules(),
+                attempt("D\u{0456}pNote BL0GGERS", "Paris")
+            )),
+            ["author_name"]
+        );
+        assert_eq!(
+            fields(judge(
+                &mut ctx,
+                &rules(),
+                attempt("\u{0410}lice moreau", "Official reply")
+            )),
+            ["author_name", "author_location"]
+        );
+        crate::db::bans::create(
+            ctx.conn,
+            &NewBan {
+                kind: BanKind::Email,
+                value: "mari@example.org".into(),
+                note: String::new(),
+                comment_id: None,
+                expires_at: None,
+            },
+            1,
+            now,
+        )
+        .unwrap();
+        // Whether the sender is banned does not change the answer.
+        assert_eq!(
+            fields(judge(&mut ctx, &rules(), attempt("DipNote Bloggers", ""))),
+            ["author_name"]
+        );
+        assert!(matches!(
+            judge(&mut ctx, &rules(), attempt("Mari", "Paris")),
             Err(ApiError::Banned)
         ));
     }

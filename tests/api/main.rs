@@ -16,6 +16,7 @@ mod feeds;
 mod hardening;
 mod hardening_render;
 mod helpers;
+mod impersonation;
 mod imports;
 mod isolation;
 mod layering;
