@@ -2,7 +2,7 @@
 //! disable, issue a new password; and every account's own password
 //! change. Every change is logged; password hashes never leave the server.
 
-use super::auth::{SESSION_COOKIE, SignedIn};
+use super::auth::SignedIn;
 use super::{db, service};
 use crate::db::accounts::{self as accounts_db, Moderator};
 use crate::domain::moderation::Role;
@@ -10,9 +10,9 @@ use crate::domain::password;
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
 use crate::limits::ClientIp;
-use crate::service::{accounts, sessions};
+use crate::service::accounts;
 use crate::state::AppState;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
@@ -285,11 +285,10 @@ pub struct PasswordBody {
         (status = 429, response = crate::http::schemas::RateLimited),
     ),
 )]
-#[tracing::instrument(skip(state, signed_in, req, client, body), fields(moderator = %signed_in.moderator.username))]
+#[tracing::instrument(skip(state, signed_in, client, body), fields(moderator = %signed_in.moderator.username))]
 pub async fn change_own_password(
     state: web::Data<AppState>,
     signed_in: SignedIn,
-    req: HttpRequest,
     client: ClientIp,
     body: web::Json<PasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
@@ -303,9 +302,7 @@ pub async fn change_own_password(
         return Err(ApiError::field("current_password", "is not correct"));
     }
     let hash = hashed(new).await?;
-    let keep = req
-        .cookie(SESSION_COOKIE)
-        .map(|c| sessions::token_hash(c.value()));
+    let keep = Some(signed_in.token_hash().to_owned());
     let id = signed_in.moderator.id;
     service(&state, move |ctx| {
         accounts::set_password(ctx, id, &hash, Some(id), keep.as_deref(), now())

@@ -1,5 +1,14 @@
 //! Moderators' sign-in: server-side sessions behind an HttpOnly cookie,
 //! a CSRF token for every state-changing request, and role checks.
+//!
+//! The cookie is `__Host-colloquy_session` over https: the prefix makes
+//! the browser refuse it from anyone but this host (Secure, `Path=/`, no
+//! `Domain`), so a page on a sibling subdomain cannot plant one. Over plain
+//! http, where no prefix binds, it is `colloquy_session`, and a request
+//! carrying more than one session cookie (of either name) is refused with
+//! 401 and logged: a sibling subdomain can toss in a second cookie with a
+//! longer path that the browser sends first, and reading either one would
+//! lock the moderator out or sign them in as the attacker.
 
 use super::{db, service};
 use crate::db::accounts::{self, Moderator};
@@ -18,8 +27,54 @@ use std::future::Future;
 use std::pin::Pin;
 use subtle::ConstantTimeEq;
 
-/// The session cookie's name.
+/// The session cookie's name over plain http.
 pub const SESSION_COOKIE: &str = "colloquy_session";
+/// The session cookie's name over https (see the module's documentation).
+pub const HOST_SESSION_COOKIE: &str = "__Host-colloquy_session";
+
+/// The session cookie's name for this request.
+fn cookie_name(req: &HttpRequest, state: &AppState) -> &'static str {
+    if is_https(req, &state.settings) {
+        HOST_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The session token the request carries under `name`: read from the raw
+/// `Cookie` headers, so that every session cookie is counted, even beside
+/// a pair that does not parse. 401 for none, and for more than one of
+/// either name (logged: a sign of cookie tossing).
+fn session_token(req: &HttpRequest, name: &str) -> Result<String, ApiError> {
+    let mut count = 0usize;
+    let mut found = None;
+    let pairs = req
+        .headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'));
+    for pair in pairs {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let key = key.trim();
+        if key == SESSION_COOKIE || key == HOST_SESSION_COOKIE {
+            count += 1;
+            if key == name {
+                found = Some(value.trim().trim_matches('"').to_owned());
+            }
+        }
+    }
+    if count > 1 {
+        tracing::warn!(
+            cookies = count,
+            path = req.path(),
+            "refused a request carrying more than one session cookie (cookie tossing?)"
+        );
+        return Err(ApiError::Unauthorized);
+    }
+    found
+        .filter(|t| !t.is_empty())
+        .ok_or(ApiError::Unauthorized)
+}
 /// The header that must echo the CSRF token.
 pub const CSRF_HEADER: &str = "X-CSRF-Token";
 
@@ -38,6 +93,11 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// The hash of the session's token (the session's key).
+    pub fn token_hash(&self) -> &str {
+        &self.token_hash
+    }
+
     /// A 403 unless the account has at least `role`.
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.role >= role {
@@ -69,8 +129,8 @@ impl FromRequest for SignedIn {
                 .app_data::<web::Data<AppState>>()
                 .cloned()
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("application state missing")))?;
-            let token = req.cookie(SESSION_COOKIE).ok_or(ApiError::Unauthorized)?;
-            let hash = sessions::token_hash(token.value());
+            let token = session_token(&req, cookie_name(&req, &state))?;
+            let hash = sessions::token_hash(&token);
             let (now, idle_since) = session_window(&state);
             let lookup = hash.clone();
             let (session, moderator) = db(&state, move |conn| {
@@ -137,7 +197,7 @@ pub struct Me {
     request_body(content = LoginBody, content_type = "application/json"),
     responses(
         (status = 200, description = "Signed in; the session cookie is set.", body = Me,
-            headers(("Set-Cookie" = String, description = "`colloquy_session=…; HttpOnly; SameSite=Strict; Path=/` (and `Secure` over https)."))),
+            headers(("Set-Cookie" = String, description = "`colloquy_session=…; HttpOnly; SameSite=Strict; Path=/`; over https `__Host-colloquy_session=…; Secure; HttpOnly; SameSite=Strict; Path=/`. A request carrying more than one session cookie is 401."))),
         (status = 401, response = crate::http::schemas::Unauthorized),
         (status = 429, response = crate::http::schemas::RateLimited),
     ),
@@ -161,14 +221,21 @@ pub async fn login(
         state.limits.record_failed_login(client.0)?;
         return Err(ApiError::Unauthorized);
     };
-    let cookie = Cookie::build(SESSION_COOKIE, opened.token)
+    let cookie = Cookie::build(cookie_name(&req, &state), opened.token)
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(is_https(&req, &state.settings))
         .max_age(CookieDuration::seconds(lifetime))
         .finish();
-    Ok(HttpResponse::Ok().cookie(cookie).json(Me {
+    let mut answer = HttpResponse::Ok();
+    answer.cookie(cookie);
+    if is_https(&req, &state.settings) {
+        // A plain-named cookie this host set before it was served over
+        // https would now count as a second session cookie: clear it.
+        answer.cookie(removal_cookie(SESSION_COOKIE, true));
+    }
+    Ok(answer.json(Me {
         id: opened.account.id,
         email: opened.account.email,
         username: opened.account.username,
@@ -178,12 +245,13 @@ pub async fn login(
     }))
 }
 
-fn removal_cookie(req: &HttpRequest, state: &AppState) -> Cookie<'static> {
-    let mut cookie = Cookie::build(SESSION_COOKIE, "")
+/// A `Set-Cookie` that clears this host's session cookie `name`.
+fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut cookie = Cookie::build(name, "")
         .path("/")
         .http_only(true)
         .same_site(SameSite::Strict)
-        .secure(is_https(req, &state.settings))
+        .secure(secure)
         .finish();
     cookie.make_removal();
     cookie
@@ -214,7 +282,10 @@ pub async fn logout(
         Err(other) => return Err(other),
     }
     Ok(HttpResponse::NoContent()
-        .cookie(removal_cookie(&req, &state))
+        .cookie(removal_cookie(
+            cookie_name(&req, &state),
+            is_https(&req, &state.settings),
+        ))
         .finish())
 }
 
@@ -239,7 +310,10 @@ pub async fn logout_all(
     })
     .await?;
     Ok(HttpResponse::NoContent()
-        .cookie(removal_cookie(&req, &state))
+        .cookie(removal_cookie(
+            cookie_name(&req, &state),
+            is_https(&req, &state.settings),
+        ))
         .finish())
 }
 

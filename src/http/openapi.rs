@@ -295,7 +295,9 @@ impl Modify for SecuritySchemes {
             "session",
             SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
                 super::auth::SESSION_COOKIE,
-                "The session cookie set by `POST /api/v1/auth/login` (HttpOnly, SameSite=Strict).",
+                "The session cookie set by `POST /api/v1/auth/login` (HttpOnly, SameSite=Strict); \
+                 named `__Host-colloquy_session` when served over https. A request carrying \
+                 more than one session cookie is refused (401).",
             ))),
         );
         components.add_security_scheme(

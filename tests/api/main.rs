@@ -10,6 +10,7 @@ mod browser;
 mod cache;
 mod cli;
 mod connections;
+mod cookies;
 mod day_one;
 mod errors;
 mod feeds;

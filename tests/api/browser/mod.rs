@@ -172,6 +172,12 @@ pub struct Browser {
 
 /// Starts headless Chromium, with JavaScript on or off.
 pub async fn browser(javascript: bool) -> Browser {
+    browser_with(javascript, &[]).await
+}
+
+/// Starts headless Chromium with more command-line flags (such as
+/// `--host-resolver-rules`, to give the test server several host names).
+pub async fn browser_with(javascript: bool, flags: &[&str]) -> Browser {
     let slot = SLOTS.acquire().await.unwrap();
     let driver = Driver::start();
     let profile = tempfile::tempdir().unwrap();
@@ -184,6 +190,9 @@ pub async fn browser(javascript: bool) -> Browser {
             format!("--user-data-dir={}", profile.path().display()),
         ],
     });
+    if let Some(args) = options["args"].as_array_mut() {
+        args.extend(flags.iter().map(|f| json!(f)));
+    }
     if !javascript {
         options["prefs"] = json!({ "profile.managed_default_content_settings.javascript": 2 });
     }
