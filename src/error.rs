@@ -80,6 +80,16 @@ impl ApiError {
     /// is broken.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         let error = error.into();
+        if let Some(revoked) = revoked(&error) {
+            return match revoked {
+                Revoked::SignedOut => Self::Unauthorized,
+                Revoked::Role { needed, now } => Self::Forbidden(format!(
+                    "This needs the {} role; the account now has {}.",
+                    needed.as_str(),
+                    now.as_str()
+                )),
+            };
+        }
         if is_busy(&error) {
             Self::Unavailable(error)
         } else {
@@ -161,6 +171,38 @@ impl ApiError {
 
 /// How long a client refused with 503 is asked to wait (`Retry-After`).
 pub const RETRY_AFTER_BUSY_SECS: u64 = 1;
+
+/// The [`Revoked`] a write transaction was refused with, found in the
+/// error's chain (as the database floor hands it up, inside diesel's
+/// error).
+fn revoked(error: &anyhow::Error) -> Option<Revoked> {
+    error.chain().find_map(|cause| {
+        if let Some(diesel::result::Error::QueryBuilderError(inner)) =
+            cause.downcast_ref::<diesel::result::Error>()
+        {
+            return inner.downcast_ref::<Revoked>().copied();
+        }
+        cause.downcast_ref::<Revoked>().copied()
+    })
+}
+
+/// Why a moderator's change was refused inside its own transaction: the
+/// authority the request was let in with ended before it could commit
+/// (`db::authority`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Revoked {
+    /// The session ended, expired, or the account was disabled (401).
+    #[error("the session ended or the account was disabled")]
+    SignedOut,
+    /// The account's role is now below the one the change needs (403).
+    #[error("the change needs the {} role and the account now has {}", needed.as_str(), now.as_str())]
+    Role {
+        /// The role the change needs.
+        needed: crate::domain::moderation::Role,
+        /// The account's role now.
+        now: crate::domain::moderation::Role,
+    },
+}
 
 /// Whether `error` (or any error in its chain) is SQLite's `SQLITE_BUSY`
 /// ("database is locked") or `SQLITE_LOCKED` ("database table is

@@ -281,10 +281,18 @@ pub fn create_session(
         .map(drop)
 }
 
+/// How often a session's `last_seen_at` is moved on (at most), so that
+/// moderators' reads do not each become a write. Every idle test allows
+/// this much more than the configured window: a session used at `t` has
+/// `last_seen_at > t - SEEN_EVERY`, so it lives until at least
+/// `t + idle` (never ends early) and at most `SEEN_EVERY` later.
+pub const SEEN_EVERY: i64 = 60;
+
 /// The session with this token hash and its account, if both are live:
-/// not past `expires_at`, seen since `idle_since`, account not disabled.
-/// A live session's `last_seen_at` is moved to `now` (at most once a minute,
-/// to keep reads from becoming writes).
+/// not past `expires_at`, used within the idle window that ends at
+/// `idle_since` (with [`SEEN_EVERY`]'s allowance), account not disabled.
+/// A live session's `last_seen_at` is moved to `now` at most every
+/// [`SEEN_EVERY`] seconds.
 pub fn live_session(
     conn: &mut SqliteConnection,
     token_hash: &str,
@@ -295,13 +303,13 @@ pub fn live_session(
         .inner_join(moderators::table)
         .filter(sessions::token_hash.eq(token_hash))
         .filter(sessions::expires_at.gt(now))
-        .filter(sessions::last_seen_at.gt(idle_since))
+        .filter(sessions::last_seen_at.gt(idle_since - SEEN_EVERY))
         .filter(moderators::disabled.eq(false))
         .select((Session::as_select(), Moderator::as_select()))
         .first(conn)
         .optional()?;
     if let Some((session, _)) = &found
-        && now - session.last_seen_at >= 60
+        && now - session.last_seen_at >= SEEN_EVERY
     {
         diesel::update(sessions::table.find(token_hash))
             .set(sessions::last_seen_at.eq(now))
@@ -332,7 +340,8 @@ pub fn delete_all_sessions(
     })
 }
 
-/// Deletes sessions that can no longer be used.
+/// Deletes sessions that can no longer be used (idle as [`live_session`]
+/// reckons it).
 pub fn purge_sessions(
     conn: &mut SqliteConnection,
     now: i64,
@@ -342,7 +351,7 @@ pub fn purge_sessions(
         sessions::table.filter(
             sessions::expires_at
                 .le(now)
-                .or(sessions::last_seen_at.le(idle_since)),
+                .or(sessions::last_seen_at.le(idle_since - SEEN_EVERY)),
         ),
     )
     .execute(conn)

@@ -2,6 +2,7 @@
 //! per aggregate. They return `QueryResult` and know nothing of HTTP.
 
 pub mod accounts;
+pub mod authority;
 pub mod bans;
 pub mod claims;
 pub mod comments;
@@ -64,6 +65,11 @@ where
     if depth.is_some() {
         conn.transaction(work)
     } else {
-        conn.immediate_transaction(work)
+        // A moderator's change commits only while their authority holds
+        // (see `authority`): checked here, under the write lock.
+        conn.immediate_transaction(|conn| {
+            authority::check(conn)?;
+            work(conn)
+        })
     }
 }

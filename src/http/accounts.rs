@@ -3,7 +3,7 @@
 //! change. Every change is logged; password hashes never leave the server.
 
 use super::auth::SignedIn;
-use super::{db, service};
+use super::{db, service_as};
 use crate::db::accounts::{self as accounts_db, Moderator};
 use crate::domain::moderation::Role;
 use crate::domain::password;
@@ -145,7 +145,7 @@ pub async fn create(
     let hash = hashed(account.password.clone()).await?;
     let by = signed_in.moderator.id;
     let generated = account.generated.then(|| account.password.clone());
-    let created = service(&state, move |ctx| {
+    let created = service_as(&state, signed_in.authority(Role::Admin)?, move |ctx| {
         accounts::create(ctx, &account, &hash, by, now())
     })
     .await?;
@@ -205,9 +205,11 @@ pub async fn update(
         && body.role.is_none()
         && body.disabled.is_none()
         && body.display_name.is_none();
-    if !own_email_only {
-        signed_in.require(Role::Admin)?;
-    }
+    let needed = if own_email_only {
+        Role::Moderator
+    } else {
+        Role::Admin
+    };
     let change = accounts::check_change(
         body.role.as_deref(),
         body.disabled,
@@ -215,7 +217,7 @@ pub async fn update(
         body.email.as_deref(),
     )?;
     let by = signed_in.moderator.id;
-    let account = service(&state, move |ctx| {
+    let account = service_as(&state, signed_in.authority(needed)?, move |ctx| {
         accounts::update(ctx, id, &change, Some(by), now())
     })
     .await?;
@@ -248,7 +250,7 @@ pub async fn reset_password(
     let by = signed_in.moderator.id;
     let secret = accounts::generated_password();
     let hash = hashed(secret.clone()).await?;
-    let account = service(&state, move |ctx| {
+    let account = service_as(&state, signed_in.authority(Role::Admin)?, move |ctx| {
         accounts::set_password(ctx, id, &hash, Some(by), None, now())
     })
     .await?;
@@ -304,7 +306,7 @@ pub async fn change_own_password(
     let hash = hashed(new).await?;
     let keep = Some(signed_in.token_hash().to_owned());
     let id = signed_in.moderator.id;
-    service(&state, move |ctx| {
+    service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
         accounts::set_password(ctx, id, &hash, Some(id), keep.as_deref(), now())
     })
     .await?;

@@ -10,8 +10,9 @@
 //! longer path that the browser sends first, and reading either one would
 //! lock the moderator out or sign them in as the attacker.
 
-use super::{db, service};
+use super::{db, service, service_as};
 use crate::db::accounts::{self, Moderator};
+use crate::db::authority::Authority;
 use crate::domain::moderation::Role;
 use crate::domain::time::now;
 use crate::error::ApiError;
@@ -96,6 +97,18 @@ impl SignedIn {
     /// The hash of the session's token (the session's key).
     pub fn token_hash(&self) -> &str {
         &self.token_hash
+    }
+
+    /// The authority a change needing `role` runs under (403 now unless
+    /// the account has that role): checked again inside the change's own
+    /// transaction, see `db::authority`.
+    pub fn authority(&self, role: Role) -> Result<Authority, ApiError> {
+        self.require(role)?;
+        Ok(Authority {
+            account_id: self.moderator.id,
+            token_hash: self.token_hash.clone(),
+            role,
+        })
     }
 
     /// A 403 unless the account has at least `role`.
@@ -305,7 +318,7 @@ pub async fn logout_all(
     signed_in: SignedIn,
 ) -> Result<HttpResponse, ApiError> {
     let moderator = signed_in.moderator.id;
-    service(&state, move |ctx| {
+    service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
         sessions::sign_out_everywhere(ctx, moderator, now())
     })
     .await?;

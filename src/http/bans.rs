@@ -2,7 +2,7 @@
 //! every moderator reads).
 
 use super::auth::SignedIn;
-use super::{db, service};
+use super::{db, service_as};
 use crate::db::bans::{self as bans_db, BanRow};
 use crate::db::terms as terms_db;
 use crate::domain::comment::CommentId;
@@ -151,7 +151,7 @@ pub async fn create(
     let now = now();
     let checked = bans::check(&body.fields(), now).map_err(ApiError::Validation)?;
     let moderator = signed_in.moderator.id;
-    let row = service(&state, move |ctx| {
+    let row = service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
         bans::create(ctx, checked, moderator, now)
     })
     .await?;
@@ -178,7 +178,10 @@ pub async fn lift(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let moderator = signed_in.moderator.id;
-    service(&state, move |ctx| bans::lift(ctx, id, moderator, now())).await?;
+    service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
+        bans::lift(ctx, id, moderator, now())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -274,7 +277,7 @@ pub async fn add_term(
         body.reason.as_deref(),
     )?;
     let moderator = signed_in.moderator.id;
-    let row = service(&state, move |ctx| {
+    let row = service_as(&state, signed_in.authority(Role::Admin)?, move |ctx| {
         terms::add(ctx, &checked, moderator, now())
     })
     .await?;
@@ -304,6 +307,9 @@ pub async fn remove_term(
     signed_in.require(Role::Admin)?;
     let id = id.into_inner();
     let moderator = signed_in.moderator.id;
-    service(&state, move |ctx| terms::remove(ctx, id, moderator, now())).await?;
+    service_as(&state, signed_in.authority(Role::Admin)?, move |ctx| {
+        terms::remove(ctx, id, moderator, now())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -71,6 +71,42 @@ where
     on(&state.pool, move |conn| events.run(conn, work)).await
 }
 
+/// Like [`service`], for a signed-in moderator's change: every write
+/// transaction it opens commits only while `authority` still holds (the
+/// session, the enabled account, the role), checked inside it.
+pub async fn service_as<T, F>(
+    state: &AppState,
+    authority: crate::db::authority::Authority,
+    work: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut Ctx<'_>) -> Result<T, ApiError> + Send + 'static,
+{
+    let events = state.events.clone();
+    on(&state.pool, move |conn| {
+        crate::db::authority::acting_as(authority, || events.run(conn, work))
+    })
+    .await
+}
+
+/// Like [`db`], for a signed-in moderator's small change made without a
+/// service: run as one write transaction that checks `authority` first.
+pub async fn db_as<T, F>(
+    state: &AppState,
+    authority: crate::db::authority::Authority,
+    work: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+{
+    on(&state.pool, move |conn| {
+        crate::db::authority::acting_as(authority, || crate::db::write(conn, work))
+    })
+    .await
+}
+
 async fn on<T, F>(pool: &crate::db::Pool, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,

@@ -8,7 +8,7 @@ use super::queue::{
 use super::views::{
     LogPage, ModComment, ModPostList, ModPostView, PostDetail, PostView, QueueView, ThreadComment,
 };
-use super::{PageQuery, db, decode_cursor, next_cursor, service};
+use super::{PageQuery, db, decode_cursor, next_cursor, service_as};
 use crate::db::comments as comments_db;
 use crate::db::log::{self as log_db, LogFilter};
 use crate::db::posts as posts_db;
@@ -109,7 +109,7 @@ async fn decide_one(
     decision: Decision,
 ) -> Result<HttpResponse, ApiError> {
     let moderator = signed_in.moderator.id;
-    let item = service(&state, move |ctx| {
+    let item = service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
         if decisions::decide(ctx, &[id], &decision, moderator, now())?.is_empty() {
             return Err(not_found::comment(id));
         }
@@ -233,7 +233,7 @@ pub async fn bulk(
     let ids = decisions::bulk_ids(ids.into_iter().map(CommentId).collect())?;
     let decision = decisions::bulk_decision(&state.settings, action, reason.as_deref())?;
     let moderator = signed_in.moderator.id;
-    let updated = service(&state, move |ctx| {
+    let updated = service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
         Ok(decisions::decide(ctx, &ids, &decision, moderator, now())?.len())
     })
     .await?;
@@ -277,7 +277,7 @@ pub async fn reply(
     let moderator = signed_in.moderator.id;
     let slug = slug.into_inner();
     let settings = state.settings.clone();
-    let comment = service(&state, move |ctx| {
+    let comment = service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
         let comment =
             replies::on_post(ctx, &official_name, &slug, parent, &reply, moderator, now())?;
         let base = posts::permalink_base_of(ctx, &settings, comment.post_id)?;
@@ -436,7 +436,7 @@ pub async fn create_post(
     // Checked (and its body rendered) on the blocking pool, before the
     // write transaction.
     let form = body.into_inner();
-    let post = service(&state, move |ctx| {
+    let post = service_as(&state, signed_in.authority(Role::Editor)?, move |ctx| {
         let new = posts::check_new(&form, now())?;
         posts::create(ctx, &new, moderator)
     })
@@ -474,7 +474,7 @@ pub async fn update_post(
     let change = posts::check_change(&body)?;
     let moderator = signed_in.moderator.id;
     let slug = slug.into_inner();
-    let (post, count) = service(&state, move |ctx| {
+    let (post, count) = service_as(&state, signed_in.authority(Role::Editor)?, move |ctx| {
         posts::update(ctx, &slug, change, moderator, now())
     })
     .await?;

@@ -2,7 +2,7 @@
 //! why, and retrying or dropping what failed.
 
 use super::auth::SignedIn;
-use super::db;
+use super::{db, db_as};
 use crate::db::outbox::Item;
 use crate::domain::moderation::Role;
 use crate::domain::outbox::State;
@@ -153,7 +153,10 @@ pub async fn retry(
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Admin)?;
     let id = id.into_inner();
-    db(&state, move |conn| outbox::retry(conn, id, now())).await?;
+    db_as(&state, signed_in.authority(Role::Admin)?, move |conn| {
+        outbox::retry(conn, id, now())
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -180,6 +183,9 @@ pub async fn drop_failed(
 ) -> Result<HttpResponse, ApiError> {
     signed_in.require(Role::Admin)?;
     let id = id.into_inner();
-    db(&state, move |conn| outbox::drop_failed(conn, id)).await?;
+    db_as(&state, signed_in.authority(Role::Admin)?, move |conn| {
+        outbox::drop_failed(conn, id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

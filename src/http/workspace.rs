@@ -7,12 +7,12 @@ use super::auth::SignedIn;
 use super::public::{PreviewBody, rendered_preview};
 use super::queue::{moderator_item, post_id, queue_spec};
 use super::views::{ClaimView, PostView, ThreadComment};
-use super::{db, service};
+use super::{db, db_as, service_as};
 use crate::db::claims::{self as claims_db, Claim};
 use crate::db::posts as posts_db;
 use crate::db::workspace as workspace_db;
 use crate::domain::comment::CommentId;
-use crate::domain::moderation::CLAIM_TTL_SECS;
+use crate::domain::moderation::{CLAIM_TTL_SECS, Role};
 use crate::domain::time::{now, rfc3339};
 use crate::error::ApiError;
 use crate::service::replies::{self, Reply};
@@ -142,7 +142,7 @@ pub async fn claim(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let viewer = signed_in.moderator.id;
-    let (claim, status) = db(&state, move |conn| {
+    let (claim, status) = db_as(&state, signed_in.authority(Role::Moderator)?, move |conn| {
         claims_db::claim(conn, id, viewer, now())?.ok_or_else(|| not_found::comment(id))
     })
     .await?;
@@ -170,7 +170,7 @@ pub async fn release(
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let viewer = signed_in.moderator.id;
-    db(&state, move |conn| {
+    db_as(&state, signed_in.authority(Role::Moderator)?, move |conn| {
         Ok(claims_db::release(conn, id, viewer)?)
     })
     .await?;
@@ -241,7 +241,7 @@ pub async fn reply_to_comment(
     let id = id.into_inner();
     let moderator = signed_in.moderator.id;
     let settings = state.settings.clone();
-    let (reply, item) = service(&state, move |ctx| {
+    let (reply, item) = service_as(&state, signed_in.authority(Role::Moderator)?, move |ctx| {
         let reply = replies::to_comment(
             ctx,
             &settings.official_name,

@@ -183,3 +183,94 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod authority_tests {
+    //! A moderator's authority is checked inside the decision's own
+    //! transaction (issue 15, point 11): what changed after the request's
+    //! guard let it in is seen, and nothing commits.
+    use super::*;
+    use crate::db::authority::{Authority, acting_as};
+    use crate::db::schema::moderators;
+    use crate::domain::moderation::Role;
+    use crate::service::testing::{conn, pending_comment, post_published_at};
+    use diesel::prelude::*;
+
+    fn status(conn: &mut diesel::SqliteConnection, id: CommentId) -> Status {
+        crate::db::comments::get(conn, id).unwrap().unwrap().status
+    }
+
+    /// The guard has let the request in with this session; then `change`
+    /// commits (an admin's, elsewhere); then the decision runs.
+    fn decide_after(
+        change: impl FnOnce(&mut diesel::SqliteConnection),
+        needed: Role,
+    ) -> (Result<Vec<Comment>, ApiError>, Status) {
+        let mut conn = conn();
+        let post = post_published_at(&mut conn, "p", 0);
+        let comment = pending_comment(&mut conn, post);
+        let far = crate::domain::time::now() + 3600;
+        crate::db::accounts::create_session(&mut conn, "stale", 1, "csrf", 0, far).unwrap();
+        change(&mut conn);
+        let authority = Authority {
+            account_id: 1,
+            token_hash: "stale".into(),
+            role: needed,
+        };
+        let result = acting_as(authority, || {
+            let mut ctx = Ctx::new(&mut conn);
+            decide(&mut ctx, &[comment], &Decision::Approve, 1, 10)
+        });
+        let now = status(&mut conn, comment);
+        (result, now)
+    }
+
+    #[test]
+    fn a_live_session_of_an_enabled_account_decides() {
+        let (result, status) = decide_after(|_| {}, Role::Moderator);
+        assert!(result.is_ok());
+        assert_eq!(status, Status::Approved);
+    }
+
+    #[test]
+    fn an_account_disabled_after_the_guard_commits_nothing() {
+        let (result, status) = decide_after(
+            |conn| {
+                diesel::update(moderators::table.find(1))
+                    .set(moderators::disabled.eq(true))
+                    .execute(conn)
+                    .unwrap();
+            },
+            Role::Moderator,
+        );
+        assert!(matches!(result, Err(ApiError::Unauthorized)), "{result:?}");
+        assert_eq!(status, Status::Pending);
+    }
+
+    #[test]
+    fn a_session_ended_after_the_guard_commits_nothing() {
+        let (result, status) = decide_after(
+            |conn| {
+                crate::db::accounts::delete_session(conn, "stale").unwrap();
+            },
+            Role::Moderator,
+        );
+        assert!(matches!(result, Err(ApiError::Unauthorized)), "{result:?}");
+        assert_eq!(status, Status::Pending);
+    }
+
+    #[test]
+    fn an_account_demoted_below_the_change_after_the_guard_commits_nothing() {
+        let (result, status) = decide_after(
+            |conn| {
+                diesel::update(moderators::table.find(1))
+                    .set(moderators::role.eq("moderator"))
+                    .execute(conn)
+                    .unwrap();
+            },
+            Role::Editor,
+        );
+        assert!(matches!(result, Err(ApiError::Forbidden(_))), "{result:?}");
+        assert_eq!(status, Status::Pending);
+    }
+}

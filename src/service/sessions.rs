@@ -112,6 +112,42 @@ mod tests {
     }
 
     #[test]
+    fn a_session_used_within_its_idle_window_never_ends_early() {
+        let mut conn = conn();
+        let hash = password::hash("correct horse battery").unwrap();
+        accounts_db::create_moderator(&mut conn, "alice", "Alice", "moderator", &hash, 0).unwrap();
+        let mut ctx = Ctx::new(&mut conn);
+        let opened = sign_in(&mut ctx, "alice", "correct horse battery", 100_000, 0)
+            .unwrap()
+            .unwrap();
+        let token = token_hash(&opened.token);
+        // A short configured window: two minutes.
+        let idle = 120;
+        let used = |conn: &mut diesel::SqliteConnection, at: i64| {
+            accounts_db::live_session(conn, &token, at, at - idle)
+                .unwrap()
+                .is_some()
+        };
+        // Each use comes less than `idle` after the one before, some
+        // within a minute of it (when `last_seen_at` is not moved on).
+        let mut at = 0;
+        for gap in [59, 119, 30, 119, 1, 119, 119, 59, 119] {
+            at += gap;
+            assert!(
+                used(ctx.conn, at),
+                "used {gap} s after the last use, at {at}"
+            );
+        }
+        // Idle sessions are purged by the same reckoning: not this one yet.
+        assert_eq!(
+            accounts_db::purge_sessions(ctx.conn, at + idle - 1, at - 1).unwrap(),
+            0
+        );
+        // Unused for the window and the refresh allowance, it has ended.
+        assert!(!used(ctx.conn, at + idle + accounts_db::SEEN_EVERY));
+    }
+
+    #[test]
     fn a_token_hash_is_the_hex_sha256_of_the_token() {
         // Sessions are looked up by this value: it must never change form.
         assert_eq!(

@@ -31,6 +31,7 @@ mod privacy;
 mod rate_limits;
 mod render_properties;
 mod sanitising;
+mod sessions;
 mod submit;
 mod thread;
 mod widget;
