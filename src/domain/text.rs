@@ -35,14 +35,15 @@ pub fn single_line(
         field,
         trimmed,
         max,
-        |c| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'),
+        |c| c.is_control(),
         "must not contain control characters or line breaks",
     )?;
     Ok(Some(trimmed.to_owned()))
 }
 
 /// Checks a one-line field that names someone or somewhere (a reader's
-/// name or location) as [`single_line`] does, and also refuses invisible
+/// name or location) as [`single_line`] does, and also refuses the line
+/// and paragraph separators U+2028 and U+2029, invisible
 /// characters ([`is_invisible`]: zero-width and format characters,
 /// fillers, variation selectors), private-use and unassigned code points
 /// (which show as blanks or boxes), and text with no visible letter,
@@ -56,6 +57,9 @@ pub fn visible_line(
     let Some(text) = single_line(field, value, max, required)? else {
         return Ok(None);
     };
+    if text.chars().any(|c| matches!(c, '\u{2028}' | '\u{2029}')) {
+        return Err(FieldError::new(field, "must not contain line breaks"));
+    }
     if text.chars().any(is_invisible) {
         return Err(FieldError::new(
             field,
@@ -195,9 +199,9 @@ mod tests {
     }
 
     #[test]
-    fn line_and_paragraph_separators_are_line_breaks() {
-        assert!(single_line("n", "Mari\u{2028}Evil", 80, true).is_err());
-        assert!(single_line("n", "Mari\u{2029}Evil", 80, true).is_err());
+    fn line_and_paragraph_separators_are_line_breaks_in_a_name() {
+        assert!(visible_line("n", "Mari\u{2028}Evil", 80, true).is_err());
+        assert!(visible_line("n", "Mari\u{2029}Evil", 80, true).is_err());
     }
 
     #[test]

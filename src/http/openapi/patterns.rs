@@ -84,6 +84,8 @@ fn rules() -> BTreeMap<&'static str, Rule> {
         ),
         ("BanBody.email", single(MAX_EMAIL, false)),
         ("BanBody.note", multi(MAX_NOTE, false)),
+        // A reader's name and location: the text rule that the checks
+        // for invisible characters and staff names come after.
         ("CommentForm.author_name", single(MAX_NAME, true)),
         ("CommentForm.author_location", single(MAX_LOCATION, false)),
         ("CommentForm.email", single(MAX_EMAIL, false)),
