@@ -17,6 +17,7 @@
 //! hides the word "casino") and as nothing ("ca\u{200B}sino" is "casino").
 //! [`Folded`] keeps the two readings.
 
+use std::collections::HashMap;
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
@@ -67,25 +68,19 @@ fn lower_skeleton(text: impl Iterator<Item = char>, out: &mut String) -> bool {
     out.is_ascii()
 }
 
-/// Folds one visible character (already decomposed, not a combining mark)
-/// and hands each resulting character to `emit`. A letter whose lower
-/// case has no Latin look-alike is tried in upper case too: the small
-/// Cherokee letters and some Cyrillic ones (н, т, в) look like Latin
-/// capitals. ASCII takes the short way: lower case and the signs.
-fn fold_char(c: char, scratch: &mut String, emit: &mut impl FnMut(char)) {
-    if c.is_ascii() {
-        emit(leet(c.to_ascii_lowercase()));
-        return;
-    }
-    if !lower_skeleton(c.to_lowercase(), scratch) {
+/// Folds one visible non-ASCII character (already decomposed, not a
+/// combining mark). A letter whose lower case has no Latin look-alike is
+/// tried in upper case too: the small Cherokee letters and some Cyrillic
+/// ones (н, т, в) look like Latin capitals.
+fn fold_non_ascii(c: char) -> Box<[char]> {
+    let mut folded = String::new();
+    if !lower_skeleton(c.to_lowercase(), &mut folded) {
         let mut upper = String::new();
         if lower_skeleton(c.to_uppercase(), &mut upper) {
-            *scratch = upper;
+            folded = upper;
         }
     }
-    for f in scratch.chars() {
-        emit(leet(f));
-    }
+    folded.chars().map(leet).collect()
 }
 
 /// Text folded for comparison, in its two readings of invisible
@@ -120,29 +115,42 @@ pub fn fold(text: &str) -> Folded {
     };
     // A gap is written lazily, before the next word, never at either end.
     let (mut split_gap, mut joined_gap) = (false, false);
-    let mut scratch = String::new();
+    // Non-ASCII characters are looked at once per text (`None`: invisible)
+    // and remembered, since a text in one script repeats a few dozen.
+    let mut seen: HashMap<char, Option<Box<[char]>>> = HashMap::new();
+    let mut emit = |f: char, split_gap: &mut bool| {
+        if f.is_alphanumeric() {
+            for (out, gap) in [
+                (&mut folded.split, &mut *split_gap),
+                (&mut folded.joined, &mut joined_gap),
+            ] {
+                if *gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                *gap = false;
+                out.push(f);
+            }
+        } else {
+            *split_gap = true;
+            joined_gap = true;
+        }
+    };
     for c in text.nfkd().filter(|c| !is_combining_mark(*c)) {
-        if is_invisible(c) {
-            split_gap = true;
+        if c.is_ascii() {
+            emit(leet(c.to_ascii_lowercase()), &mut split_gap);
             continue;
         }
-        fold_char(c, &mut scratch, &mut |f| {
-            if f.is_alphanumeric() {
-                for (out, gap) in [
-                    (&mut folded.split, &mut split_gap),
-                    (&mut folded.joined, &mut joined_gap),
-                ] {
-                    if *gap && !out.is_empty() {
-                        out.push(' ');
-                    }
-                    *gap = false;
-                    out.push(f);
+        let entry = seen
+            .entry(c)
+            .or_insert_with(|| (!is_invisible(c)).then(|| fold_non_ascii(c)));
+        match entry {
+            None => split_gap = true,
+            Some(chars) => {
+                for f in chars.iter() {
+                    emit(*f, &mut split_gap);
                 }
-            } else {
-                split_gap = true;
-                joined_gap = true;
             }
-        });
+        }
     }
     folded
 }
