@@ -80,7 +80,11 @@ impl AppState {
             limits: Limits::new(&settings.rate_limit),
             cache,
             writer: Writer::start(pool.clone(), notifier.after_insert())?,
-            read_pool: db::pool::open(&settings.database, settings.read_pool_size)?,
+            read_pool: db::pool::open(
+                &settings.database,
+                settings.read_pool_size,
+                db::pool::Durability::Normal,
+            )?,
             settings,
             pool,
             mail_key: mail_key.into_bytes(),

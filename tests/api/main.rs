@@ -26,6 +26,7 @@ mod metrics;
 mod moderation;
 mod openapi;
 mod posts;
+mod power_loss;
 mod preview;
 mod privacy;
 mod rate_limits;
