@@ -74,9 +74,13 @@ pub struct ThreadRow {
     pub created_at: i64,
 }
 
-/// A comment to insert.
+/// A comment to insert. Its optional columns all default to NULL, so a
+/// `None` is bound as NULL rather than left out: the INSERT is then the
+/// same SQL every time and diesel keeps it prepared (an insert with a
+/// defaulted column is prepared again on every call, the table's triggers
+/// compiled with it: a tenth of the writer's time under load).
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = comments)]
+#[diesel(table_name = comments, treat_none_as_default_value = false)]
 pub struct NewCommentRow<'a> {
     /// The post.
     pub post_id: PostId,
