@@ -208,6 +208,10 @@ pub fn stats(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<Stats
 /// Closes comments on open posts published before `cutoff` that were
 /// never closed this way, logging each as a `post_update` by the system;
 /// only `post_id` when given. Returns the ids of the posts closed.
+///
+/// Looked for first without the write lock: readers' submissions ask on
+/// every comment, and almost always nothing is due; taking the lock for
+/// that would queue each of them behind the writer's batch (and its fsync).
 pub fn auto_close(
     conn: &mut SqliteConnection,
     post_id: Option<PostId>,
@@ -215,18 +219,12 @@ pub fn auto_close(
     days: u32,
     now: i64,
 ) -> QueryResult<Vec<PostId>> {
+    if due_to_close(conn, post_id, cutoff)?.is_empty() {
+        return Ok(Vec::new());
+    }
     crate::db::write(conn, |conn| {
-        let mut due = posts::table
-            .left_join(auto_closed_posts::table)
-            .filter(posts::comments_open.eq(true))
-            .filter(posts::published_at.lt(cutoff))
-            .filter(auto_closed_posts::post_id.nullable().is_null())
-            .select(posts::id)
-            .into_boxed();
-        if let Some(id) = post_id {
-            due = due.filter(posts::id.eq(id));
-        }
-        let due: Vec<PostId> = due.load(conn)?;
+        // Again under the lock: another process may have closed them.
+        let due = due_to_close(conn, post_id, cutoff)?;
         for id in &due {
             diesel::update(posts::table.find(id))
                 .set((posts::comments_open.eq(false), posts::updated_at.eq(now)))
@@ -249,6 +247,26 @@ pub fn auto_close(
         }
         Ok(due)
     })
+}
+
+/// Open posts published before `cutoff` never closed by `auto_close`
+/// (only `post_id` when given).
+fn due_to_close(
+    conn: &mut SqliteConnection,
+    post_id: Option<PostId>,
+    cutoff: i64,
+) -> QueryResult<Vec<PostId>> {
+    let mut due = posts::table
+        .left_join(auto_closed_posts::table)
+        .filter(posts::comments_open.eq(true))
+        .filter(posts::published_at.lt(cutoff))
+        .filter(auto_closed_posts::post_id.nullable().is_null())
+        .select(posts::id)
+        .into_boxed();
+    if let Some(id) = post_id {
+        due = due.filter(posts::id.eq(id));
+    }
+    due.load(conn)
 }
 
 /// When `auto_close_days` closed this post's comments, if it did.

@@ -173,6 +173,13 @@ pub fn update(
     Ok((post, count))
 }
 
+/// Whether a post published at `published_at` is old enough for
+/// `auto_close_days` (0: never) to close it at `now`: a submission asks
+/// the database only then.
+pub fn past_auto_close(days: u32, published_at: i64, now: i64) -> bool {
+    days > 0 && published_at < now - i64::from(days) * 86_400
+}
+
 /// Applies `auto_close_days` to one post (or every post, with `None`):
 /// comments on a post published more than that many days ago close, once
 /// (an editor may open them again). Returns how many posts it closed. A

@@ -131,6 +131,7 @@ pub fn judge(
     let existing = posts_db::by_slug(ctx.conn, &slug)?;
     if let Some(post) = &existing {
         let closed_now = post.comments_open
+            && super::posts::past_auto_close(rules.auto_close_days, post.published_at, now)
             && super::posts::auto_close(ctx, rules.auto_close_days, Some(post.id), now)? > 0;
         if !post.comments_open || closed_now {
             return Err(ApiError::CommentsClosed);
