@@ -8,6 +8,9 @@
 #   SETS=small scripts/bench.sh # only the small one
 #   DURATION=10 CONNECTIONS=32 scripts/bench.sh
 #   PARTS=mail SETS=small scripts/bench.sh   # only the mail rows (issue 11)
+#   PARTS=mail RUNS=5 ...                     # the mail rows five times over, with medians
+#   PARTS=fsync BASELINE_BIN=/path/colloquy RUNS=5 ...
+#                                  # plain submissions, that binary and this one alternately
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -26,9 +29,15 @@ if ! command -v wrk >/dev/null; then
   $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo build --release --quiet --bin colloquy --example bench_seed
-bin=$root/target/release/colloquy
-seed=$root/target/release/examples/bench_seed
+RUNS=${RUNS:-1}
+BASELINE_BIN=${BASELINE_BIN:-}
+
+# BIN=/path/colloquy (and SEED=/path/bench_seed) measure binaries built
+# before, without building.
+target=${CARGO_TARGET_DIR:-$root/target}
+if [ -z "${BIN:-}" ]; then cargo build --release --quiet --bin colloquy --example bench_seed; fi
+bin=${BIN:-$target/release/colloquy}
+seed=${SEED:-$target/release/examples/bench_seed}
 base=http://127.0.0.1:$PORT
 
 server=""
@@ -47,7 +56,7 @@ start_server() {
   local db=$1; shift
   env COLLOQUY_DATABASE="$db" COLLOQUY_BIND="127.0.0.1:$PORT" \
     COLLOQUY_RATE_LIMIT__ENABLED=false COLLOQUY_BENCH_ROUTES=true COLLOQUY_LOG=info "$@" \
-    "$bin" serve >"$work/server.log" 2>&1 &
+    "${SERVER_BIN:-$bin}" serve ${SERVER_ARGS:-} >"$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 200); do
     curl -fs "$base/healthz" >/dev/null 2>&1 && break
@@ -104,68 +113,100 @@ request = function()
 end
 LUA
 
+# fresh DB: a copy of the data set DB as run.db, without a WAL.
+fresh() { cp "$1" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"; }
+
+# median of the numbers on standard input (one per line)
+median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+spread() { sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%s-%s", lo, hi}'; }
+
+# submissions FILE: plain submissions (submit.lua) on a fresh copy of the
+# data set and a fresh server, with SERVER_BIN / extra env as given.
+submissions() {
+  local script=$1; shift
+  fresh "$db"
+  start_server "$work/run.db" "$@"
+  POSTS=$posts run -s "$script" "$base"
+  stop_server
+}
+
 # mail_rows DB POSTS: submissions asking to hear back, with mail off and
 # with mail on (a real SMTP server, aiosmtpd, taking what the sender sends
-# meanwhile), and plain submissions beside them: what the outbox costs the
-# write path (issue 11's target: at most 10 %).
+# meanwhile), and plain submissions beside them, and a webhook row: what
+# the outbox costs the write path (issue 11's target: at most 10 %). RUNS
+# times over, the rows alternating, then the medians: single runs on a
+# shared machine move by 20 %.
 mail_rows() {
-  local db=$1 posts=$2
   if ! /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
     $SUDO apt-get install -y -qq python3-aiosmtpd >/dev/null
   fi
-  echo
-  echo "### mail: submissions with and without the outbox ($set set)"
-  echo
-  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "what" "req/s" "p50" "p99" "ceiling" "ratio" "non-2xx"
-  printf "|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------" "------------" "-------" "---------"
-  local plain off on
-  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
-  # Every row on a fresh copy and a fresh server: a row run after another
-  # on the same database writes into tens of thousands more rows.
-  start_server "$work/run.db"
-  plain=$(POSTS=$posts run -s "$work/submit.lua" "$base")
-  stop_server
-  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
-  start_server "$work/run.db"
-  off=$(POSTS=$posts run -s "$work/submit-notify.lua" "$base")
-  stop_server
-  rm -rf "$work/maildir"
-  /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink >/dev/null 2>&1 &
-  smtpd=$!
-  sleep 1
-  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
-  start_server "$work/run.db" COLLOQUY_MAIL__SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
-  on=$(POSTS=$posts run -s "$work/submit-notify.lua" "$base")
-  local queued sent
-  queued=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox" 2>/dev/null || echo "?")
-  sent=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox WHERE state = 'sent'" 2>/dev/null || echo "?")
-  stop_server
-  stop_smtpd
-  # One webhook on comment.submitted: an outbox row (with the comment's
-  # payload) in every submission's transaction. Its receiver is a closed
-  # port, so the sender's tries fail at once and back off.
+  # One webhook on comment.submitted: an outbox row in every submission's
+  # transaction. Its receiver is a closed port, so the sender's tries fail
+  # at once and back off.
   cat >"$work/hook.toml" <<'TOML'
 [[webhooks]]
 url = "http://127.0.0.1:9/hook"
 secret = "benchmark-secret-123"
 events = ["comment.submitted"]
 TOML
-  local hooked
-  cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
-  env COLLOQUY_DATABASE="$work/run.db" COLLOQUY_BIND="127.0.0.1:$PORT" \
-    COLLOQUY_RATE_LIMIT__ENABLED=false COLLOQUY_LOG=warn \
-    "$bin" serve --config "$work/hook.toml" >"$work/server.log" 2>&1 &
-  server=$!
-  for _ in $(seq 200); do curl -fs "$base/healthz" >/dev/null 2>&1 && break; sleep 0.05; done
-  hooked=$(POSTS=$posts run -s "$work/submit.lua" "$base")
-  stop_server
-  row "submissions, plain" "$plain"
-  row "submissions, one webhook (an outbox row each)" "$hooked" "${plain%% *}"
-  row "submissions with notify, mail off" "$off" "${plain%% *}"
-  row "submissions with notify, mail on (outbox)" "$on" "${off%% *}"
   echo
-  echo "mail on: $queued confirmations queued in the run, $sent of them sent by its end (ratio: mail on / mail off)"
+  echo "### mail: submissions with and without the outbox ($set set, $RUNS runs)"
+  echo
+  echo "| run | plain | one webhook | notify, mail off | notify, mail on | webhook/plain | mail on/off |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+  local i plain hooked off on queued sent
+  : >"$work/mail.runs"
+  for i in $(seq "$RUNS"); do
+    plain=$(submissions "$work/submit.lua")
+    hooked=$(SERVER_ARGS="--config $work/hook.toml" submissions "$work/submit.lua")
+    off=$(submissions "$work/submit-notify.lua")
+    /usr/bin/python3 -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" -c aiosmtpd.handlers.Sink >/dev/null 2>&1 &
+    smtpd=$!
+    sleep 1
+    fresh "$db"
+    start_server "$work/run.db" COLLOQUY_MAIL__SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
+    on=$(POSTS=$posts run -s "$work/submit-notify.lua" "$base")
+    queued=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox" 2>/dev/null || echo "?")
+    sent=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox WHERE state = 'sent'" 2>/dev/null || echo "?")
+    stop_server
+    stop_smtpd
+    echo "${plain%% *} ${hooked%% *} ${off%% *} ${on%% *}" >>"$work/mail.runs"
+    awk -v n="$i" '{printf "| %s | %s | %s | %s | %s | %.2f | %.2f |\n", n, $1, $2, $3, $4, $2/$1, $4/$3}' <<<"${plain%% *} ${hooked%% *} ${off%% *} ${on%% *}"
+    echo "  (run $i: p99 plain ${plain#* * }, webhook ${hooked#* * }, off ${off#* * }, on ${on#* * }; mail on: $queued queued, $sent sent by the end)" >&2
+  done
+  local col m=()
+  for col in 1 2 3 4; do m+=("$(awk -v c=$col '{print $c}' "$work/mail.runs" | median)"); done
+  echo "| median | ${m[0]} | ${m[1]} | ${m[2]} | ${m[3]} | $(awk -v a="${m[1]}" -v b="${m[0]}" 'BEGIN {printf "%.2f", a/b}') | $(awk -v a="${m[3]}" -v b="${m[2]}" 'BEGIN {printf "%.2f", a/b}') |"
+  echo
+  echo "ratios, run by run: webhook/plain $(awk '{printf "%.2f\n", $2/$1}' "$work/mail.runs" | spread), mail on/off $(awk '{printf "%.2f\n", $4/$3}' "$work/mail.runs" | spread)"
+}
+
+# fsync_rows: plain submissions with BASELINE_BIN and with this build,
+# alternately, RUNS pairs: what a change to the write path costs.
+fsync_rows() {
+  [ -n "$BASELINE_BIN" ] || { echo "PARTS=fsync needs BASELINE_BIN=/path/to/colloquy"; exit 2; }
+  echo
+  echo "### plain submissions: baseline ($BASELINE_BIN) and this build ($bin), $RUNS pairs ($set set)"
+  echo
+  echo "| pair | baseline req/s | p99 | this build req/s | p99 | ratio |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  local i a b
+  : >"$work/fsync.runs"
+  for i in $(seq "$RUNS"); do
+    a=$(SERVER_BIN=$BASELINE_BIN submissions "$work/submit.lua")
+    b=$(submissions "$work/submit.lua")
+    read -r ar _ a99 _ <<<"$a"
+    read -r br _ b99 _ <<<"$b"
+    echo "$ar $br" >>"$work/fsync.runs"
+    echo "| $i | $ar | $a99 | $br | $b99 | $(awk -v a="$br" -v b="$ar" 'BEGIN {printf "%.2f", a/b}') |"
+  done
+  local ma mb
+  ma=$(awk '{print $1}' "$work/fsync.runs" | median)
+  mb=$(awk '{print $2}' "$work/fsync.runs" | median)
+  echo "| median | $ma | | $mb | | $(awk -v a="$mb" -v b="$ma" 'BEGIN {printf "%.2f", a/b}') |"
+  echo
+  echo "ratios, pair by pair: $(awk '{printf "%.2f\n", $2/$1}' "$work/fsync.runs" | spread); baseline $(awk '{print $1}' "$work/fsync.runs" | spread), this build $(awk '{print $2}' "$work/fsync.runs" | spread)"
 }
 
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
@@ -179,7 +220,8 @@ for set in $SETS; do
   esac
   db=$work/$set.db
   if [ ! -f "$db" ]; then "$seed" "$db" "$posts" "$comments"; fi
-  if [[ " $PARTS " == *" mail "* ]]; then mail_rows "$db" "$posts"; fi
+  if [[ " $PARTS " == *" mail "* ]]; then mail_rows; fi
+  if [[ " $PARTS " == *" fsync "* ]]; then fsync_rows; fi
   [[ " $PARTS " == *" reads "* ]] || continue
   cp "$db" "$work/run.db"
   rm -f "$work/run.db-wal" "$work/run.db-shm"
