@@ -11,6 +11,13 @@
 #   PARTS=mail RUNS=5 ...                     # the mail rows five times over, with medians
 #   PARTS=fsync BASELINE_BIN=/path/colloquy RUNS=5 ...
 #                                  # plain submissions, that binary and this one alternately
+#   PARTS=bare SETS=small ROUNDS=5 scripts/bench.sh  # only the warm thread
+#                               # against the bare server, 5 alternating pairs
+#
+# The read rows are set beside a bare actix-web server
+# (examples/bare_ceiling.rs, on BARE_PORT) that serves the same thread's
+# bytes and headers from memory, started in the same run; the thread's
+# rows also say how much of the server's CPU time each response took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -19,6 +26,8 @@ CONNECTIONS=${CONNECTIONS:-32}
 THREADS=${THREADS:-2}
 SETS=${SETS:-"small large"}
 PORT=${PORT:-18480}
+BARE_PORT=${BARE_PORT:-$((PORT + 1))}
+ROUNDS=${ROUNDS:-3}
 PARTS=${PARTS:-"reads mail"}
 SMTP_PORT=${SMTP_PORT:-18425}
 work=${WORK:-$(mktemp -d)}
@@ -32,23 +41,29 @@ fi
 RUNS=${RUNS:-1}
 BASELINE_BIN=${BASELINE_BIN:-}
 
-# BIN=/path/colloquy (and SEED=/path/bench_seed) measure binaries built
-# before, without building.
+# BIN=/path/colloquy (and SEED=/path/bench_seed, BARE=/path/bare_ceiling)
+# measure binaries built before, without building.
 target=${CARGO_TARGET_DIR:-$root/target}
-if [ -z "${BIN:-}" ]; then cargo build --release --quiet --bin colloquy --example bench_seed; fi
+if [ -z "${BIN:-}" ]; then cargo build --release --quiet --bin colloquy --example bench_seed --example bare_ceiling; fi
 bin=${BIN:-$target/release/colloquy}
 seed=${SEED:-$target/release/examples/bench_seed}
+bare_bin=${BARE:-$target/release/examples/bare_ceiling}
 base=http://127.0.0.1:$PORT
+bare_base=http://127.0.0.1:$BARE_PORT
 
 server=""
 smtpd=""
+bare=""
+stop_bare() {
+  if [ -n "$bare" ]; then kill "$bare" 2>/dev/null || true; wait "$bare" 2>/dev/null || true; bare=""; fi
+}
 stop_smtpd() {
   if [ -n "$smtpd" ]; then kill "$smtpd" 2>/dev/null || true; wait "$smtpd" 2>/dev/null || true; smtpd=""; fi
 }
 stop_server() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
 }
-trap 'stop_server; stop_smtpd; [ -z "${WORK:-}" ] && rm -rf "$work"' EXIT
+trap 'stop_server; stop_smtpd; stop_bare; [ -z "${WORK:-}" ] && rm -rf "$work"' EXIT
 
 # start_server DB [extra env...]: starts the server; sets $server (its pid)
 # and $startup (its own figure for start-up, in ms).
@@ -67,16 +82,84 @@ start_server() {
 
 rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$server/status"; }
 
-# run NAME URL [wrk args...]: prints "req/s p50 p99 non2xx"
+# cpu_ticks PID: user + system time the process has used, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# run [wrk args...]: prints "req/s p50 p99 non2xx"; with PID set, also
+# the microseconds of that process's CPU time per response.
 run() {
-  local out
+  local out before=0 after=0
+  [ -n "${PID:-}" ] && before=$(cpu_ticks "$PID")
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" 2>&1)
-  local rps p50 p99 bad
+  [ -n "${PID:-}" ] && after=$(cpu_ticks "$PID")
+  local rps p50 p99 bad requests cpu="-"
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   bad=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  echo "$rps $p50 $p99 ${bad:-0}"
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
+  if [ -n "${PID:-}" ] && [ "${requests:-0}" -gt 0 ]; then
+    cpu=$(awk -v t=$((after - before)) -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN {printf "%.1f", t / hz * 1e6 / n}')
+  fi
+  echo "$rps $p50 $p99 ${bad:-0} $cpu"
+}
+
+# start_bare DIR: the bare server over DIR/thread.json, DIR/thread.br and
+# DIR/headers.txt (what Colloquy sent for the warm thread); sets $bare.
+start_bare() {
+  local dir=$1; shift
+  env BARE_BIND="127.0.0.1:$BARE_PORT" BARE_IDENTITY="$dir/thread.json" \
+    BARE_BROTLI="$dir/thread.br" BARE_HEADERS="$dir/headers.txt" "$@" \
+    "$bare_bin" >"$work/bare.log" 2>&1 &
+  bare=$!
+  for _ in $(seq 200); do
+    curl -fs -o /dev/null "$bare_base/api/v1/posts/bench-thread/comments" && break
+    sleep 0.05
+  done
+}
+
+# capture URL DIR: the thread's identity and brotli bodies and the
+# headers of its identity answer, for the bare server.
+capture() {
+  local url=$1 dir=$2
+  mkdir -p "$dir"
+  curl -fs -D "$dir/headers.txt" -o "$dir/thread.json" "$url"
+  curl -fs -H 'Accept-Encoding: br' -o "$dir/thread.br" "$url"
+}
+
+# median: the middle of the numbers on standard input.
+median() { sort -g | awk '{a[NR] = $1} END {if (NR) print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2)}'; }
+
+# bare_rounds URL: ROUNDS alternating pairs (bare, then Colloquy) for the
+# identity and the brotli body; a row per run, then medians and spread.
+bare_rounds() {
+  local url=$1 path=/api/v1/posts/bench-thread/comments
+  echo
+  echo "#### warm thread against the bare server ($ROUNDS alternating pairs)"
+  echo
+  echo "| round | coding | bare req/s | colloquy req/s | ratio | bare CPU µs/resp | colloquy CPU µs/resp |"
+  echo "|---|---|---:|---:|---:|---:|---:|"
+  local ratios_id="" ratios_br="" r coding b c
+  for r in $(seq "$ROUNDS"); do
+    for coding in identity br; do
+      local args=()
+      [ "$coding" = br ] && args=(-H 'Accept-Encoding: br')
+      b=$(PID=$bare run "${args[@]}" "$bare_base$path")
+      c=$(PID=$server run "${args[@]}" "$url")
+      read -r brps _ _ _ bcpu <<<"$b"
+      read -r crps _ _ _ ccpu <<<"$c"
+      local ratio
+      ratio=$(awk -v a="$crps" -v b="$brps" 'BEGIN {printf "%.2f", a/b}')
+      echo "| $r | $coding | $brps | $crps | $ratio | $bcpu | $ccpu |"
+      if [ "$coding" = br ]; then ratios_br+="$ratio"$'\n'; else ratios_id+="$ratio"$'\n'; fi
+    done
+  done
+  echo
+  for coding in identity br; do
+    local list=$ratios_id
+    [ "$coding" = br ] && list=$ratios_br
+    echo "$coding: median ratio $(printf '%s' "$list" | median), spread $(printf '%s' "$list" | sort -g | head -1)–$(printf '%s' "$list" | sort -g | tail -1)"
+  done
 }
 
 row() { # label result ceiling_rps
@@ -85,6 +168,18 @@ row() { # label result ceiling_rps
   local ratio="-"
   if [ -n "$ceiling" ]; then ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}'); fi
   printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "$label" "$rps" "$p50" "$p99" "${ceiling:--}" "$ratio" "$bad"
+}
+# read_row: as row, with the server's CPU time per response.
+read_row() { # label result ceiling_rps
+  local label=$1 result=$2 ceiling=${3:-}
+  read -r rps p50 p99 bad cpu <<<"$result"
+  local ratio="-"
+  if [ -n "$ceiling" ]; then ratio=$(awk -v a="$rps" -v b="$ceiling" 'BEGIN {printf "%.2f", a/b}'); fi
+  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %7s | %s |\n" "$label" "$rps" "$p50" "$p99" "${ceiling:--}" "$ratio" "${cpu:--}" "$bad"
+}
+read_header() { # title
+  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %7s | %s |\n" "$1" "req/s" "p50" "p99" "ceiling" "ratio" "CPU µs" "non-2xx"
+  printf "|%s|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------" "------------" "-------" "---------" "---------"
 }
 
 cat >"$work/submit.lua" <<'LUA'
@@ -222,12 +317,24 @@ for set in $SETS; do
   if [ ! -f "$db" ]; then "$seed" "$db" "$posts" "$comments"; fi
   if [[ " $PARTS " == *" mail "* ]]; then mail_rows; fi
   if [[ " $PARTS " == *" fsync "* ]]; then fsync_rows; fi
-  [[ " $PARTS " == *" reads "* ]] || continue
+  [[ " $PARTS " == *" reads "* || " $PARTS " == *" bare "* ]] || continue
   cp "$db" "$work/run.db"
   rm -f "$work/run.db-wal" "$work/run.db-shm"
   start_server "$work/run.db"
   thread=$base/api/v1/posts/bench-thread/comments
   size=$(curl -fs "$thread" | wc -c)
+  capture "$thread" "$work/bare"
+  br_size=$(wc -c <"$work/bare/thread.br")
+  stop_bare
+  start_bare "$work/bare"
+  if [[ " $PARTS " != *" reads "* ]]; then
+    echo
+    echo "### data set: $set (the 200-item thread: $size bytes, $br_size with brotli)"
+    bare_rounds "$thread"
+    stop_bare
+    stop_server
+    continue
+  fi
   counts="$base/api/v1/counts?posts=$(seq -s, 0 19 | sed 's/\([0-9][0-9]*\)/p\1/g')"
   counts_size=$(curl -fs "$counts" | wc -c)
   echo secret-password-123 | COLLOQUY_DATABASE="$work/run.db" "$bin" moderator add bench --role admin --password-stdin >/dev/null
@@ -235,17 +342,26 @@ for set in $SETS; do
     -d '{"username":"bench","password":"secret-password-123"}' "$base/api/v1/auth/login" | awk '/colloquy_session/ {print $7}')
 
   echo
-  echo "### data set: $set ($posts posts, $comments comments + a 200-item thread of $size bytes)"
+  echo "### data set: $set ($posts posts, $comments comments + a 200-item thread of $size bytes, $br_size with brotli)"
   echo
   echo "start-up: ${startup} ms"
   echo
+  read_header "what"
+  bare_id=$(PID=$bare run "$bare_base/api/v1/posts/bench-thread/comments")
+  bare_br=$(PID=$bare run -H 'Accept-Encoding: br' "$bare_base/api/v1/posts/bench-thread/comments")
+  read_row "bare server, thread bytes (the ceiling)" "$bare_id"
+  read_row "bare server, thread bytes, br (the ceiling)" "$bare_br"
+  fixed=$(PID=$server run "$base/__bench/fixed/$size")
+  fixed_rps=${fixed%% *}
+  read_row "fixed bytes ($size B, in-binary route)" "$fixed" "${bare_id%% *}"
+  read_row "thread, warm (identity)" "$(PID=$server run "$thread")" "${bare_id%% *}"
+  read_row "thread, warm (br)" "$(PID=$server run -H 'Accept-Encoding: br' "$thread")" "${bare_br%% *}"
+  echo
+  echo "(ceiling: the bare server's figure for the same bytes; the fixed-bytes"
+  echo "route goes through all of Colloquy's middleware: $fixed_rps req/s)"
+  echo
   printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "what" "req/s" "p50" "p99" "ceiling" "ratio" "non-2xx"
   printf "|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------" "------------" "-------" "---------"
-  fixed=$(run "$base/__bench/fixed/$size")
-  fixed_rps=${fixed%% *}
-  row "fixed bytes ($size B, the ceiling)" "$fixed"
-  row "thread, warm (identity)" "$(run "$thread")" "$fixed_rps"
-  row "thread, warm (br)" "$(run -H 'Accept-Encoding: br' "$thread")" "$fixed_rps"
   small_fixed=$(run "$base/__bench/fixed/$counts_size")
   row "fixed bytes ($counts_size B, the ceiling)" "$small_fixed"
   row "counts for 20 posts, warm" "$(run "$counts")" "${small_fixed%% *}"
@@ -254,15 +370,16 @@ for set in $SETS; do
   row "submissions (rate limits off)" "$(POSTS=$posts run -s "$work/submit.lua" "$base")"
   echo
   echo "peak RSS under load: $(( $(rss_kb) / 1024 )) MiB"
+  [ "$ROUNDS" -gt 0 ] && bare_rounds "$thread"
   stop_server
 
   # Cold reads: the same binary with the cache off renders every request.
   cp "$db" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"
   start_server "$work/run.db" COLLOQUY_CACHE__ENABLED=false
   echo
-  printf "| %-44s | %10s | %8s | %8s | %10s | %5s | %s |\n" "cache off" "req/s" "p50" "p99" "ceiling" "ratio" "non-2xx"
-  printf "|%s|%s|%s|%s|%s|%s|%s|\n" "$(printf -- '-%.0s' {1..46})" "------------" "----------" "----------" "------------" "-------" "---------"
-  row "thread, cold (one query, nest, serialise)" "$(run "$thread")" "$fixed_rps"
-  row "counts for 20 posts, cold" "$(run "$counts")"
+  read_header "cache off"
+  read_row "thread, cold (one query, concatenate)" "$(PID=$server run "$thread")" "${bare_id%% *}"
+  read_row "counts for 20 posts, cold" "$(PID=$server run "$counts")"
   stop_server
+  stop_bare
 done

@@ -60,11 +60,8 @@ pub fn serve_state(listener: TcpListener, state: web::Data<AppState>) -> anyhow:
             }))
             .wrap(middleware::cors(&settings, refused_origins.clone()))
             .wrap(ErrorHandlers::new().default_handler(fallback::problem_fallback))
-            .wrap(middleware::security_headers())
-            .wrap(from_fn(middleware::strict_transport))
-            .wrap(tracing_actix_web::TracingLogger::<
-                crate::http::spans::RequestSpan,
-            >::new())
+            .wrap(middleware::security_headers(settings.clone()))
+            .wrap(crate::http::spans::RequestSpans)
             .wrap(from_fn(crate::http::metrics::track))
     })
     .shutdown_timeout(30)

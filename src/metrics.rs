@@ -38,22 +38,25 @@ const LATENCY_BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+// Labels of the per-request series are static strings (route patterns
+// are wired once; methods and classes are a fixed set), so counting a
+// request allocates nothing.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: String,
-    method: String,
-    status: String,
+    route: &'static str,
+    method: &'static str,
+    status: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: String,
-    method: String,
+    route: &'static str,
+    method: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteOnly {
-    route: String,
+    route: &'static str,
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -134,9 +137,7 @@ impl Metrics {
         );
         let rate_limited = Family::<RouteOnly, Counter>::default();
         for route in RATE_LIMITED_ROUTES {
-            let _ = rate_limited.get_or_create(&RouteOnly {
-                route: route.to_owned(),
-            });
+            let _ = rate_limited.get_or_create(&RouteOnly { route });
         }
         registry.register(
             "colloquy_rate_limited",
@@ -180,16 +181,17 @@ impl Metrics {
         }
     }
 
-    /// Counts one answered request.
-    pub fn observe(&self, route: &str, method: &Method, status: u16, seconds: f64) {
+    /// Counts one answered request, by its route pattern (a static string:
+    /// see `http::pattern`).
+    pub fn observe(&self, route: &'static str, method: &Method, status: u16, seconds: f64) {
         let method = match *method {
-            Method::GET
-            | Method::HEAD
-            | Method::POST
-            | Method::PUT
-            | Method::PATCH
-            | Method::DELETE
-            | Method::OPTIONS => method.as_str(),
+            Method::GET => "GET",
+            Method::HEAD => "HEAD",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::PATCH => "PATCH",
+            Method::DELETE => "DELETE",
+            Method::OPTIONS => "OPTIONS",
             _ => "other",
         };
         let class = match status {
@@ -201,23 +203,16 @@ impl Metrics {
         };
         self.requests
             .get_or_create(&RequestLabels {
-                route: route.to_owned(),
-                method: method.to_owned(),
-                status: class.to_owned(),
+                route,
+                method,
+                status: class,
             })
             .inc();
         self.latency
-            .get_or_create(&RouteLabels {
-                route: route.to_owned(),
-                method: method.to_owned(),
-            })
+            .get_or_create(&RouteLabels { route, method })
             .observe(seconds);
         if status == 429 {
-            self.rate_limited
-                .get_or_create(&RouteOnly {
-                    route: route.to_owned(),
-                })
-                .inc();
+            self.rate_limited.get_or_create(&RouteOnly { route }).inc();
         }
     }
 

@@ -6,6 +6,7 @@
 use super::db;
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::http::pattern::{Pattern, UNMATCHED};
 use crate::limits::ClientIp;
 use crate::metrics::OPENMETRICS;
 use crate::state::AppState;
@@ -29,13 +30,9 @@ pub async fn track(
     if let Some(state) = state {
         let seconds = started.elapsed().as_secs_f64();
         let (route, status) = match &result {
-            Ok(response) => (
-                response.request().match_pattern(),
-                response.status().as_u16(),
-            ),
-            Err(error) => (None, error.as_response_error().status_code().as_u16()),
+            Ok(response) => (Pattern::of(response.request()), response.status().as_u16()),
+            Err(error) => (UNMATCHED, error.as_response_error().status_code().as_u16()),
         };
-        let route = route.as_deref().unwrap_or("unmatched");
         state.metrics.observe(route, &method, status, seconds);
     }
     result

@@ -1,14 +1,14 @@
-//! What wraps every request: whole bodies, security headers, HSTS, CORS.
+//! What wraps every request: whole bodies, security headers and HSTS,
+//! CORS.
 
 use crate::config::Settings;
 use crate::error::ApiError;
-use crate::state::AppState;
 use actix_cors::Cors;
 use actix_web::body::{EitherBody, MessageBody};
-use actix_web::dev::{Payload, RequestHead, ServiceRequest, ServiceResponse};
+use actix_web::dev::{Payload, RequestHead, Service, ServiceRequest, ServiceResponse, Transform};
 use actix_web::http::header;
-use actix_web::middleware::{DefaultHeaders, Next};
-use actix_web::web::{self, BytesMut};
+use actix_web::middleware::Next;
+use actix_web::web::BytesMut;
 use futures_util::StreamExt;
 
 /// Reads a request's whole body (up to `limit` bytes) before any handler
@@ -62,31 +62,98 @@ fn too_large<B>(req: ServiceRequest) -> ServiceResponse<EitherBody<B>> {
     response.map_into_right_body()
 }
 
-/// Headers every response carries.
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        .add((header::REFERRER_POLICY, "no-referrer"))
-        .add((header::X_FRAME_OPTIONS, "DENY"))
+/// Headers every response carries (unless the handler set its own), and
+/// `Strict-Transport-Security` on every response to a request that came
+/// over https (directly, or as a trusted proxy says). The values are
+/// built once; a response costs a look-up and an insert per header.
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders {
+    settings: std::sync::Arc<Settings>,
 }
 
-/// `Strict-Transport-Security` on every response to a request that came
-/// over https (directly, or as a trusted proxy says).
-pub async fn strict_transport(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let https = req
-        .app_data::<web::Data<AppState>>()
-        .is_some_and(|state| crate::limits::is_https(req.request(), &state.settings));
-    let mut response = next.call(req).await?;
+/// What every response says.
+const SECURITY_HEADERS: [(header::HeaderName, &str); 3] = [
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
+
+/// HSTS: a year, subdomains too.
+const HSTS: &str = "max-age=31536000; includeSubDomains";
+
+/// The layer for `settings` (whose trusted proxies say what came over
+/// https).
+pub fn security_headers(settings: std::sync::Arc<Settings>) -> SecurityHeaders {
+    SecurityHeaders { settings }
+}
+
+impl<S, B> Transform<S, ServiceRequest> for SecurityHeaders
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = SecurityHeadersService<S>;
+    type InitError = ();
+    type Future = std::future::Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        std::future::ready(Ok(SecurityHeadersService {
+            service,
+            settings: self.settings.clone(),
+        }))
+    }
+}
+
+/// [`SecurityHeaders`] around a service.
+#[derive(Debug)]
+pub struct SecurityHeadersService<S> {
+    service: S,
+    settings: std::sync::Arc<Settings>,
+}
+
+impl<S, B> Service<ServiceRequest> for SecurityHeadersService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S::Future: 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = futures_util::future::Map<S::Future, Finish<B>>;
+
+    actix_web::dev::forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        use futures_util::FutureExt;
+        let finish: Finish<B> = if crate::limits::is_https(req.request(), &self.settings) {
+            |outcome| outcome.map(|response| with_headers(response, true))
+        } else {
+            |outcome| outcome.map(|response| with_headers(response, false))
+        };
+        self.service.call(req).map(finish)
+    }
+}
+
+/// What [`SecurityHeadersService`] does to the inner service's outcome.
+type Finish<B> = fn(
+    Result<ServiceResponse<B>, actix_web::Error>,
+) -> Result<ServiceResponse<B>, actix_web::Error>;
+
+fn with_headers<B>(mut response: ServiceResponse<B>, https: bool) -> ServiceResponse<B> {
+    let headers = response.headers_mut();
+    for (name, value) in SECURITY_HEADERS {
+        if !headers.contains_key(&name) {
+            headers.insert(name, header::HeaderValue::from_static(value));
+        }
+    }
     if https {
-        response.headers_mut().insert(
+        headers.insert(
             header::STRICT_TRANSPORT_SECURITY,
-            header::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+            header::HeaderValue::from_static(HSTS),
         );
     }
-    Ok(response)
+    response
 }
 
 /// Origins already named in a "refused CORS origin" warning, so that each

@@ -18,6 +18,7 @@ pub mod moderation;
 pub mod openapi;
 pub mod outbox;
 pub mod pages;
+pub mod pattern;
 pub mod public;
 pub mod queue;
 pub mod reads;

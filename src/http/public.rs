@@ -29,7 +29,6 @@ use serde::{Deserialize, Serialize};
     params(crate::http::schemas::Paging),
     responses((status = 200, description = "Posts, newest first.", body = crate::http::schemas::PostList)),
 )]
-#[tracing::instrument(skip(state))]
 pub async fn list_posts(
     state: web::Data<AppState>,
     query: web::Query<PageQuery>,
@@ -62,7 +61,6 @@ pub async fn list_posts(
         (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
-#[tracing::instrument(skip(state))]
 pub async fn get_post(
     state: web::Data<AppState>,
     slug: web::Path<String>,
@@ -118,7 +116,6 @@ pub struct ThreadQuery {
         (status = 404, response = crate::http::schemas::NotFound),
     ),
 )]
-#[tracing::instrument(skip(state, req))]
 pub async fn thread(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -388,7 +385,6 @@ pub const MAX_COUNT_SLUGS: usize = 200;
     params(("posts" = Option<String>, Query, description = "Comma-separated slugs, at most 200 (else 400).")),
     responses((status = 200, description = "Approved items per post.", body = crate::http::schemas::Counts)),
 )]
-#[tracing::instrument(skip(state))]
 pub async fn counts(
     state: web::Data<AppState>,
     query: web::Query<CountsQuery>,

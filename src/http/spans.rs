@@ -10,44 +10,170 @@ use crate::config::Settings;
 use crate::limits::ClientIp;
 use crate::state::AppState;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::{HttpMessage, HttpRequest, web};
-use tracing::Span;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::{HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
+use std::cell::Cell;
+use std::future::{Ready, ready};
 use tracing::field::{Empty, display};
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use tracing::{Instrument, Span};
 
-/// The root span builder `TracingLogger` is given (see the module).
-#[derive(Debug, Clone, Copy)]
-pub struct RequestSpan;
+/// Middleware: serves each request inside its span (see the module). It
+/// costs one span, one boxed future and no string unless a subscriber
+/// takes the span: the request id is a counter, the route pattern is
+/// named by the resource that serves the request ([`RouteField`]) rather
+/// than found by matching the path against every pattern again.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RequestSpans;
 
-impl RootSpanBuilder for RequestSpan {
-    fn on_request_start(request: &ServiceRequest) -> Span {
-        let settings = request
+impl<S, B> Transform<S, ServiceRequest> for RequestSpans
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = RequestSpansService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RequestSpansService { service }))
+    }
+}
+
+/// [`RequestSpans`] around a service.
+#[derive(Debug)]
+pub struct RequestSpansService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for RequestSpansService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error> + 'static,
+    B: MessageBody + 'static,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<ServiceResponse<B>, actix_web::Error>>;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let settings = req
             .app_data::<web::Data<AppState>>()
             .map(|state| &*state.settings);
-        span_for(request.request(), settings)
+        let span = span_for(req.request(), settings);
+        if span.is_disabled() {
+            return Box::pin(self.service.call(req));
+        }
+        let future = span.in_scope(|| self.service.call(req));
+        Box::pin(async move {
+            let outcome = future.instrument(span.clone()).await;
+            finish(&span, &outcome);
+            outcome
+        })
     }
+}
 
-    fn on_request_end<B: MessageBody>(
-        span: Span,
-        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
-    ) {
-        // Records the status (and an error's message) in the fields below.
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+/// Records how the request ended: its status, and an error's message.
+fn finish<B>(span: &Span, outcome: &Result<ServiceResponse<B>, actix_web::Error>) {
+    let (status, error) = match outcome {
+        Ok(response) => (response.status(), response.response().error()),
+        Err(error) => (error.as_response_error().status_code(), Some(error)),
+    };
+    span.record("http.status_code", status.as_u16());
+    if let Some(error) = error {
+        span.record("exception.message", display(error));
+        span.record("exception.details", tracing::field::debug(error));
+    }
+}
+
+/// Middleware of each resource: names its route pattern in the request's
+/// span (the span [`RequestSpans`] has entered).
+#[derive(Debug, Clone, Copy)]
+pub struct RouteField(pub &'static str);
+
+impl<S, B> Transform<S, ServiceRequest> for RouteField
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Transform = RouteFieldService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, Self::InitError>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(RouteFieldService {
+            service,
+            pattern: self.0,
+        }))
+    }
+}
+
+/// [`RouteField`] around a resource.
+#[derive(Debug)]
+pub struct RouteFieldService<S> {
+    service: S,
+    pattern: &'static str,
+}
+
+impl<S, B> Service<ServiceRequest> for RouteFieldService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = actix_web::Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = actix_web::Error;
+    type Future = S::Future;
+
+    forward_ready!(service);
+
+    fn call(&self, req: ServiceRequest) -> Self::Future {
+        let span = Span::current();
+        if !span.is_disabled() {
+            span.record("http.route", self.pattern);
+        }
+        self.service.call(req)
+    }
+}
+
+/// A request's id in logs: unique within the process (a random start,
+/// then counting, per worker thread), made without a system call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestId(u64);
+
+impl RequestId {
+    /// The next id of this thread.
+    pub fn next() -> Self {
+        thread_local! {
+            // The high half tells threads (and processes) apart.
+            static NEXT: Cell<u64> = Cell::new(rand::random::<u64>() << 32);
+        }
+        NEXT.with(|next| {
+            let id = next.get();
+            next.set(id.wrapping_add(1));
+            Self(id)
+        })
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
     }
 }
 
 /// The span of `req`; the client's address is read by `settings`' trusted
-/// proxies (without settings it is left out).
+/// proxies (without settings it is left out). Its route is named later,
+/// by the resource ([`RouteField`]), so a path no route serves has none.
 pub fn span_for(req: &HttpRequest, settings: Option<&Settings>) -> Span {
-    let route = req.match_pattern();
     let span = tracing::info_span!(
         "HTTP request",
-        http.method = %req.method(),
-        http.route = route.as_deref().unwrap_or("default"),
+        http.method = %req.method().as_str(),
+        http.route = Empty,
         http.status_code = Empty,
-        otel.status_code = Empty,
-        request_id = Empty,
+        request_id = %RequestId::next(),
         exception.message = Empty,
         exception.details = Empty,
         http.target = Empty,
@@ -55,9 +181,6 @@ pub fn span_for(req: &HttpRequest, settings: Option<&Settings>) -> Span {
     );
     if span.is_disabled() {
         return span;
-    }
-    if let Some(id) = req.extensions().get::<RequestId>() {
-        span.record("request_id", display(id));
     }
     if tracing::enabled!(tracing::Level::DEBUG) {
         let target = req.uri().path_and_query().map_or("", |p| p.as_str());
