@@ -1,6 +1,8 @@
 //! Micro-benchmarks of the CPU work behind a comment and a thread:
-//! rendering and sanitising one comment, and nesting and serialising a
-//! 200-item thread (what a cache miss costs besides the query).
+//! rendering and sanitising one comment, nesting and serialising a
+//! 200-item thread from full rows, and what a cache miss costs now: the
+//! query of the items' stored JSON in a real SQLite file, nesting and
+//! concatenating, and the ETag.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use colloquy::db::comments::ThreadRow;
@@ -72,5 +74,117 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(render, benches);
+/// A database file with a post `p` of 200 approved items, shaped as
+/// `rows()`; the connection and the post.
+fn seeded() -> (
+    tempfile::TempDir,
+    diesel::SqliteConnection,
+    colloquy::domain::post::PostId,
+) {
+    use colloquy::db::comments::NewCommentRow;
+    use colloquy::domain::moderation::Status;
+    use diesel::Connection;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bench.db");
+    drop(colloquy::db::connect(&path, 1).unwrap());
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let new_post = colloquy::db::posts::NewPost {
+        slug: "p".to_owned(),
+        title: "A post".to_owned(),
+        author: "Staff".to_owned(),
+        published_at: 1_700_000_000,
+        url: None,
+        summary: String::new(),
+        body_source: String::new(),
+        body_html: String::new(),
+        comments_open: true,
+        created_at: 1_700_000_000,
+        updated_at: 1_700_000_000,
+        auto_created: false,
+    };
+    let post = colloquy::db::posts::create(&mut conn, &new_post, None)
+        .unwrap()
+        .id;
+    let html = render_comment(COMMENT);
+    let mut ids = Vec::new();
+    for row in rows() {
+        let parent = row
+            .parent_id
+            .map(|p| ids[usize::try_from(p.0 - 1).unwrap()]);
+        let mut new = NewCommentRow::reader(
+            post,
+            parent,
+            Status::Approved,
+            "Reader",
+            Some("United States"),
+            None,
+            None,
+            COMMENT,
+            &html,
+            row.created_at,
+        );
+        new.kind = row.kind;
+        ids.push(colloquy::db::comments::insert(&mut conn, &new).unwrap());
+    }
+    (dir, conn, post)
+}
+
+fn misses(c: &mut Criterion) {
+    use colloquy::http::views::nest_page;
+    let (_dir, mut conn, post) = seeded();
+    let head = ThreadPost {
+        slug: "p".into(),
+        title: "A post".into(),
+        comments_open: true,
+    };
+    let page = |conn: &mut diesel::SqliteConnection| {
+        let rows = colloquy::db::comments::fragments_for_post(conn, post).unwrap();
+        let (total, trees, next) = nest_page(rows, Order::Oldest, None, 50);
+        colloquy::http::fragments::page(
+            &head,
+            total,
+            &trees,
+            next.as_deref(),
+            false,
+            "https://blog.example/p",
+        )
+        .unwrap()
+    };
+    let body = page(&mut conn);
+    println!("a 200-item page from fragments: {} bytes", body.len());
+    c.bench_function(
+        "miss: query + nest + concatenate fragments (200 items)",
+        |b| b.iter(|| page(&mut conn)),
+    );
+    c.bench_function("miss: the query alone (200 items' fragments)", |b| {
+        b.iter(|| colloquy::db::comments::fragments_for_post(&mut conn, post).unwrap())
+    });
+    c.bench_function(
+        "miss: query + nest + serialise full rows (200 items)",
+        |b| {
+            b.iter(|| {
+                let rows = colloquy::db::comments::approved_for_post(&mut conn, post).unwrap();
+                let (total, comments, next) =
+                    build_thread(rows, Order::Oldest, None, 50, "https://blog.example/p");
+                serde_json::to_vec(&ThreadView {
+                    post: ThreadPost {
+                        slug: "p".into(),
+                        title: "A post".into(),
+                        comments_open: true,
+                    },
+                    total,
+                    comments,
+                    next,
+                    notify: false,
+                })
+                .unwrap()
+            })
+        },
+    );
+    c.bench_function("miss: the page's ETag", |b| {
+        b.iter(|| colloquy::cache::Rendered::new(black_box(body.clone())))
+    });
+}
+
+criterion_group!(render, benches, misses);
 criterion_main!(render);

@@ -74,6 +74,23 @@ pub struct ThreadRow {
     pub created_at: i64,
 }
 
+/// A public item as the thread reads it when it is not cached: where it
+/// sits, and its JSON object as the `comments_fragment_*` triggers keep it
+/// (`None` only if a row escaped them; the reader then builds the page
+/// from [`ThreadRow`]s).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct FragmentRow {
+    /// Row id.
+    pub id: CommentId,
+    /// The comment it answers.
+    pub parent_id: Option<CommentId>,
+    /// Submission time.
+    pub created_at: i64,
+    /// The item's fields as a JSON object, but its permalink and replies.
+    pub fragment: Option<String>,
+}
+
 /// A comment to insert. Its optional columns all default to NULL, so a
 /// `None` is bound as NULL rather than left out: the INSERT is then the
 /// same SQL every time and diesel keeps it prepared (an insert with a
@@ -205,6 +222,20 @@ pub fn approved_for_post(
         .filter(comments::status.eq(Status::Approved))
         .order((comments::created_at.asc(), comments::id.asc()))
         .select(ThreadRow::as_select())
+        .load(conn)
+}
+
+/// Every approved item of a post with its stored JSON, oldest first, from
+/// the thread index.
+pub fn fragments_for_post(
+    conn: &mut SqliteConnection,
+    post_id: PostId,
+) -> QueryResult<Vec<FragmentRow>> {
+    comments::table
+        .filter(comments::post_id.eq(post_id))
+        .filter(comments::status.eq(Status::Approved))
+        .order((comments::created_at.asc(), comments::id.asc()))
+        .select(FragmentRow::as_select())
         .load(conn)
 }
 

@@ -59,6 +59,7 @@ diesel::table! {
         body_hash -> Nullable<BigInt>,
         notify -> Bool,
         lang -> Nullable<Text>,
+        fragment -> Nullable<Text>,
     }
 }
 

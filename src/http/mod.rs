@@ -10,6 +10,7 @@ pub mod body_deadline;
 pub mod conditional;
 pub mod fallback;
 pub mod feeds;
+pub mod fragments;
 pub mod health;
 pub mod mail_pages;
 pub mod metrics;

@@ -185,43 +185,80 @@ pub fn permalink(base: &str, id: CommentId) -> String {
     format!("{base}#comment-{id}")
 }
 
+/// What nesting needs to know of a public item.
+pub trait Threaded {
+    /// The item.
+    fn id(&self) -> CommentId;
+    /// What it answers.
+    fn parent_id(&self) -> Option<CommentId>;
+    /// When it was written (the thread's order, with the id).
+    fn created_at(&self) -> i64;
+}
+
+impl Threaded for ThreadRow {
+    fn id(&self) -> CommentId {
+        self.id
+    }
+    fn parent_id(&self) -> Option<CommentId> {
+        self.parent_id
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+}
+
+impl Threaded for crate::db::comments::FragmentRow {
+    fn id(&self) -> CommentId {
+        self.id
+    }
+    fn parent_id(&self) -> Option<CommentId> {
+        self.parent_id
+    }
+    fn created_at(&self) -> i64 {
+        self.created_at
+    }
+}
+
+/// An item with its replies, oldest first.
+#[derive(Debug)]
+pub struct Nested<R> {
+    /// The item.
+    pub row: R,
+    /// Its public replies, nested.
+    pub replies: Vec<Nested<R>>,
+}
+
 /// Nests a post's approved items (oldest first) and cuts one page of
-/// top-level items. An item whose parent is not public is not shown: a
-/// reply makes no sense without what it answers. Permalinks point into
-/// the page `permalink_base`.
-pub fn build_thread(
-    rows: Vec<ThreadRow>,
+/// top-level items: how many items the whole thread shows, the page's
+/// trees and the cursor of the next page. An item whose parent is not
+/// public is not shown: a reply makes no sense without what it answers.
+pub fn nest_page<R: Threaded>(
+    rows: Vec<R>,
     order: Order,
     after: Option<(i64, i32)>,
     limit: i64,
-    permalink_base: &str,
-) -> (usize, Vec<ThreadComment>, Option<String>) {
-    let mut children: HashMap<CommentId, Vec<ThreadRow>> = HashMap::new();
+) -> (usize, Vec<Nested<R>>, Option<String>) {
+    let mut children: HashMap<CommentId, Vec<R>> = HashMap::new();
     let mut roots = Vec::new();
     for row in rows {
-        match row.parent_id {
+        match row.parent_id() {
             None => roots.push(row),
             Some(parent) => children.entry(parent).or_default().push(row),
         }
     }
     let mut total = 0;
-    let mut trees: Vec<(i64, ThreadComment)> = roots
+    let mut trees: Vec<Nested<R>> = roots
         .into_iter()
-        .map(|row| {
-            let created = row.created_at;
-            (
-                created,
-                nest(row, &mut children, &mut total, permalink_base),
-            )
-        })
+        .map(|row| nest(row, &mut children, &mut total))
         .collect();
     if order == Order::Newest {
         trees.reverse();
     }
-    if let Some(key) = after {
-        trees.retain(|(created, c)| match order {
-            Order::Oldest => (*created, c.id.0) > key,
-            Order::Newest => (*created, c.id.0) < key,
+    let key = |tree: &Nested<R>| (tree.row.created_at(), tree.row.id().0);
+    if let Some(start) = after {
+        trees.retain(|tree| match order {
+            Order::Oldest => key(tree) > start,
+            Order::Newest => key(tree) < start,
         });
     }
     trees.truncate(
@@ -229,27 +266,49 @@ pub fn build_thread(
             .unwrap_or(usize::MAX)
             .saturating_add(1),
     );
-    let next = next_cursor(&mut trees, limit, |(created, c)| (*created, c.id.0));
-    (total, trees.into_iter().map(|(_, c)| c).collect(), next)
+    let next = next_cursor(&mut trees, limit, key);
+    (total, trees, next)
 }
 
-fn nest(
-    row: ThreadRow,
-    children: &mut HashMap<CommentId, Vec<ThreadRow>>,
+fn nest<R: Threaded>(
+    row: R,
+    children: &mut HashMap<CommentId, Vec<R>>,
     total: &mut usize,
-    permalink_base: &str,
-) -> ThreadComment {
+) -> Nested<R> {
     *total += 1;
-    let id = row.id;
-    let mut comment = ThreadComment::leaf(row, permalink_base);
     // Iterative over siblings, recursive over depth; depth is bounded by
     // the chain of replies readers can build one approval at a time.
-    if let Some(kids) = children.remove(&id) {
-        comment.replies = kids
-            .into_iter()
-            .map(|k| nest(k, children, total, permalink_base))
-            .collect();
-    }
+    let replies = children
+        .remove(&row.id())
+        .map(|kids| kids.into_iter().map(|k| nest(k, children, total)).collect())
+        .unwrap_or_default();
+    Nested { row, replies }
+}
+
+/// [`nest_page`] in the public shape, permalinks pointing into the page
+/// `permalink_base`.
+pub fn build_thread(
+    rows: Vec<ThreadRow>,
+    order: Order,
+    after: Option<(i64, i32)>,
+    limit: i64,
+    permalink_base: &str,
+) -> (usize, Vec<ThreadComment>, Option<String>) {
+    let (total, trees, next) = nest_page(rows, order, after, limit);
+    let comments = trees
+        .into_iter()
+        .map(|tree| shaped(tree, permalink_base))
+        .collect();
+    (total, comments, next)
+}
+
+fn shaped(tree: Nested<ThreadRow>, permalink_base: &str) -> ThreadComment {
+    let mut comment = ThreadComment::leaf(tree.row, permalink_base);
+    comment.replies = tree
+        .replies
+        .into_iter()
+        .map(|reply| shaped(reply, permalink_base))
+        .collect();
     comment
 }
 
