@@ -238,6 +238,41 @@ mod tests {
         String::from_utf8(text).unwrap()
     }
 
+    #[actix_web::test]
+    async fn a_line_logged_by_a_handler_names_the_route_method_and_request_id() {
+        use actix_web::{App, HttpResponse, test, web};
+        let lines = Lines::default();
+        let writer = lines.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::INFO)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let _default = tracing::subscriber::set_default(subscriber);
+        let app = test::init_service(
+            App::new()
+                .service(
+                    web::resource("/things/{id}")
+                        .route(web::get().to(|| async {
+                            tracing::warn!("inside the handler");
+                            HttpResponse::Ok().finish()
+                        }))
+                        .wrap(RouteField("/things/{id}")),
+                )
+                .wrap(RequestSpans),
+        )
+        .await;
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri("/things/7").to_request()).await;
+        assert!(response.status().is_success());
+        let text = String::from_utf8(lines.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("inside the handler"), "{text}");
+        assert!(text.contains("http.route=\"/things/{id}\""), "{text}");
+        assert!(text.contains("http.method=GET"), "{text}");
+        assert!(text.contains("request_id="), "{text}");
+        assert!(!text.contains("/things/7"), "no path at info: {text}");
+    }
+
     #[test]
     fn a_forged_forwarded_header_is_never_logged_as_the_client() {
         let line = logged(tracing::Level::DEBUG, "198.51.100.7:5000", "203.0.113.9");
