@@ -79,7 +79,10 @@ impl AppState {
                 .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
             limits: Limits::new(&settings.rate_limit),
             cache,
-            writer: Writer::start(pool.clone(), notifier.after_insert())?,
+            writer: Writer::start(
+                pool.clone(),
+                crate::service::statements::after_insert(notifier.clone()),
+            )?,
             read_pool: db::pool::open(
                 &settings.database,
                 settings.read_pool_size,

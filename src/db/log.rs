@@ -70,11 +70,21 @@ pub enum LogAction {
     DemoSeed,
     /// Another system's comments imported (`colloquy import`).
     Import,
+    /// A reader's notice received (illegal content or the comment policy).
+    Notice,
+    /// A notice resolved by a moderator (action taken or no action).
+    NoticeResolved,
+    /// A reader appealed a decision.
+    Appeal,
+    /// An appeal decided: the decision stands.
+    AppealUpheld,
+    /// An appeal decided: the decision is reversed and the comment published.
+    AppealReversed,
 }
 
 impl LogAction {
     /// Every action, in the order above.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 27] = [
         Self::Approve,
         Self::Reject,
         Self::Spam,
@@ -97,6 +107,11 @@ impl LogAction {
         Self::ReaderErase,
         Self::DemoSeed,
         Self::Import,
+        Self::Notice,
+        Self::NoticeResolved,
+        Self::Appeal,
+        Self::AppealUpheld,
+        Self::AppealReversed,
     ];
 
     /// The stored and wire name.
@@ -124,6 +139,11 @@ impl LogAction {
             Self::ReaderErase => "reader_erase",
             Self::DemoSeed => "demo_seed",
             Self::Import => "import",
+            Self::Notice => "notice",
+            Self::NoticeResolved => "notice_resolved",
+            Self::Appeal => "appeal",
+            Self::AppealUpheld => "appeal_upheld",
+            Self::AppealReversed => "appeal_reversed",
         }
     }
 
@@ -208,6 +228,55 @@ impl LogEntry {
             .detail("banned term");
         entry.reason = Some(reason.to_owned());
         entry
+    }
+
+    /// A reader's notice on a comment (`category`: illegal or terms); the
+    /// notifier is not named.
+    pub fn notice(
+        at: i64,
+        (notice_id, comment_id, post_id): (i32, CommentId, PostId),
+        category: &str,
+    ) -> Self {
+        Self::new(at, None, LogAction::Notice)
+            .on_comment(comment_id, post_id)
+            .detail(format!("notice {notice_id}: {category}"))
+    }
+
+    /// A notice resolved (`outcome`: action_taken or no_action); the
+    /// moderator's reason is in the notice, not copied here.
+    pub fn notice_resolved(
+        at: i64,
+        moderator_id: Option<i32>,
+        (notice_id, comment_id, post_id): (i32, CommentId, Option<PostId>),
+        outcome: &str,
+    ) -> Self {
+        let mut entry = Self::new(at, moderator_id, LogAction::NoticeResolved)
+            .detail(format!("notice {notice_id}: {outcome}"));
+        entry.comment_id = Some(comment_id);
+        entry.post_id = post_id;
+        entry
+    }
+
+    /// A reader's appeal against the statement `statement_id`.
+    pub fn appeal(at: i64, (comment_id, post_id): (CommentId, PostId), statement_id: i32) -> Self {
+        Self::new(at, None, LogAction::Appeal)
+            .on_comment(comment_id, post_id)
+            .detail(format!("against statement {statement_id}"))
+    }
+
+    /// An appeal decided by `moderator_id`: upheld, or reversed.
+    pub fn appeal_decided(
+        at: i64,
+        moderator_id: i32,
+        (comment_id, post_id): (CommentId, PostId),
+        reversed: bool,
+    ) -> Self {
+        let action = if reversed {
+            LogAction::AppealReversed
+        } else {
+            LogAction::AppealUpheld
+        };
+        Self::new(at, Some(moderator_id), action).on_comment(comment_id, post_id)
     }
 
     /// An official reply published.

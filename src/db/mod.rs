@@ -9,6 +9,7 @@ pub mod comments;
 pub mod imports;
 pub mod log;
 pub mod moderation;
+pub mod notices;
 pub mod outbox;
 pub mod pool;
 pub mod posts;
@@ -18,6 +19,7 @@ pub mod writer;
 #[rustfmt::skip]
 #[allow(missing_docs)]
 pub mod schema;
+pub mod statements;
 pub mod terms;
 pub mod types;
 pub mod workspace;

@@ -1,6 +1,19 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    appeals (id) {
+        id -> Integer,
+        statement_id -> Integer,
+        comment_id -> Integer,
+        text -> Text,
+        created_at -> BigInt,
+        decided_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        moderator_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     auto_closed_posts (post_id) {
         post_id -> Integer,
         closed_at -> BigInt,
@@ -129,6 +142,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    notices (id) {
+        id -> Integer,
+        comment_id -> Integer,
+        category -> Text,
+        explanation -> Text,
+        law -> Nullable<Text>,
+        notifier_name -> Nullable<Text>,
+        notifier_email -> Nullable<Text>,
+        good_faith -> Bool,
+        created_at -> BigInt,
+        resolved_at -> Nullable<BigInt>,
+        outcome -> Nullable<Text>,
+        resolution -> Nullable<Text>,
+        moderator_id -> Nullable<Integer>,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> Integer,
         channel -> Text,
@@ -178,6 +209,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    statements (id) {
+        id -> Integer,
+        comment_id -> Integer,
+        post_id -> Integer,
+        decision -> Text,
+        status -> Text,
+        ground -> Text,
+        reason -> Text,
+        policy_clause -> Text,
+        law -> Nullable<Text>,
+        facts -> Text,
+        automated_detection -> Bool,
+        automated_decision -> Bool,
+        from_notice -> Bool,
+        moderator_id -> Nullable<Integer>,
+        submitted_at -> BigInt,
+        created_at -> BigInt,
+        token_hash -> Text,
+    }
+}
+
+diesel::table! {
     status_totals (status) {
         status -> Text,
         total -> BigInt,
@@ -209,6 +262,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(appeals -> moderators (moderator_id));
+diesel::joinable!(appeals -> statements (statement_id));
 diesel::joinable!(auto_closed_posts -> posts (post_id));
 diesel::joinable!(bans -> comments (comment_id));
 diesel::joinable!(bans -> moderators (moderator_id));
@@ -221,10 +276,14 @@ diesel::joinable!(flags -> comments (comment_id));
 diesel::joinable!(moderation_log -> comments (comment_id));
 diesel::joinable!(moderation_log -> moderators (moderator_id));
 diesel::joinable!(moderation_log -> posts (post_id));
+diesel::joinable!(notices -> comments (comment_id));
+diesel::joinable!(notices -> moderators (moderator_id));
 diesel::joinable!(sessions -> moderators (moderator_id));
+diesel::joinable!(statements -> moderators (moderator_id));
 diesel::joinable!(terms -> moderators (moderator_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    appeals,
     auto_closed_posts,
     bans,
     cache_invalidations,
@@ -236,9 +295,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     mail_tokens,
     moderation_log,
     moderators,
+    notices,
     outbox,
     posts,
     sessions,
+    statements,
     status_totals,
     subscribers,
     terms,

@@ -5,7 +5,7 @@
 
 use super::log::LogAction;
 use crate::domain::comment::CommentId;
-use crate::domain::moderation::{BanKind, Kind, Role, Status};
+use crate::domain::moderation::{BanKind, Ground, Kind, Role, Status};
 use crate::domain::post::PostId;
 use crate::domain::terms::TermKind;
 use diesel::deserialize::{self, FromSql};
@@ -34,7 +34,7 @@ macro_rules! stored_as_text {
     )+};
 }
 
-stored_as_text!(Status, Kind, Role, BanKind, TermKind, LogAction);
+stored_as_text!(Status, Kind, Role, BanKind, TermKind, LogAction, Ground);
 
 /// Stores an id newtype as its INTEGER.
 macro_rules! stored_as_integer {

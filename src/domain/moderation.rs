@@ -178,8 +178,61 @@ pub struct Reason {
     pub id: String,
     /// What moderators see (`Off-topic`).
     pub label: String,
-    /// The clause of the comment policy it cites.
+    /// The clause of the published comment policy it cites (shown on
+    /// `/policy` and quoted in every statement of reasons).
     pub clause: String,
+    /// Whether the clause is one of the blog's own terms or a law; old
+    /// configurations without it mean the terms.
+    #[serde(default)]
+    pub ground: Ground,
+    /// For an illegal ground, the law it applies (`Criminal Code s. 130`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub law: Option<String>,
+}
+
+/// The ground a decision rests on (DSA art. 17(3)(d)): the blog's comment
+/// policy, or the law.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+    diesel::expression::AsExpression,
+    diesel::deserialize::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "lowercase")]
+pub enum Ground {
+    /// Incompatible with the blog's comment policy (its terms).
+    #[default]
+    Terms,
+    /// Illegal content.
+    Illegal,
+}
+
+impl Ground {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Terms => "terms",
+            Self::Illegal => "illegal",
+        }
+    }
+
+    /// Reads a stored or wire name.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "terms" => Some(Self::Terms),
+            "illegal" => Some(Self::Illegal),
+            _ => None,
+        }
+    }
 }
 
 /// The reasons a fresh installation offers.
@@ -221,6 +274,8 @@ pub fn default_reasons() -> Vec<Reason> {
         id: id.to_owned(),
         label: label.to_owned(),
         clause: clause.to_owned(),
+        ground: Ground::Terms,
+        law: None,
     })
     .collect()
 }

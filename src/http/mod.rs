@@ -8,6 +8,7 @@ pub mod bans;
 pub mod bench;
 pub mod body_deadline;
 pub mod conditional;
+pub mod due_process;
 pub mod fallback;
 pub mod feeds;
 pub mod fragments;

@@ -28,8 +28,8 @@ use super::views::{
     ThreadComment, ThreadPost, ThreadView,
 };
 use super::{
-    accounts, assets, auth, bans, bench, feeds, health, mail_pages, metrics, moderation, outbox,
-    pages, public, workspace,
+    accounts, assets, auth, bans, bench, due_process, feeds, health, mail_pages, metrics,
+    moderation, outbox, pages, public, workspace,
 };
 use crate::db::workspace::History;
 use crate::domain::FieldError;
@@ -138,6 +138,8 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     mail_pages::confirm,
     mail_pages::unsubscribe_page,
     mail_pages::unsubscribe,
+    due_process::policy,
+    due_process::statement_page,
     bench::fixed,
     assets::widget,
     assets::embed_css,
@@ -169,6 +171,7 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     moderation::reply,
     moderation::log,
     moderation::reasons,
+    due_process::statement,
     workspace::stats,
     workspace::claims,
     workspace::claim,

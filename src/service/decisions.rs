@@ -91,7 +91,16 @@ pub fn decide(
     let notifier = ctx.notifier.clone();
     let before = crate::db::write(ctx.conn, |conn| {
         let before = moderation_db::decide(conn, ids, decision, moderator, now)?;
-        notifier.decided(conn, &before, decision.status(), decision.reason(), now)?;
+        super::statements::decided(
+            conn,
+            &notifier,
+            &before,
+            decision.status(),
+            decision.reason(),
+            moderator,
+            now,
+        )?;
+        notifier.decided(conn, &before, decision.status(), now)?;
         Ok::<_, diesel::result::Error>(before)
     })?;
     for comment in &before {

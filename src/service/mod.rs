@@ -22,6 +22,7 @@ pub mod posts;
 pub mod privacy;
 pub mod replies;
 pub mod sessions;
+pub mod statements;
 pub mod submission;
 pub mod subscriptions;
 pub mod terms;

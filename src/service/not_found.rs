@@ -18,6 +18,13 @@ pub fn published_comment(id: CommentId) -> ApiError {
     ApiError::NotFound(format!("There is no published comment {id}."))
 }
 
+/// No statement of reasons was made about this comment.
+pub fn statement(id: CommentId) -> ApiError {
+    ApiError::NotFound(format!(
+        "There is no statement of reasons about comment {id}."
+    ))
+}
+
 /// No ban has this id.
 pub fn ban(id: i32) -> ApiError {
     ApiError::NotFound(format!("There is no ban {id}."))

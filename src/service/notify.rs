@@ -7,14 +7,16 @@
 //!
 //! Readers: an address given with `notify` gets one confirmation request
 //! (at most one a day) and nothing else until it is confirmed; then its
-//! author is told when the comment is approved, not published (rejected:
-//! the reason and the policy clause), or answered (an official reply, or
-//! another reader's reply once approved). Spam decisions tell no one.
+//! author is told when the comment is approved, not published or removed
+//! (rejected or spam: its statement of reasons, queued by
+//! `service::statements` through [`Notifier::statement`]), or answered (an
+//! official reply, or another reader's reply once approved).
 
 use crate::config::Settings;
 use crate::db::comments::{self as comments_db, Comment};
 use crate::db::outbox::{self as outbox_db, NewItem};
 use crate::db::posts as posts_db;
+use crate::db::statements::NewStatement;
 use crate::db::subscribers as subscribers_db;
 use crate::db::writer::{AfterInsert, PendingComment, Stored};
 use crate::domain::comment::CommentId;
@@ -61,6 +63,11 @@ impl Notifier {
             mail: false,
             hooks: Vec::new(),
         }
+    }
+
+    /// The settings it was built from.
+    pub fn settings(&self) -> &Arc<Settings> {
+        &self.settings
     }
 
     /// Whether anything can ever be queued (mail or a webhook configured).
@@ -217,23 +224,17 @@ impl Notifier {
         conn: &mut SqliteConnection,
         before: &[Comment],
         to: Status,
-        reason: Option<&str>,
         now: i64,
     ) -> QueryResult<()> {
         if !self.is_on() {
             return Ok(());
         }
         for comment in before.iter().filter(|c| c.kind == Kind::Reader) {
-            let kind = match to {
-                Status::Approved => Some(MailKind::Approved),
-                Status::Rejected => Some(MailKind::Rejected),
-                _ => None,
-            };
-            if let Some(kind) = kind.filter(|_| self.mail) {
-                self.tell_author(conn, comment, kind, reason, now)?;
-                if kind == MailKind::Approved {
-                    self.tell_parent(conn, comment, now)?;
-                }
+            // Rejections and spam are told by their statement of reasons
+            // (`statement`).
+            if to == Status::Approved && self.mail {
+                self.tell_author(conn, comment, MailKind::Approved, now)?;
+                self.tell_parent(conn, comment, now)?;
             }
             let event = match to {
                 Status::Approved => "comment.approved",
@@ -282,14 +283,12 @@ impl Notifier {
         Ok(subscribers_db::find(conn, &address_key(email))?.filter(|s| s.confirmed()))
     }
 
-    /// Tells `comment`'s author (when confirmed) that it was approved or
-    /// not published.
+    /// Tells `comment`'s author (when confirmed) that it was approved.
     fn tell_author(
         &self,
         conn: &mut SqliteConnection,
         comment: &Comment,
         kind: MailKind,
-        reason: Option<&str>,
         now: i64,
     ) -> QueryResult<()> {
         let Some(subscriber) = Self::listener(conn, comment)? else {
@@ -311,11 +310,6 @@ impl Notifier {
                 super::permalinks::permalink_base(&self.settings, &post),
                 comment.id
             ));
-        } else if let Some(found) =
-            reason.and_then(|r| self.settings.reasons.iter().find(|x| x.id == r))
-        {
-            payload["reason"] = Value::String(found.label.clone());
-            payload["clause"] = Value::String(found.clause.clone());
         }
         outbox_db::enqueue(
             conn,
@@ -325,6 +319,65 @@ impl Notifier {
                 dedupe_key: format!("{}:{}:{}", kind.as_str(), comment.id, subscriber.email),
                 recipient: &subscriber.email,
                 comment_id: Some(comment.id),
+                payload: payload.to_string(),
+                now,
+            },
+        )?;
+        Ok(())
+    }
+
+    /// Tells the author of a comment (when they asked and confirmed) its
+    /// statement of reasons: the `rejected` message with the statement's
+    /// fields and the page where they may appeal.
+    pub fn statement(
+        &self,
+        conn: &mut SqliteConnection,
+        to: &Addressee<'_>,
+        (id, label, statement, redress): (i32, &str, &NewStatement<'_>, &str),
+        page: &str,
+        now: i64,
+    ) -> QueryResult<()> {
+        if !self.mail || !to.notify {
+            return Ok(());
+        }
+        let Some(email) = to.email else {
+            return Ok(());
+        };
+        let Some(subscriber) =
+            subscribers_db::find(conn, &address_key(email))?.filter(|s| s.confirmed())
+        else {
+            return Ok(());
+        };
+        let Some(post) = posts_db::by_id(conn, to.post_id)? else {
+            return Ok(());
+        };
+        let automated = match (statement.automated_detection, statement.automated_decision) {
+            (_, true) => "yes: detected and decided by automated means",
+            (true, false) => "detected by automated means, decided by a person",
+            (false, false) => "no: decided by a person",
+        };
+        let payload = json!({
+            "lang": to.lang.unwrap_or(&subscriber.lang),
+            "subscriber": subscriber.id,
+            "name": to.name,
+            "post_title": post.title,
+            "excerpt": excerpt(to.body),
+            "reason": label,
+            "clause": statement.policy_clause,
+            "ground": statement.ground.as_str(),
+            "facts": statement.facts,
+            "automated": automated,
+            "redress": redress,
+            "statement_url": page,
+        });
+        outbox_db::enqueue(
+            conn,
+            &NewItem {
+                channel: Channel::Mail,
+                kind: MailKind::Rejected.as_str(),
+                dedupe_key: format!("statement:{id}:{}", subscriber.email),
+                recipient: &subscriber.email,
+                comment_id: Some(to.comment_id),
                 payload: payload.to_string(),
                 now,
             },
@@ -483,6 +536,54 @@ impl Notifier {
             },
         })
         .to_string()
+    }
+}
+
+/// The author of a comment as a message needs them, from a stored row or
+/// from what the writer just inserted.
+#[derive(Debug, Clone, Copy)]
+pub struct Addressee<'a> {
+    /// The comment.
+    pub comment_id: CommentId,
+    /// Its post.
+    pub post_id: crate::domain::post::PostId,
+    /// They asked to hear back.
+    pub notify: bool,
+    /// Their address, if they gave one.
+    pub email: Option<&'a str>,
+    /// The widget's language.
+    pub lang: Option<&'a str>,
+    /// Their signed name.
+    pub name: &'a str,
+    /// The comment's source text.
+    pub body: &'a str,
+}
+
+impl<'a> Addressee<'a> {
+    /// The author of a stored reader's comment (an official reply has none).
+    pub fn of(c: &'a Comment) -> Self {
+        Self {
+            comment_id: c.id,
+            post_id: c.post_id,
+            notify: c.notify && c.kind == Kind::Reader,
+            email: c.email.as_deref(),
+            lang: c.lang.as_deref(),
+            name: &c.author_name,
+            body: &c.body_source,
+        }
+    }
+
+    /// The author of a comment the writer just stored as `id`.
+    pub fn pending(id: CommentId, p: &'a PendingComment) -> Self {
+        Self {
+            comment_id: id,
+            post_id: p.post_id,
+            notify: p.notify,
+            email: p.email.as_deref(),
+            lang: p.lang,
+            name: &p.author_name,
+            body: &p.body_source,
+        }
     }
 }
 

@@ -142,13 +142,7 @@ pub fn to_comment(
         let (before, reply) = if approve {
             match moderation_db::approve_and_reply(conn, id, &row, moderator, now)? {
                 Some((before, reply)) => {
-                    notifier.decided(
-                        conn,
-                        std::slice::from_ref(&before),
-                        Status::Approved,
-                        None,
-                        now,
-                    )?;
+                    notifier.decided(conn, std::slice::from_ref(&before), Status::Approved, now)?;
                     (Some(before), reply)
                 }
                 None => return Ok(None),

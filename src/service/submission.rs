@@ -252,6 +252,23 @@ pub fn judge(
             let id = crate::db::write(ctx.conn, |conn| {
                 let id = moderation_db::insert_rejected(conn, &pending.row(), &reason, now)?;
                 notifier.submitted(conn, id, &pending)?;
+                let subject = super::statements::Subject {
+                    comment_id: id,
+                    post_id: pending.post_id,
+                    was_public: false,
+                    submitted_at: now,
+                    addressee: super::notify::Addressee::pending(id, &pending),
+                };
+                super::statements::record(
+                    conn,
+                    &notifier,
+                    &subject,
+                    Status::Rejected,
+                    Some(&reason),
+                    super::statements::How::BannedTerm,
+                    None,
+                    now,
+                )?;
                 Ok::<_, diesel::result::Error>(id)
             })?;
             ctx.emit(Event::CommentSubmitted {

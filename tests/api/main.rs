@@ -12,6 +12,7 @@ mod cli;
 mod connections;
 mod cookies;
 mod day_one;
+mod due_process;
 mod errors;
 mod feeds;
 mod hardening;

@@ -1,0 +1,205 @@
+//! Due process (issue 13): the comment policy page, statements of reasons
+//! for people's and automated decisions.
+
+use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use colloquy::domain::moderation::{Ground, Reason};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// The statement's fields and their JSON types, exactly as the contract
+/// lists them (`law` only when there is one).
+fn assert_statement_shape(s: &Value) {
+    let object = s.as_object().unwrap();
+    let mut keys: Vec<&str> = object.keys().map(String::as_str).collect();
+    keys.sort_unstable();
+    let mut expected = vec![
+        "automated_decision",
+        "automated_detection",
+        "created_at",
+        "decision",
+        "facts",
+        "from_notice",
+        "ground",
+        "policy_clause",
+        "reason",
+        "redress",
+    ];
+    if object.contains_key("law") {
+        expected.push("law");
+        assert!(s["law"].is_string());
+    }
+    expected.sort_unstable();
+    assert_eq!(keys, expected, "{s}");
+    for text in [
+        "decision",
+        "ground",
+        "reason",
+        "policy_clause",
+        "facts",
+        "redress",
+    ] {
+        assert!(
+            s[text].as_str().is_some_and(|t| !t.is_empty()),
+            "{text}: {s}"
+        );
+    }
+    for flag in ["automated_detection", "automated_decision", "from_notice"] {
+        assert!(s[flag].is_boolean(), "{flag}: {s}");
+    }
+    assert!(s["created_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn a_moderators_rejection_has_a_statement_of_reasons_with_every_field() {
+    let app = spawn_app().await;
+    let slug = app.post("policy-post").await;
+    let id = app
+        .submit_ok(&slug, "Dedric", "Nothing to do with it")
+        .await;
+    let moderator = app.signed_in("moderator").await;
+
+    let (status, _) = moderator
+        .get(&format!("/moderation/comments/{id}/statement"))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "no decision, no statement");
+
+    let response = moderator
+        .post(
+            &format!("/moderation/comments/{id}/reject"),
+            &json!({"reason": "off-topic"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let (status, s) = moderator
+        .get(&format!("/moderation/comments/{id}/statement"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_statement_shape(&s);
+    assert_eq!(s["decision"], "not_published");
+    assert_eq!(s["ground"], "terms");
+    assert_eq!(s["reason"], "off-topic");
+    assert_eq!(
+        s["policy_clause"],
+        "Comments should relate to the subject of the post."
+    );
+    assert_eq!(s["automated_detection"], false);
+    assert_eq!(s["automated_decision"], false);
+    assert_eq!(s["from_notice"], false);
+    assert!(s["redress"].as_str().unwrap().contains("appeal"));
+    assert!(!s.to_string().contains("Dedric"), "no author name: {s}");
+
+    // Readers cannot read it.
+    let response = app
+        .reader
+        .get(app.url(&format!("/moderation/comments/{id}/statement")))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn the_honeypot_records_an_automated_statement_in_the_writers_transaction() {
+    let app = spawn_app().await;
+    let slug = app.post("bots").await;
+    let response = app
+        .submit(
+            &slug,
+            &json!({"author_name": "Bot", "body": "Cheap pills", "website": "http://spam.example"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let id = response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let moderator = app.signed_in("moderator").await;
+    let (status, s) = moderator
+        .get(&format!("/moderation/comments/{id}/statement"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{s}");
+    assert_statement_shape(&s);
+    assert_eq!(s["decision"], "not_published");
+    assert_eq!(s["reason"], "spam");
+    assert_eq!(s["automated_detection"], true);
+    assert_eq!(s["automated_decision"], true);
+    assert!(s["facts"].as_str().unwrap().contains("automatically"));
+}
+
+#[tokio::test]
+async fn removing_a_published_comment_records_a_removal() {
+    let app = spawn_app().await;
+    let slug = app.post("removal").await;
+    let id = app.submit_ok(&slug, "Ana", "Published first").await;
+    let moderator = app.signed_in("moderator").await;
+    moderator.approve(id).await;
+    assert_eq!(app.public_ids(&slug).await, [id]);
+    let response = moderator
+        .post(&format!("/moderation/comments/{id}/spam"), &json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(app.public_ids(&slug).await.is_empty(), "out of the thread");
+    let (_, s) = moderator
+        .get(&format!("/moderation/comments/{id}/statement"))
+        .await;
+    assert_eq!(s["decision"], "removed", "{s}");
+    assert_eq!(s["automated_decision"], false);
+}
+
+#[tokio::test]
+async fn the_policy_page_lists_the_configured_reasons_with_their_grounds_escaped() {
+    let app = spawn_app_with(|s| {
+        s.reasons.push(Reason {
+            id: "incitement".into(),
+            label: "Incitement <b>".into(),
+            clause: "No incitement to violence & hatred.".into(),
+            ground: Ground::Illegal,
+            law: Some("Criminal Code s. 130".into()),
+        });
+    })
+    .await;
+    let response = app
+        .reader
+        .get(format!("{}/policy", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = response.text().await.unwrap();
+    assert!(page.contains("Comments should relate to the subject of the post."));
+    assert!(page.contains("Incitement &lt;b&gt;"), "escaped label");
+    assert!(page.contains("No incitement to violence &amp; hatred."));
+    assert!(page.contains("illegal content"));
+    assert!(page.contains("Criminal Code s. 130"));
+    assert!(page.contains("Appeals"));
+}
+
+#[test]
+fn old_reason_configurations_without_a_ground_rest_on_the_terms() {
+    let reason: Reason =
+        serde_json::from_value(json!({"id": "x", "label": "X", "clause": "C"})).unwrap();
+    assert_eq!(reason.ground, Ground::Terms);
+    assert_eq!(reason.law, None);
+    let illegal: Reason = serde_json::from_value(
+        json!({"id": "x", "label": "X", "clause": "C", "ground": "illegal", "law": "L"}),
+    )
+    .unwrap();
+    assert_eq!(illegal.ground, Ground::Illegal);
+}
+
+#[tokio::test]
+async fn the_readers_statement_page_opens_by_its_token_only() {
+    let app = spawn_app().await;
+    let response = app
+        .reader
+        .get(format!("{}/statements/not-a-token", app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(response, 404).await;
+}
