@@ -99,6 +99,15 @@ pub fn open_on(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<V
         .load(conn)
 }
 
+/// Every notice on a comment, oldest first.
+pub fn on_comment(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<Vec<Notice>> {
+    notices::table
+        .filter(notices::comment_id.eq(comment))
+        .order(notices::id.asc())
+        .select(Notice::as_select())
+        .load(conn)
+}
+
 /// The open notices on any of `ids`, oldest first.
 pub fn open_on_any(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResult<Vec<Notice>> {
     notices::table

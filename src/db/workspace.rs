@@ -92,6 +92,28 @@ pub fn context(
         for (id, reason) in rows {
             open_flags.entry(id).or_default().push(reason);
         }
+        // Readers' notices are shown with the flags, their category first.
+        for notice in super::notices::open_on_any(conn, &flagged)?
+            .into_iter()
+            .rev()
+        {
+            let category = if notice.category == "illegal" {
+                "illegal content"
+            } else {
+                "breaks the comment policy"
+            };
+            let law = notice
+                .law
+                .map(|l| format!(" (law: {l})"))
+                .unwrap_or_default();
+            open_flags.entry(notice.comment_id).or_default().insert(
+                0,
+                format!(
+                    "Notice {} \u{2014} {category}{law}: {}",
+                    notice.id, notice.explanation
+                ),
+            );
+        }
     }
     let mut claimed: HashMap<CommentId, Claim> = claims::fresh(conn, Some(&ids), now)?
         .into_iter()

@@ -38,6 +38,7 @@ pub mod comment;
 pub mod fold;
 pub mod hex;
 pub mod moderation;
+pub mod notice;
 pub mod outbox;
 pub mod page;
 pub mod password;

@@ -4,15 +4,20 @@
 
 use super::auth::SignedIn;
 use super::pages::simple_page;
-use super::{db, read};
+use super::{db, read, service};
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::Ground;
+use crate::domain::notice::{NewNotice, NoticeForm};
+use crate::domain::time::now;
 use crate::error::ApiError;
+use crate::limits::{Action, ClientIp};
+use crate::service::notices::{self, NoticeView, Outcome};
 use crate::service::statements::{self, StatementView};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use maud::html;
+use serde::{Deserialize, Serialize};
 
 /// `GET /policy`: the comment policy from configuration: every reason with
 /// its clause and ground, how to report, how decisions are explained and
@@ -138,4 +143,123 @@ pub async fn statement_page(
         }
     };
     Ok(simple_page(StatusCode::OK, title, main))
+}
+
+/// The answer to a notice.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NoticeReceived {
+    /// The notice's id.
+    pub id: i32,
+    /// Always `received`.
+    pub status: String,
+}
+
+/// `POST /api/v1/comments/{id}/notices`: a reader's notice that a
+/// published comment is illegal or breaks the comment policy.
+#[utoipa::path(
+    post,
+    path = "/api/v1/comments/{id}/notices",
+    tag = "public",
+    params(("id" = i32, Path, description = "A published comment.", example = 1)),
+    request_body(content = NoticeForm, content_type = "application/json"),
+    responses(
+        (status = 202, description = "The notice was received; the comment is raised in the moderators' flagged queue.", body = NoticeReceived),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 422, response = crate::http::schemas::Validation),
+        (status = 429, response = crate::http::schemas::RateLimited),
+    ),
+)]
+#[tracing::instrument(skip(state, client, body))]
+pub async fn notice(
+    state: web::Data<AppState>,
+    id: web::Path<CommentId>,
+    client: ClientIp,
+    body: web::Json<NoticeForm>,
+) -> Result<HttpResponse, ApiError> {
+    let checked = NewNotice::parse(&body).map_err(ApiError::Validation)?;
+    state.limits.check(Action::Flag, client.0)?;
+    let id = id.into_inner();
+    let notice = service(&state, move |ctx| notices::submit(ctx, id, &checked, now())).await?;
+    Ok(HttpResponse::Accepted().json(NoticeReceived {
+        id: notice,
+        status: "received".into(),
+    }))
+}
+
+/// The notices on a comment.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NoticeList {
+    /// Oldest first, open and resolved.
+    pub notices: Vec<NoticeView>,
+}
+
+/// `GET /api/v1/moderation/comments/{id}/notices`: every notice on a
+/// comment, with the notifier's name and address when given.
+#[utoipa::path(
+    get,
+    path = "/api/v1/moderation/comments/{id}/notices",
+    tag = "moderation",
+    security(("session" = [])),
+    params(("id" = i32, Path, description = "The comment.", example = 1)),
+    responses((status = 200, description = "The comment's notices, oldest first.", body = NoticeList)),
+)]
+#[tracing::instrument(skip(state, _signed_in))]
+pub async fn comment_notices(
+    state: web::Data<AppState>,
+    _signed_in: SignedIn,
+    id: web::Path<CommentId>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let list = db(&state, move |conn| {
+        Ok(crate::db::notices::on_comment(conn, id)?
+            .into_iter()
+            .map(NoticeView::from)
+            .collect::<Vec<_>>())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(NoticeList { notices: list }))
+}
+
+/// Body of a notice's resolution.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ResolveBody {
+    /// `action_taken` or `no_action`.
+    pub outcome: Outcome,
+    /// Why, in the moderator's words (logged with the notice).
+    pub reason: String,
+}
+
+/// `POST /api/v1/moderation/notices/{id}/resolve`: a moderator resolves
+/// an open notice.
+#[utoipa::path(
+    post,
+    path = "/api/v1/moderation/notices/{id}/resolve",
+    tag = "moderation",
+    security(("session" = [], "csrf" = [])),
+    params(("id" = i32, Path, description = "The notice.", example = 1)),
+    request_body(content = ResolveBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "Resolved; the notice as it now stands.", body = NoticeView),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 422, response = crate::http::schemas::Validation),
+    ),
+)]
+#[tracing::instrument(skip(state, signed_in, body), fields(moderator = %signed_in.moderator.username))]
+pub async fn resolve_notice(
+    state: web::Data<AppState>,
+    signed_in: SignedIn,
+    id: web::Path<i32>,
+    body: web::Json<ResolveBody>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let moderator = signed_in.moderator.id;
+    let body = body.into_inner();
+    let view = service(&state, move |ctx| {
+        notices::resolve(ctx, id, body.outcome, &body.reason, moderator, now())?;
+        let notice = crate::db::notices::get(ctx.conn, id)?
+            .ok_or_else(|| ApiError::NotFound(format!("There is no notice {id}.")))?;
+        Ok(NoticeView::from(notice))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
 }

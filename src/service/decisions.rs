@@ -100,6 +100,8 @@ pub fn decide(
             moderator,
             now,
         )?;
+        let found: Vec<CommentId> = before.iter().map(|c| c.id).collect();
+        super::notices::settle(conn, &found, decision.status(), moderator, now)?;
         notifier.decided(conn, &before, decision.status(), now)?;
         Ok::<_, diesel::result::Error>(before)
     })?;

@@ -15,6 +15,7 @@ pub mod flags;
 pub mod housekeeping;
 pub mod import;
 pub mod not_found;
+pub mod notices;
 pub mod notify;
 pub mod outbox;
 pub mod permalinks;

@@ -203,3 +203,161 @@ async fn the_readers_statement_page_opens_by_its_token_only() {
         .unwrap();
     assert_problem(response, 404).await;
 }
+
+/// A published comment on a fresh post, and a moderator.
+async fn published(app: &crate::helpers::TestApp) -> (String, i64, crate::helpers::Moderator) {
+    let slug = app.post("noticed").await;
+    let id = app.submit_ok(&slug, "Author", "A published view").await;
+    let moderator = app.signed_in("moderator").await;
+    moderator.approve(id).await;
+    (slug, id, moderator)
+}
+
+async fn notice(app: &crate::helpers::TestApp, id: i64, body: &Value) -> reqwest::Response {
+    app.reader
+        .post(app.url(&format!("/comments/{id}/notices")))
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_notice_is_refused_without_an_explanation_or_good_faith_for_illegal_content() {
+    let app = spawn_app().await;
+    let (_, id, _) = published(&app).await;
+    let cases = [
+        (json!({"category": "terms"}), vec!["explanation"]),
+        (
+            json!({"category": "illegal", "explanation": "A threat"}),
+            vec!["good_faith"],
+        ),
+        (
+            json!({"category": "illegal", "explanation": "A threat", "good_faith": false}),
+            vec!["good_faith"],
+        ),
+        (
+            json!({"category": "illegal", "explanation": " ", "good_faith": true}),
+            vec!["explanation"],
+        ),
+        (
+            json!({"category": "rude", "explanation": "x"}),
+            vec!["category"],
+        ),
+        (
+            json!({"category": "terms", "explanation": "x", "notifier_email": "nope"}),
+            vec!["notifier_email"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let problem = assert_problem(notice(&app, id, &body).await, 422).await;
+        assert_eq!(crate::helpers::error_fields(&problem), fields, "{body}");
+    }
+    let ok = json!({"category": "terms", "explanation": "Off-topic advertising"});
+    assert_problem(notice(&app, 999_999, &ok).await, 404).await;
+    let slug = app.post("other").await;
+    let pending = app.submit_ok(&slug, "Waiting", "Not yet published").await;
+    assert_problem(notice(&app, pending, &ok).await, 404).await;
+}
+
+#[tokio::test]
+async fn an_illegal_notice_raises_the_comment_with_its_explanation_and_a_moderator_resolves_it() {
+    let app = spawn_app().await;
+    let (slug, id, moderator) = published(&app).await;
+    let response = notice(
+        &app,
+        id,
+        &json!({"category": "illegal", "explanation": "It names a private address",
+                "law": "Data Protection Act", "notifier_name": "Nadia",
+                "notifier_email": "nadia@example.org", "good_faith": true}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let received: Value = response.json().await.unwrap();
+    assert_eq!(received["status"], "received");
+    let notice_id = received["id"].as_i64().unwrap();
+
+    let queue = moderator.queue("?status=flagged").await;
+    let item = &queue["comments"][0];
+    assert_eq!(item["id"], id, "{queue}");
+    let flags = item["flags"].to_string();
+    assert!(flags.contains("illegal content"), "{flags}");
+    assert!(flags.contains("It names a private address"), "{flags}");
+    assert!(flags.contains("Data Protection Act"), "{flags}");
+
+    let (_, list) = moderator
+        .get(&format!("/moderation/comments/{id}/notices"))
+        .await;
+    assert_eq!(list["notices"][0]["notifier_email"], "nadia@example.org");
+    assert_eq!(list["notices"][0]["category"], "illegal");
+    // Nothing of the notifier leaves through public routes.
+    let thread = app.thread(&slug).await.to_string();
+    assert!(
+        !thread.contains("nadia") && !thread.contains("Nadia"),
+        "{thread}"
+    );
+
+    let response = moderator
+        .post(
+            &format!("/moderation/notices/{notice_id}/resolve"),
+            &json!({"outcome": "no_action", "reason": "The address is the embassy's public one"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let resolved: Value = response.json().await.unwrap();
+    assert_eq!(resolved["outcome"], "no_action");
+    assert_eq!(
+        resolved["resolution"],
+        "The address is the embassy's public one"
+    );
+    let queue = moderator.queue("?status=flagged").await;
+    assert_eq!(queue["comments"].as_array().unwrap().len(), 0, "{queue}");
+    let (_, log) = moderator.get("/moderation/log").await;
+    let actions: Vec<&str> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"notice"), "{actions:?}");
+    assert!(actions.contains(&"notice_resolved"), "{actions:?}");
+    assert!(
+        !log.to_string().contains("nadia"),
+        "the log names no notifier"
+    );
+    let again = moderator
+        .post(
+            &format!("/moderation/notices/{notice_id}/resolve"),
+            &json!({"outcome": "action_taken", "reason": "x"}),
+        )
+        .await;
+    assert_problem(again, 404).await;
+}
+
+#[tokio::test]
+async fn a_rejection_after_a_notice_says_so_in_its_statement() {
+    let app = spawn_app().await;
+    let (_, id, moderator) = published(&app).await;
+    let response = notice(
+        &app,
+        id,
+        &json!({"category": "terms", "explanation": "Abusive to another reader"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    moderator
+        .post(
+            &format!("/moderation/comments/{id}/reject"),
+            &json!({"reason": "abusive"}),
+        )
+        .await;
+    let (_, s) = moderator
+        .get(&format!("/moderation/comments/{id}/statement"))
+        .await;
+    assert_eq!(s["from_notice"], true, "{s}");
+    assert_eq!(s["decision"], "removed");
+    let (_, list) = moderator
+        .get(&format!("/moderation/comments/{id}/notices"))
+        .await;
+    assert_eq!(list["notices"][0]["outcome"], "action_taken");
+}
