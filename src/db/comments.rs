@@ -377,6 +377,15 @@ macro_rules! queue_filters {
             QueueFilter::Flagged => {
                 query = query.filter(comments::flag_count.gt(0));
             }
+            QueueFilter::Appealed => {
+                query = query.filter(
+                    comments::id.eq_any(
+                        super::schema::appeals::table
+                            .filter(super::schema::appeals::decided_at.is_null())
+                            .select(super::schema::appeals::comment_id),
+                    ),
+                );
+            }
         }
         if let Some(post) = spec.post_id {
             query = query.filter(comments::post_id.eq(post));

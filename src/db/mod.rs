@@ -2,6 +2,7 @@
 //! per aggregate. They return `QueryResult` and know nothing of HTTP.
 
 pub mod accounts;
+pub mod appeals;
 pub mod authority;
 pub mod bans;
 pub mod claims;

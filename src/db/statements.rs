@@ -108,6 +108,15 @@ pub fn latest(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<Op
         .optional()
 }
 
+/// One statement.
+pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Statement>> {
+    statements::table
+        .find(id)
+        .select(Statement::as_select())
+        .first(conn)
+        .optional()
+}
+
 /// The statement whose token has the digest `token_hash`.
 pub fn by_token_hash(
     conn: &mut SqliteConnection,

@@ -178,8 +178,8 @@ pub fn history(conn: &mut SqliteConnection, item: &Comment) -> QueryResult<Histo
 /// pending comments per post.
 #[derive(Debug, Clone, Default)]
 pub struct Stats {
-    /// Comments per tab, in the order pending, flagged, spam, rejected,
-    /// approved.
+    /// Comments per tab, in the order pending, flagged, appealed, spam,
+    /// rejected, approved.
     pub counts: Vec<(&'static str, i64)>,
     /// When the oldest pending comment arrived.
     pub oldest_pending: Option<i64>,
@@ -192,6 +192,7 @@ pub fn stats(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<Stats
     let tabs = [
         ("pending", QueueFilter::Status(Status::Pending)),
         ("flagged", QueueFilter::Flagged),
+        ("appealed", QueueFilter::Appealed),
         ("spam", QueueFilter::Status(Status::Spam)),
         ("rejected", QueueFilter::Status(Status::Rejected)),
         ("approved", QueueFilter::Status(Status::Approved)),

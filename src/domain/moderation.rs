@@ -79,6 +79,8 @@ pub enum QueueFilter {
     Status(Status),
     /// Comments readers have reported, whatever their status.
     Flagged,
+    /// Comments whose author appealed the decision, not yet decided again.
+    Appealed,
 }
 
 impl QueueFilter {
@@ -86,6 +88,8 @@ impl QueueFilter {
     pub fn parse(value: &str) -> Option<Self> {
         if value == "flagged" {
             Some(Self::Flagged)
+        } else if value == "appealed" {
+            Some(Self::Appealed)
         } else {
             Status::parse(value).map(Self::Status)
         }

@@ -50,16 +50,19 @@ pub enum MailKind {
     Answered,
     /// Comments wait for moderators.
     Digest,
+    /// Your appeal was decided.
+    Appeal,
 }
 
 impl MailKind {
     /// Every kind, in the order the templates list them.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::Confirm,
         Self::Approved,
         Self::Rejected,
         Self::Answered,
         Self::Digest,
+        Self::Appeal,
     ];
 
     /// The stored word, also the template's name.
@@ -70,6 +73,7 @@ impl MailKind {
             Self::Rejected => "rejected",
             Self::Answered => "answered",
             Self::Digest => "digest",
+            Self::Appeal => "appeal",
         }
     }
 

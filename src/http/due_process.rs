@@ -113,6 +113,7 @@ pub async fn statement_page(
     token: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let token = token.into_inner();
+    let page_token = super::pages::query_escape(&token);
     let settings = state.settings.clone();
     let found = read(&state, move |conn| {
         Ok(statements::by_token(conn, &token)?.map(|s| StatementView::of(&s, &settings)))
@@ -140,6 +141,13 @@ pub async fn statement_page(
             dt { "Automated decision" } dd { (if s.automated_decision { "yes" } else { "no" }) }
             dt { "Decided" } dd { time datetime=(s.created_at) { (s.created_at) } }
             dt { "Redress" } dd { (s.redress) }
+        }
+        h2 { "Appeal" }
+        p { "You may appeal once. Say why the decision is wrong; a moderator other than the one who decided will review it." }
+        form method="post" action=(format!("/statements/{page_token}")) {
+            label for="appeal-text" { "Why the decision should change" }
+            textarea id="appeal-text" name="text" required rows="6" maxlength="5000" {}
+            button type="submit" { "Send the appeal" }
         }
     };
     Ok(simple_page(StatusCode::OK, title, main))
@@ -262,4 +270,97 @@ pub async fn resolve_notice(
     })
     .await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+/// Body of an appeal.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AppealBody {
+    /// The token of the statement page (from the reader's message).
+    pub token: String,
+    /// Why the decision is wrong.
+    pub text: String,
+}
+
+/// The answer to an appeal.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AppealReceived {
+    /// The appeal's id.
+    pub id: i32,
+    /// Always `received`.
+    pub status: String,
+}
+
+/// `POST /api/v1/appeals`: a reader appeals a decision once.
+#[utoipa::path(
+    post,
+    path = "/api/v1/appeals",
+    tag = "public",
+    request_body(content = AppealBody, content_type = "application/json"),
+    responses(
+        (status = 202, description = "The appeal was received; the comment waits under status=appealed.", body = AppealReceived),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
+        (status = 429, response = crate::http::schemas::RateLimited),
+    ),
+)]
+#[tracing::instrument(skip(state, client, body))]
+pub async fn appeal(
+    state: web::Data<AppState>,
+    client: ClientIp,
+    body: web::Json<AppealBody>,
+) -> Result<HttpResponse, ApiError> {
+    state.limits.check(Action::Flag, client.0)?;
+    let body = body.into_inner();
+    let id = db(&state, move |conn| {
+        crate::service::appeals::submit(conn, &body.token, &body.text, now())
+    })
+    .await?;
+    Ok(HttpResponse::Accepted().json(AppealReceived {
+        id,
+        status: "received".into(),
+    }))
+}
+
+/// The statement page's form.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct AppealForm {
+    /// Why the decision is wrong.
+    pub text: String,
+}
+
+/// `POST /statements/{token}`: the statement page's appeal form, posted
+/// without JavaScript; answers a page.
+#[utoipa::path(
+    post,
+    path = "/statements/{token}",
+    tag = "pages",
+    params(("token" = String, Path, description = "The statement's token, from the message.")),
+    request_body(content = AppealForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 202, description = "The appeal was received.", body = String, content_type = "text/html"),
+        (status = 404, response = crate::http::schemas::NotFound),
+        (status = 409, response = crate::http::schemas::Conflict),
+        (status = 422, response = crate::http::schemas::Validation),
+        (status = 429, response = crate::http::schemas::RateLimited),
+    ),
+)]
+pub async fn appeal_form(
+    state: web::Data<AppState>,
+    client: ClientIp,
+    token: web::Path<String>,
+    form: web::Form<AppealForm>,
+) -> Result<HttpResponse, ApiError> {
+    state.limits.check(Action::Flag, client.0)?;
+    let token = token.into_inner();
+    let text = form.into_inner().text;
+    db(&state, move |conn| {
+        crate::service::appeals::submit(conn, &token, &text, now())
+    })
+    .await?;
+    Ok(simple_page(
+        StatusCode::ACCEPTED,
+        "Appeal received",
+        html! { h1 { "Appeal received" } p { "Thank you. Another moderator will review the decision; if you asked to hear back by e-mail, you will be told the outcome." } },
+    ))
 }

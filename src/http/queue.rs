@@ -35,7 +35,7 @@ pub(crate) fn queue_spec(
         None | Some("") => QueueFilter::Status(Status::Pending),
         Some(s) => QueueFilter::parse(s).ok_or_else(|| {
             ApiError::BadRequest(
-                "status must be pending, approved, rejected, spam or flagged".into(),
+                "status must be pending, approved, rejected, spam, flagged or appealed".into(),
             )
         })?,
     };

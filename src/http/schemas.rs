@@ -108,8 +108,11 @@ impl utoipa::PartialSchema for QueueTab {
     fn schema() -> RefOr<utoipa::openapi::schema::Schema> {
         choice(
             "A tab of the queue: `pending` (the default, also when empty), `approved`, \
-             `rejected`, `spam`, or `flagged` (open reader flags, whatever the status).",
-            &["", "pending", "approved", "rejected", "spam", "flagged"],
+             `rejected`, `spam`, `flagged` (open reader flags and notices, whatever the status) \
+             or `appealed` (decisions their authors appealed, not yet decided again).",
+            &[
+                "", "pending", "approved", "rejected", "spam", "flagged", "appealed",
+            ],
         )
     }
 }

@@ -90,20 +90,36 @@ pub fn decide(
 ) -> Result<Vec<Comment>, ApiError> {
     let notifier = ctx.notifier.clone();
     let before = crate::db::write(ctx.conn, |conn| {
+        let appeals = super::appeals::deciding(conn, ids, moderator)?;
         let before = moderation_db::decide(conn, ids, decision, moderator, now)?;
+        // Upholding an appeal leaves its statement as it was.
+        let restated: Vec<Comment> = before
+            .iter()
+            .filter(|c| !appeals.iter().any(|a| a.comment_id == c.id))
+            .cloned()
+            .collect();
         super::statements::decided(
             conn,
             &notifier,
-            &before,
+            &restated,
             decision.status(),
             decision.reason(),
+            moderator,
+            now,
+        )?;
+        super::appeals::decided(
+            conn,
+            &notifier,
+            &appeals,
+            &before,
+            decision.status(),
             moderator,
             now,
         )?;
         let found: Vec<CommentId> = before.iter().map(|c| c.id).collect();
         super::notices::settle(conn, &found, decision.status(), moderator, now)?;
         notifier.decided(conn, &before, decision.status(), now)?;
-        Ok::<_, diesel::result::Error>(before)
+        Ok::<_, ApiError>(before)
     })?;
     for comment in &before {
         ctx.emit(decided(

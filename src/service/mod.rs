@@ -6,6 +6,7 @@
 //! [`Dispatcher`] after the commit. Nothing here knows HTTP.
 
 pub mod accounts;
+pub mod appeals;
 pub mod bans;
 pub mod decisions;
 pub mod events;

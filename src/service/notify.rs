@@ -385,6 +385,48 @@ impl Notifier {
         Ok(())
     }
 
+    /// Tells `comment`'s author (when confirmed) how their appeal was
+    /// decided.
+    pub fn appeal_decided(
+        &self,
+        conn: &mut SqliteConnection,
+        comment: &Comment,
+        (appeal_id, reversed): (i32, bool),
+        now: i64,
+    ) -> QueryResult<()> {
+        if !self.mail {
+            return Ok(());
+        }
+        let Some(subscriber) = Self::listener(conn, comment)? else {
+            return Ok(());
+        };
+        let Some(post) = posts_db::by_id(conn, comment.post_id)? else {
+            return Ok(());
+        };
+        let outcome = if reversed { "reversed" } else { "upheld" };
+        let payload = json!({
+            "lang": comment.lang.as_deref().unwrap_or(&subscriber.lang),
+            "subscriber": subscriber.id,
+            "name": comment.author_name,
+            "post_title": post.title,
+            "excerpt": excerpt(&comment.body_source),
+            "outcome": outcome,
+        });
+        outbox_db::enqueue(
+            conn,
+            &NewItem {
+                channel: Channel::Mail,
+                kind: MailKind::Appeal.as_str(),
+                dedupe_key: format!("appeal:{appeal_id}:{}", subscriber.email),
+                recipient: &subscriber.email,
+                comment_id: Some(comment.id),
+                payload: payload.to_string(),
+                now,
+            },
+        )?;
+        Ok(())
+    }
+
     /// Tells the author of the comment `answer` answers (when confirmed,
     /// and not the same address) that it was answered.
     fn tell_parent(

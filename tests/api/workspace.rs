@@ -521,7 +521,7 @@ async fn stats_count_every_tab_and_say_how_old_the_oldest_pending_comment_is() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         stats["counts"],
-        json!({"pending": 1, "flagged": 0, "spam": 1, "rejected": 0, "approved": 1})
+        json!({"pending": 1, "flagged": 0, "appealed": 0, "spam": 1, "rejected": 0, "approved": 1})
     );
     assert!(stats["oldest_pending_age_seconds"].as_i64().unwrap() >= 0);
     assert!(stats["oldest_pending_at"].is_string());

@@ -1,6 +1,7 @@
 //! Mail and webhooks, against a real SMTP server process and a real HTTP
 //! receiver.
 
+mod due_process;
 mod fault;
 mod forms;
 mod moderators;

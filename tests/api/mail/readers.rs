@@ -7,7 +7,7 @@ use crate::helpers::{TestApp, spawn_app_with};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-async fn comment(app: &TestApp, slug: &str, email: &str, text: &str) -> i64 {
+pub(super) async fn comment(app: &TestApp, slug: &str, email: &str, text: &str) -> i64 {
     let response = app
         .submit(
             slug,
@@ -29,7 +29,7 @@ fn subscriber_state(app: &TestApp, email: &str) -> Option<String> {
 }
 
 /// Confirms through the page's form, as a reader's browser would.
-async fn confirm(app: &TestApp, message: &Received) {
+pub(super) async fn confirm(app: &TestApp, message: &Received) {
     let link = message
         .link(&format!("{}/mail/confirm?token=", app.public_url))
         .expect("a confirmation link under public_url");

@@ -1,0 +1,157 @@
+//! Due process by mail, against a real SMTP server: the statement of
+//! reasons, the appeal from its page, and the appeal's outcome.
+
+use super::app_with_mail;
+use super::readers::{comment, confirm};
+use super::smtp::Smtp;
+use crate::helpers::assert_problem;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[tokio::test]
+async fn a_rejected_reader_gets_the_statement_appeals_once_and_hears_another_moderator_reverse_it()
+{
+    let smtp = Smtp::start();
+    let app = app_with_mail(&smtp).await;
+    let slug = app.post("visas").await;
+    comment(&app, &slug, "reader@example.org", "First, to confirm.").await;
+    let confirmation = smtp.wait_for(1, 20).await.remove(0);
+    confirm(&app, &confirmation).await;
+
+    let first = app.signed_in("moderator").await;
+    let id = comment(&app, &slug, "reader@example.org", "Visa queues are long").await;
+    let response = first
+        .post(
+            &format!("/moderation/comments/{id}/reject"),
+            &json!({"reason": "off-topic"}),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let statement = smtp.wait_for(2, 20).await.remove(1);
+    let text = statement.text();
+    assert!(statement.subject().contains("was not published"));
+    for part in [
+        "Reason: Off-topic",
+        "Comments should relate to the subject of the post.",
+        "Ground (comment policy or law): terms",
+        "A moderator read the comment",
+        "Automated means: no: decided by a person",
+        "appeal",
+    ] {
+        assert!(text.contains(part), "{part:?} missing from {text}");
+    }
+    let link = statement
+        .link(&format!("{}/statements/", app.public_url))
+        .expect("a statement link under public_url");
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let page = app
+        .reader
+        .get(link.replace(&app.public_url, &app.address))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Comments should relate to the subject"),
+        "{html}"
+    );
+    assert!(html.contains("method=\"post\""), "an appeal form: {html}");
+
+    let appeal = |text: &str| {
+        app.reader
+            .post(app.url("/appeals"))
+            .json(&json!({"token": token, "text": text}))
+            .send()
+    };
+    assert_problem(appeal(" ").await.unwrap(), 422).await;
+    let response = appeal("It was about visas, the post's subject.")
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    assert_eq!(
+        response.json::<Value>().await.unwrap()["status"],
+        "received"
+    );
+    assert_problem(appeal("Again").await.unwrap(), 409).await;
+    let bad = app
+        .reader
+        .post(app.url("/appeals"))
+        .json(&json!({"token": "nope", "text": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(bad, 404).await;
+
+    let queue = first.queue("?status=appealed").await;
+    assert_eq!(queue["comments"][0]["id"], id, "{queue}");
+    let refused = first
+        .post(&format!("/moderation/comments/{id}/approve"), &json!({}))
+        .await;
+    assert_problem(refused, 403).await;
+    assert!(app.public_ids(&slug).await.is_empty());
+
+    let second = app.signed_in("moderator").await;
+    second.approve(id).await;
+    assert_eq!(app.public_ids(&slug).await, [id], "the reversal publishes");
+    let queue = second.queue("?status=appealed").await;
+    assert!(queue["comments"].as_array().unwrap().is_empty());
+    let (_, log) = second.get("/moderation/log?action=appeal_reversed").await;
+    assert_eq!(log["entries"][0]["comment_id"], id, "{log}");
+    let (_, log) = second.get("/moderation/log?action=appeal").await;
+    assert_eq!(log["entries"][0]["comment_id"], id, "{log}");
+
+    let got = smtp.wait_for(4, 20).await;
+    let outcome = got
+        .iter()
+        .find(|m| m.subject().starts_with("Your appeal"))
+        .expect("the appeal's outcome");
+    assert!(
+        outcome.text().contains("Outcome: reversed"),
+        "{}",
+        outcome.text()
+    );
+    assert!(got.iter().any(|m| m.subject().contains("is published")));
+}
+
+#[tokio::test]
+async fn upholding_an_appeal_keeps_the_comment_out_and_is_logged() {
+    let smtp = Smtp::start();
+    let app = app_with_mail(&smtp).await;
+    let slug = app.post("upheld").await;
+    comment(&app, &slug, "reader@example.org", "First, to confirm.").await;
+    let confirmation = smtp.wait_for(1, 20).await.remove(0);
+    confirm(&app, &confirmation).await;
+    let first = app.signed_in("moderator").await;
+    let id = comment(&app, &slug, "reader@example.org", "Buy watches").await;
+    first
+        .post(&format!("/moderation/comments/{id}/spam"), &json!({}))
+        .await;
+    let statement = smtp.wait_for(2, 20).await.remove(1);
+    let link = statement
+        .link(&format!("{}/statements/", app.public_url))
+        .unwrap();
+    let token = link.rsplit('/').next().unwrap().to_owned();
+    let response = app
+        .reader
+        .post(app.url("/appeals"))
+        .json(&json!({"token": token, "text": "Not spam"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let second = app.signed_in("moderator").await;
+    let response = second
+        .post(&format!("/moderation/comments/{id}/spam"), &json!({}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(app.public_ids(&slug).await.is_empty());
+    let (_, log) = second.get("/moderation/log?action=appeal_upheld").await;
+    assert_eq!(log["entries"][0]["comment_id"], id, "{log}");
+    let got = smtp.wait_for(3, 20).await;
+    assert!(
+        got[2].text().contains("Outcome: upheld"),
+        "{}",
+        got[2].text()
+    );
+}
