@@ -105,3 +105,16 @@ pub fn received_between(
         .select(Appeal::as_select())
         .load(conn)
 }
+
+/// Every appeal decided from `from` (inclusive) to `to` (exclusive).
+pub fn decided_between(
+    conn: &mut SqliteConnection,
+    from: i64,
+    to: i64,
+) -> QueryResult<Vec<Appeal>> {
+    appeals::table
+        .filter(appeals::decided_at.ge(from))
+        .filter(appeals::decided_at.lt(to))
+        .select(Appeal::as_select())
+        .load(conn)
+}

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::limits::{Action, ClientIp};
 use crate::service::notices::{self, NoticeView, Outcome};
 use crate::service::statements::{self, StatementView};
+use crate::service::transparency::{self, Month, Report};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -363,4 +364,140 @@ pub async fn appeal_form(
         "Appeal received",
         html! { h1 { "Appeal received" } p { "Thank you. Another moderator will review the decision; if you asked to hear back by e-mail, you will be told the outcome." } },
     ))
+}
+
+/// Query of the transparency report.
+#[derive(Debug, Deserialize)]
+pub struct TransparencyQuery {
+    /// `YYYY-MM`; the current month by default.
+    pub month: Option<String>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+impl TransparencyQuery {
+    fn month(&self) -> Result<Month, ApiError> {
+        match self.month.as_deref() {
+            None => Ok(Month::of(now())),
+            Some(m) => Month::parse(m.trim()),
+        }
+    }
+}
+
+/// `GET /api/v1/transparency`: the month's transparency report, as JSON or
+/// (`format=csv`) CSV. Public; holds no personal data.
+#[utoipa::path(
+    get,
+    path = "/api/v1/transparency",
+    tag = "public",
+    params(
+        ("month" = Option<String>, Query, description = "The month, `YYYY-MM` (UTC); the current one by default.", example = "2026-12"),
+        ("format" = Option<String>, Query, description = "`json` (default) or `csv`."),
+    ),
+    responses(
+        (status = 200, description = "The report.", body = Report),
+        (status = 422, response = crate::http::schemas::Validation),
+    ),
+)]
+pub async fn transparency(
+    state: web::Data<AppState>,
+    query: web::Query<TransparencyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let month = query.month()?;
+    let csv = match query.format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => {
+            return Err(ApiError::Validation(vec![crate::domain::FieldError::new(
+                "format",
+                "must be json or csv",
+            )]));
+        }
+    };
+    let settings = state.settings.clone();
+    let report = read(&state, move |conn| {
+        transparency::report(conn, &settings, month)
+    })
+    .await?;
+    Ok(if csv {
+        HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"transparency-{}.csv\"", report.month),
+            ))
+            .body(report.csv())
+    } else {
+        HttpResponse::Ok().json(report)
+    })
+}
+
+/// `GET /transparency`: the month's report as a page, with a table and a
+/// bar chart drawn in inline SVG (no script).
+#[utoipa::path(
+    get,
+    path = "/transparency",
+    tag = "pages",
+    params(("month" = Option<String>, Query, description = "The month, `YYYY-MM` (UTC); the current one by default.")),
+    responses(
+        (status = 200, description = "The transparency report.", body = String, content_type = "text/html"),
+        (status = 422, response = crate::http::schemas::Validation),
+    ),
+)]
+pub async fn transparency_page(
+    state: web::Data<AppState>,
+    query: web::Query<TransparencyQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let month = query.month()?;
+    let settings = state.settings.clone();
+    let r = read(&state, move |conn| {
+        transparency::report(conn, &settings, month)
+    })
+    .await?;
+    let rejected: i64 = r.rejected.values().sum();
+    let bars: Vec<(&str, i64)> = vec![
+        ("Submitted", r.submitted),
+        ("Approved", r.approved),
+        ("Rejected", rejected),
+        ("Spam", r.spam),
+        ("Automated", r.automated),
+        ("Notices", r.notices.received),
+        ("Appeals", r.appeals.received),
+    ];
+    let max = bars.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let opt = |v: Option<f64>| v.map_or_else(|| "\u{2014}".to_owned(), |v| v.to_string());
+    let main = html! {
+        h1 { "Transparency report, " (r.month) }
+        p { "What moderation did this month (UTC), counted from the statements of reasons, notices, appeals and the moderation log. It holds no personal data. Also as "
+            a href=(format!("/api/v1/transparency?month={}", r.month)) { "JSON" } " and "
+            a href=(format!("/api/v1/transparency?month={}&format=csv", r.month)) { "CSV" } "." }
+        svg role="img" aria-label="Bar chart of the month's figures" width="480" height=(bars.len() * 28 + 8) xmlns="http://www.w3.org/2000/svg" {
+            @for (i, (label, n)) in bars.iter().enumerate() {
+                text x="0" y=(i * 28 + 20) font-size="13" { (label) }
+                rect x="100" y=(i * 28 + 6) height="18" width=(n * 320 / max) fill="currentColor" {}
+                text x=(n * 320 / max + 106) y=(i * 28 + 20) font-size="13" { (n) }
+            }
+        }
+        table.transparency {
+            tbody {
+                tr { th scope="row" { "Comments submitted" } td { (r.submitted) } }
+                tr { th scope="row" { "Approved" } td { (r.approved) } }
+                @for (reason, n) in &r.rejected {
+                    tr { th scope="row" { "Rejected or removed: " (reason) } td { (n) } }
+                }
+                tr { th scope="row" { "Spam" } td { (r.spam) } }
+                tr { th scope="row" { "Decided by automated means" } td { (r.automated) } }
+                tr { th scope="row" { "Notices received" } td { (r.notices.received) } }
+                tr { th scope="row" { "Notices of illegal content" } td { (r.notices.illegal) } }
+                tr { th scope="row" { "Notices about the comment policy" } td { (r.notices.terms) } }
+                tr { th scope="row" { "Median hours to decide a notice" } td { (opt(r.notices.median_hours_to_decision)) } }
+                tr { th scope="row" { "Appeals received" } td { (r.appeals.received) } }
+                tr { th scope="row" { "Appeals upheld" } td { (r.appeals.upheld) } }
+                tr { th scope="row" { "Appeals reversed" } td { (r.appeals.reversed) } }
+                tr { th scope="row" { "Median minutes from submission to decision" } td { (opt(r.median_minutes_to_decision)) } }
+            }
+        }
+        p { a href="/policy" { "The comment policy" } }
+    };
+    Ok(simple_page(StatusCode::OK, "Transparency report", main))
 }

@@ -30,5 +30,6 @@ pub mod subscriptions;
 pub mod terms;
 #[cfg(test)]
 pub mod testing;
+pub mod transparency;
 
 pub use events::{Ctx, Dispatcher, Event};

@@ -36,6 +36,7 @@ mod sanitising;
 mod sessions;
 mod submit;
 mod thread;
+mod transparency;
 mod widget;
 mod widget_reader;
 mod workspace;

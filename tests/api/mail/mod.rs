@@ -5,7 +5,7 @@ mod due_process;
 mod fault;
 mod forms;
 mod moderators;
-mod readers;
+pub mod readers;
 pub mod smtp;
 mod webhooks;
 

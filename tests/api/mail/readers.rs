@@ -29,7 +29,7 @@ fn subscriber_state(app: &TestApp, email: &str) -> Option<String> {
 }
 
 /// Confirms through the page's form, as a reader's browser would.
-pub(super) async fn confirm(app: &TestApp, message: &Received) {
+pub async fn confirm(app: &TestApp, message: &Received) {
     let link = message
         .link(&format!("{}/mail/confirm?token=", app.public_url))
         .expect("a confirmation link under public_url");
