@@ -8,7 +8,7 @@ import { ApiError } from './api.js';
 const undo = new URLSearchParams(location.search).get('undo');
 /** How long a decision can be undone before it is sent, in ms (`?undo=` overrides). */
 export const UNDO_MS = Number(undo) >= 0 && undo !== null ? Number(undo) : 5000;
-export const TABS = ['pending', 'flagged', 'appealed', 'spam', 'rejected', 'approved'];
+export const TABS = ['pending', 'flagged', 'spam', 'rejected', 'approved', 'appealed'];
 
 export const state = {
   tab: 'pending',
