@@ -54,7 +54,8 @@ async fn a_preview_is_the_html_the_comment_would_be_published_with_and_nothing_i
         "a bare address is a link: {html}"
     );
     // Nothing was stored by it: no comment of any status, no post touched.
-    let nothing = json!({"pending": 0, "flagged": 0, "spam": 0, "rejected": 0, "approved": 0});
+    let nothing =
+        json!({"pending": 0, "flagged": 0, "appealed": 0, "spam": 0, "rejected": 0, "approved": 0});
     assert_eq!(stored(&app).await, nothing);
     assert_eq!(app.thread(&slug).await["total"], 0);
     // The same text published is exactly what was previewed.
