@@ -247,7 +247,8 @@
       w.tail,
       w.status,
     );
-    w.shadow.append(h('link', { rel: 'stylesheet', href: STYLES }), w.root);
+    w.sheet = h('link', { rel: 'stylesheet', href: STYLES });
+    w.shadow.append(w.sheet, w.root);
     w.proto = h(
       'article',
       { class: 'colloquy-comment' },
@@ -340,6 +341,9 @@
     el.dataset.target = '';
     point(el, true);
     el.scrollIntoView();
+    // Until the stylesheet has loaded, the thread's layout is not final:
+    // scroll again once it is, or the comment ends up off screen.
+    if (!w.sheet.sheet) w.sheet.addEventListener('load', () => el.scrollIntoView(), { once: true });
   };
 
   // ---- Render
