@@ -68,7 +68,7 @@ async fn main() {
         },
         ..Settings::default()
     };
-    let pool = db::connect(&settings.database, settings.pool_size).unwrap();
+    let pool = db::connect(&db::Location::of(&settings.database), settings.pool_size).unwrap();
     {
         let mut conn = pool.get().unwrap();
         let hash = password::hash(PASSWORD).unwrap();

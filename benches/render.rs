@@ -78,7 +78,7 @@ fn benches(c: &mut Criterion) {
 /// `rows()`; the connection and the post.
 fn seeded() -> (
     tempfile::TempDir,
-    diesel::SqliteConnection,
+    colloquy::db::DbConn,
     colloquy::domain::post::PostId,
 ) {
     use colloquy::db::comments::NewCommentRow;
@@ -86,8 +86,8 @@ fn seeded() -> (
     use diesel::Connection;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("bench.db");
-    drop(colloquy::db::connect(&path, 1).unwrap());
-    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    drop(colloquy::db::connect(&colloquy::db::Location::of(&path), 1).unwrap());
+    let mut conn = colloquy::db::DbConn::establish(path.to_str().unwrap()).unwrap();
     let new_post = colloquy::db::posts::NewPost {
         slug: "p".to_owned(),
         title: "A post".to_owned(),
@@ -137,7 +137,7 @@ fn misses(c: &mut Criterion) {
         title: "A post".into(),
         comments_open: true,
     };
-    let page = |conn: &mut diesel::SqliteConnection| {
+    let page = |conn: &mut colloquy::db::DbConn| {
         let rows = colloquy::db::comments::fragments_for_post(conn, post).unwrap();
         let (total, trees, next) = nest_page(rows, Order::Oldest, None, 50);
         colloquy::http::fragments::page(

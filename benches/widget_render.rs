@@ -173,7 +173,7 @@ async fn main() {
         allowed_origins: vec![host.origin.clone()],
         ..Settings::default()
     };
-    let pool = colloquy::db::connect(&settings.database, 4).unwrap();
+    let pool = colloquy::db::connect(&colloquy::db::Location::of(&settings.database), 4).unwrap();
     assert!(
         colloquy::demo::seed(
             &mut pool.get().unwrap(),

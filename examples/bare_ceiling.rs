@@ -183,7 +183,8 @@ async fn layered(bind: &str, canned: web::Data<Canned>, layers: Layers) -> std::
         database: database.clone(),
         ..colloquy::config::Settings::default()
     };
-    let pool = colloquy::db::connect(&database, 2).expect("scratch database");
+    let pool =
+        colloquy::db::connect(&colloquy::db::Location::of(&database), 2).expect("scratch database");
     let state = web::Data::new(colloquy::state::AppState::new(pool, settings).expect("the state"));
     let refused = std::sync::Arc::new(middleware::RefusedOrigins::default());
     HttpServer::new(move || {

@@ -27,8 +27,13 @@ fn main() {
     let post_count: i32 = args.get(2).map_or(100, |a| a.parse().unwrap());
     let comment_count: i64 = args.get(3).map_or(2_000, |a| a.parse().unwrap());
     let started = std::time::Instant::now();
-    let pool = colloquy::db::connect(std::path::Path::new(path), 1).unwrap();
-    let mut conn = pool.get().unwrap();
+    let pool =
+        colloquy::db::connect(&colloquy::db::Location::of(std::path::Path::new(path)), 1).unwrap();
+    let mut pooled = pool.get().unwrap();
+    // The seed writes a SQLite file, in batches the multi-backend cannot express.
+    let colloquy::db::DbConn::Sqlite(conn) = &mut *pooled else {
+        panic!("bench_seed writes a SQLite file");
+    };
     let rendered: Vec<SafeHtml> = TEXTS.iter().map(|t| render_comment(t)).collect();
     let base = 1_600_000_000i64;
 
@@ -48,7 +53,7 @@ fn main() {
     .unwrap();
     let ids: Vec<(i32, String)> = posts::table
         .select((posts::id, posts::slug))
-        .load(&mut conn)
+        .load(conn)
         .unwrap();
     let bench_id = ids.iter().find(|(_, s)| s == "bench-thread").unwrap().0;
 
@@ -131,9 +136,9 @@ fn main() {
          (SELECT c.status FROM comments c WHERE c.id = comments.id - 1 AND c.post_id = comments.post_id) = 'approved'",
     )
     .bind::<diesel::sql_types::Integer, _>(bench_id)
-    .execute(&mut conn)
+    .execute(conn)
     .unwrap();
-    diesel::sql_query("ANALYZE").execute(&mut conn).unwrap();
+    diesel::sql_query("ANALYZE").execute(conn).unwrap();
     println!(
         "seeded {} posts and {} comments (+200 in bench-thread) into {path} in {:.1} s",
         ids.len(),

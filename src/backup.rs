@@ -285,7 +285,7 @@ mod tests {
     fn a_backup_is_refused_over_an_existing_file_without_force() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("c.db");
-        drop(crate::db::connect(&db, 1).unwrap());
+        drop(crate::db::connect(&crate::db::Location::Sqlite(db.clone()), 1).unwrap());
         let out = dir.path().join("b.db");
         std::fs::write(&out, b"keep me").unwrap();
         assert!(backup(&db, &out, false).is_err());
@@ -298,7 +298,7 @@ mod tests {
     fn restore_refuses_while_served_and_keeps_the_old_file() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("c.db");
-        drop(crate::db::connect(&db, 1).unwrap());
+        drop(crate::db::connect(&crate::db::Location::Sqlite(db.clone()), 1).unwrap());
         let out = dir.path().join("b.db");
         backup(&db, &out, false).unwrap();
         let served = lock_for_serving(&db).unwrap();
@@ -317,7 +317,7 @@ mod tests {
     fn a_file_that_is_not_a_database_is_not_restored() {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("c.db");
-        drop(crate::db::connect(&db, 1).unwrap());
+        drop(crate::db::connect(&crate::db::Location::Sqlite(db.clone()), 1).unwrap());
         let junk = dir.path().join("junk.db");
         std::fs::write(&junk, vec![7u8; 8192]).unwrap();
         assert!(restore(&junk, &db).is_err());

@@ -372,9 +372,9 @@ where
 }
 
 /// Why `database` cannot be served, if it cannot: it is a SQLite file
-/// path, and a value that looks like a URL (`postgres://…`, `mysql://…`,
+/// path or a `postgres://` URL, and any other URL (`mysql://…`,
 /// `sqlite://…`) is refused rather than taken as a strange file name —
-/// which would put a password into the file system. The message shows the
+/// which could put a password into the file system. The message shows the
 /// URL with its password replaced.
 fn database_problem(database: &Path) -> Option<String> {
     let text = database.to_string_lossy();
@@ -383,20 +383,19 @@ fn database_problem(database: &Path) -> Option<String> {
         && scheme
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    if !is_scheme {
+    if !is_scheme
+        || matches!(
+            scheme.to_ascii_lowercase().as_str(),
+            "postgres" | "postgresql"
+        )
+    {
         return None;
     }
     let shown = redact_password(&text);
-    Some(match scheme.to_ascii_lowercase().as_str() {
-        "postgres" | "postgresql" => format!(
-            "database = {shown:?}: this build of Colloquy stores its data in a SQLite file \
-             and cannot serve PostgreSQL yet; give a file path such as \"colloquy.db\""
-        ),
-        _ => format!(
-            "database = {shown:?} is a {scheme}:// URL; Colloquy takes the path of a SQLite \
-             file such as \"colloquy.db\""
-        ),
-    })
+    Some(format!(
+        "database = {shown:?} is a {scheme}:// URL; Colloquy takes the path of a SQLite \
+         file such as \"colloquy.db\" or a postgres:// URL"
+    ))
 }
 
 /// `scheme://user:password@host/…` with the password shown as `***`; any
@@ -563,20 +562,22 @@ mod tests {
 
     #[test]
     #[allow(clippy::result_large_err)]
-    fn a_database_url_is_refused_without_showing_its_password() {
+    fn a_database_url_other_than_postgres_is_refused_without_its_password() {
         Jail::expect_with(|jail| {
             jail.set_env(
                 "COLLOQUY_DATABASE",
-                "postgres://alice:s3cret@db.example:5432/blog",
+                "mysql://alice:s3cret@db.example:3306/blog",
             );
             let error = Settings::load(None).map(drop).err().map(|e| e.to_string());
             let error = error.unwrap_or_default();
-            assert!(error.contains("PostgreSQL"), "{error}");
-            assert!(error.contains("alice:***@db.example:5432/blog"), "{error}");
+            assert!(error.contains("mysql:// URL"), "{error}");
+            assert!(error.contains("alice:***@db.example:3306/blog"), "{error}");
             assert!(!error.contains("s3cret"), "{error}");
-            jail.set_env("COLLOQUY_DATABASE", "mysql://root@localhost/blog");
-            let error = Settings::load(None).map(drop).err().map(|e| e.to_string());
-            assert!(error.unwrap_or_default().contains("mysql:// URL"));
+            jail.set_env(
+                "COLLOQUY_DATABASE",
+                "postgres://alice:s3cret@db.example/blog",
+            );
+            assert!(Settings::load(None).is_ok());
             jail.set_env("COLLOQUY_DATABASE", "data/colloquy.db");
             assert!(Settings::load(None).is_ok());
             Ok(())

@@ -2,6 +2,7 @@
 //! comments, an official reply and a short queue, so that a first look
 //! shows the whole idea. It never touches a database that has posts.
 
+use crate::db::DbConn;
 use crate::db::comments::{self, NewCommentRow};
 use crate::db::log::{self, LogEntry};
 use crate::db::posts::{self, NewPost};
@@ -10,7 +11,6 @@ use crate::domain::moderation::{Kind, Status};
 use crate::domain::render::{render_comment, render_post};
 use crate::domain::spam::{SpamInput, SpamRules, assess};
 use crate::domain::time::parse_rfc3339;
-use diesel::SqliteConnection;
 
 struct DemoPost {
     slug: &'static str,
@@ -136,7 +136,7 @@ const COMMENTS: &[DemoComment] = &[
 /// Fills an empty database with the demo posts and comments; returns
 /// whether it did (false when any post already exists).
 pub fn seed(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     official_name: &str,
     spam_rules: &SpamRules,
 ) -> anyhow::Result<bool> {

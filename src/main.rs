@@ -183,12 +183,13 @@ fn run() -> anyhow::Result<()> {
             db::migrate(&mut conn)?;
             say(&format!(
                 "{}: database is up to date",
-                settings.database.display()
+                db::Location::of(&settings.database)
             ));
             Ok(())
         }
         Command::Moderator { command } => moderator(&settings, command),
         Command::Backup { file, force } => {
+            sqlite_only(&settings, "backup")?;
             let copied = colloquy::backup::backup(&settings.database, &file, force)?;
             say(&format!(
                 "{}: backup of {} written ({} bytes, {} comments, {} posts, integrity ok)",
@@ -225,6 +226,7 @@ fn run() -> anyhow::Result<()> {
         } => import(&settings, format, &file, dry_run, map.as_deref(), post),
         Command::Export { out } => export(&settings, out.as_deref()),
         Command::Restore { file } => {
+            sqlite_only(&settings, "restore")?;
             let existed = settings.database.exists();
             let copied = colloquy::backup::restore(&file, &settings.database)?;
             say(&format!(
@@ -441,7 +443,7 @@ fn export(settings: &Settings, out: Option<&std::path::Path>) -> anyhow::Result<
 
 /// Opens the database, creating it and applying migrations.
 fn open(settings: &Settings) -> anyhow::Result<Pool> {
-    db::connect(&settings.database, settings.pool_size)
+    db::connect(&db::Location::of(&settings.database), settings.pool_size)
 }
 
 fn moderator(settings: &Settings, command: ModeratorCommand) -> anyhow::Result<()> {
@@ -504,7 +506,7 @@ fn moderator(settings: &Settings, command: ModeratorCommand) -> anyhow::Result<(
 }
 
 /// The id of the account `username`, or a clear error.
-fn existing_account(conn: &mut diesel::SqliteConnection, username: &str) -> anyhow::Result<i32> {
+fn existing_account(conn: &mut crate::db::DbConn, username: &str) -> anyhow::Result<i32> {
     match db::accounts::by_username(conn, username.trim())? {
         Some(account) => Ok(account.id),
         None => bail!("there is no account {username:?} (`colloquy moderator list` shows them)"),
@@ -586,12 +588,28 @@ fn init_tracing() {
         .init();
 }
 
+/// `backup` and `restore` copy a SQLite file; PostgreSQL has its own tools.
+fn sqlite_only(settings: &Settings, command: &str) -> anyhow::Result<()> {
+    let location = db::Location::of(&settings.database);
+    if location.backend() == db::Backend::Postgres {
+        anyhow::bail!(
+            "{location} is a PostgreSQL database: `colloquy {command}` copies a SQLite file; \
+             use PostgreSQL's own pg_dump and pg_restore instead (docs/scaling.md)"
+        );
+    }
+    Ok(())
+}
+
 fn serve(mut settings: Settings, demo: bool, started: std::time::Instant) -> anyhow::Result<()> {
     init_tracing();
     settings.demo |= demo;
     let demo = settings.demo;
-    // Held until the process ends: `restore` refuses while it is held.
-    let _served = colloquy::backup::lock_for_serving(&settings.database)?;
+    // Held until the process ends: `restore` refuses while it is held. A
+    // PostgreSQL database has no file of ours to lock.
+    let _served = match db::Location::of(&settings.database) {
+        db::Location::Sqlite(path) => Some(colloquy::backup::lock_for_serving(&path)?),
+        db::Location::Postgres(_) => None,
+    };
     let pool = open(&settings)?;
     {
         let mut conn = pool.get()?;

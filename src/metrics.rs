@@ -9,9 +9,10 @@
 
 use crate::cache::Cache;
 use crate::db;
+use crate::db::DbConn;
 use crate::db::log::LogAction;
 use actix_web::http::Method;
-use diesel::{QueryResult, SqliteConnection};
+use diesel::QueryResult;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::{ConstCounter, Counter};
@@ -218,7 +219,7 @@ impl Metrics {
 
     /// Reads what lives in the database: the queue, comments by status,
     /// and the decisions logged since the last scrape.
-    pub fn refresh(&self, conn: &mut SqliteConnection) -> QueryResult<()> {
+    pub fn refresh(&self, conn: &mut DbConn) -> QueryResult<()> {
         let totals = db::comments::status_totals(conn)?;
         let mut pending = 0;
         for (status, total) in totals {

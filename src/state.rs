@@ -84,7 +84,7 @@ impl AppState {
                 crate::service::statements::after_insert(notifier.clone()),
             )?,
             read_pool: db::pool::open(
-                &settings.database,
+                &db::Location::of(&settings.database),
                 settings.read_pool_size,
                 db::pool::Durability::Normal,
             )?,

@@ -1,5 +1,6 @@
 //! Moderator accounts, their sessions, and instance secrets.
 
+use super::DbConn;
 use super::log::{self, LogEntry};
 use super::schema::{instance_secrets, moderators, sessions};
 use crate::domain::moderation::Role;
@@ -7,7 +8,7 @@ use diesel::prelude::*;
 
 /// A stored moderator account.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = moderators, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = moderators, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Moderator {
     /// Row id.
     pub id: i32,
@@ -29,7 +30,7 @@ pub struct Moderator {
 
 /// A stored session.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Session {
     /// SHA-256 of the cookie's token, hex.
     pub token_hash: String,
@@ -65,7 +66,7 @@ pub enum AccountError {
 /// Creates a moderator account and logs it (as done by the system: the
 /// command line, the demo, tests).
 pub fn create_moderator(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     username: &str,
     display_name: &str,
     role: &str,
@@ -78,7 +79,7 @@ pub fn create_moderator(
 /// Creates a moderator account and logs it as done by `by` (an admin), or
 /// by the system.
 pub fn create_moderator_by(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     username: &str,
     display_name: &str,
     role: &str,
@@ -87,7 +88,7 @@ pub fn create_moderator_by(
     by: Option<i32>,
 ) -> Result<Moderator, AccountError> {
     crate::db::write(conn, |conn| {
-        let moderator = diesel::insert_into(moderators::table)
+        let moderator = super::conn::on_backend!(conn, c => diesel::insert_into(moderators::table)
             .values((
                 moderators::username.eq(username),
                 moderators::display_name.eq(display_name),
@@ -96,14 +97,14 @@ pub fn create_moderator_by(
                 moderators::created_at.eq(now),
             ))
             .returning(Moderator::as_returning())
-            .get_result(conn)
-            .map_err(|e| {
-                if super::is_unique_violation(&e) {
-                    AccountError::NameTaken
-                } else {
-                    AccountError::Db(e)
-                }
-            })?;
+            .get_result(c))
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                AccountError::NameTaken
+            } else {
+                AccountError::Db(e)
+            }
+        })?;
         log::append(conn, &LogEntry::account_create(now, by, username, role))?;
         Ok(moderator)
     })
@@ -123,7 +124,7 @@ pub struct AccountChange {
 }
 
 /// Every account, by user name.
-pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<Moderator>> {
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Moderator>> {
     moderators::table
         .select(Moderator::as_select())
         .order(moderators::username.asc())
@@ -132,14 +133,14 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<Moderator>> {
 
 /// Every account's display name (disabled ones too: a name the staff
 /// used stays theirs), for the names readers may not sign with.
-pub fn display_names(conn: &mut SqliteConnection) -> QueryResult<Vec<String>> {
+pub fn display_names(conn: &mut DbConn) -> QueryResult<Vec<String>> {
     moderators::table
         .select(moderators::display_name)
         .load(conn)
 }
 
 /// One account by id.
-pub fn by_id(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Moderator>> {
+pub fn by_id(conn: &mut DbConn, id: i32) -> QueryResult<Option<Moderator>> {
     moderators::table
         .find(id)
         .select(Moderator::as_select())
@@ -151,7 +152,7 @@ pub fn by_id(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Moderat
 /// transaction. A disabled account's sessions end. Refuses to leave the
 /// instance without an enabled admin.
 pub fn update_account(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     id: i32,
     change: &AccountChange,
     by: Option<i32>,
@@ -195,7 +196,7 @@ pub fn update_account(
             entries.push(LogEntry::account_rename(now, by, name));
         }
         let email = change.email.clone().unwrap_or_else(|| before.email.clone());
-        let after: Moderator = diesel::update(moderators::table.find(id))
+        let after: Moderator = super::conn::on_backend!(conn, c => diesel::update(moderators::table.find(id))
             .set((
                 moderators::role.eq(&role),
                 moderators::disabled.eq(disabled),
@@ -203,7 +204,7 @@ pub fn update_account(
                 moderators::email.eq(&email),
             ))
             .returning(Moderator::as_returning())
-            .get_result(conn)?;
+            .get_result(c))?;
         if disabled {
             diesel::delete(sessions::table.filter(sessions::moderator_id.eq(id))).execute(conn)?;
         }
@@ -217,7 +218,7 @@ pub fn update_account(
 /// Sets account `id`'s password hash and logs it; every session of the
 /// account ends except the one whose token hash is `keep_session`.
 pub fn set_password(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     id: i32,
     password_hash: &str,
     by: Option<i32>,
@@ -225,10 +226,11 @@ pub fn set_password(
     now: i64,
 ) -> Result<Moderator, AccountError> {
     crate::db::write(conn, |conn| {
-        let account: Moderator = diesel::update(moderators::table.find(id))
+        let account: Moderator =
+            super::conn::on_backend!(conn, c => diesel::update(moderators::table.find(id))
             .set(moderators::password_hash.eq(password_hash))
             .returning(Moderator::as_returning())
-            .get_result(conn)
+            .get_result(c))
             .optional()?
             .ok_or(AccountError::NotFound)?;
         diesel::delete(
@@ -246,12 +248,12 @@ pub fn set_password(
 }
 
 /// How many moderator accounts exist.
-pub fn moderator_count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+pub fn moderator_count(conn: &mut DbConn) -> QueryResult<i64> {
     moderators::table.count().get_result(conn)
 }
 
 /// Looks an account up by user name.
-pub fn by_username(conn: &mut SqliteConnection, username: &str) -> QueryResult<Option<Moderator>> {
+pub fn by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option<Moderator>> {
     moderators::table
         .filter(moderators::username.eq(username))
         .select(Moderator::as_select())
@@ -261,7 +263,7 @@ pub fn by_username(conn: &mut SqliteConnection, username: &str) -> QueryResult<O
 
 /// Stores a new session.
 pub fn create_session(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     token_hash: &str,
     moderator_id: i32,
     csrf_token: &str,
@@ -294,7 +296,7 @@ pub const SEEN_EVERY: i64 = 60;
 /// A live session's `last_seen_at` is moved to `now` at most every
 /// [`SEEN_EVERY`] seconds.
 pub fn live_session(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     token_hash: &str,
     now: i64,
     idle_since: i64,
@@ -319,7 +321,7 @@ pub fn live_session(
 }
 
 /// Ends a session.
-pub fn delete_session(conn: &mut SqliteConnection, token_hash: &str) -> QueryResult<()> {
+pub fn delete_session(conn: &mut DbConn, token_hash: &str) -> QueryResult<()> {
     diesel::delete(sessions::table.find(token_hash))
         .execute(conn)
         .map(drop)
@@ -327,11 +329,7 @@ pub fn delete_session(conn: &mut SqliteConnection, token_hash: &str) -> QueryRes
 
 /// Ends every session of one account ("sign out everywhere") and logs it,
 /// in one transaction. Returns how many sessions ended.
-pub fn delete_all_sessions(
-    conn: &mut SqliteConnection,
-    moderator_id: i32,
-    now: i64,
-) -> QueryResult<usize> {
+pub fn delete_all_sessions(conn: &mut DbConn, moderator_id: i32, now: i64) -> QueryResult<usize> {
     super::write(conn, |conn| {
         let ended = diesel::delete(sessions::table.filter(sessions::moderator_id.eq(moderator_id)))
             .execute(conn)?;
@@ -342,11 +340,7 @@ pub fn delete_all_sessions(
 
 /// Deletes sessions that can no longer be used (idle as [`live_session`]
 /// reckons it).
-pub fn purge_sessions(
-    conn: &mut SqliteConnection,
-    now: i64,
-    idle_since: i64,
-) -> QueryResult<usize> {
+pub fn purge_sessions(conn: &mut DbConn, now: i64, idle_since: i64) -> QueryResult<usize> {
     diesel::delete(
         sessions::table.filter(
             sessions::expires_at
@@ -359,7 +353,7 @@ pub fn purge_sessions(
 
 /// The instance secret `name`, created with `make` on first use.
 pub fn instance_secret(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     name: &str,
     make: impl FnOnce() -> String,
 ) -> QueryResult<String> {

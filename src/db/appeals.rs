@@ -1,6 +1,7 @@
 //! Readers' appeals against a statement of reasons (DSA art. 20): one per
 //! statement (a UNIQUE column says so), decided once, each step logged.
 
+use super::DbConn;
 use super::log::{self, LogEntry};
 use super::schema::appeals;
 use crate::domain::comment::CommentId;
@@ -9,7 +10,7 @@ use diesel::prelude::*;
 
 /// A stored appeal.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = appeals, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = appeals, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Appeal {
     /// Row id.
     pub id: i32,
@@ -32,23 +33,24 @@ pub struct Appeal {
 /// Stores an appeal against `statement_id` and logs it; `None` when that
 /// statement was already appealed.
 pub fn insert(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     statement_id: i32,
     (comment_id, post_id): (CommentId, PostId),
     text: &str,
     now: i64,
 ) -> QueryResult<Option<i32>> {
     crate::db::write(conn, |conn| {
-        let id: Option<i32> = diesel::insert_or_ignore_into(appeals::table)
+        let id: Option<i32> = super::conn::on_backend!(conn, c => diesel::insert_into(appeals::table)
             .values((
                 appeals::statement_id.eq(statement_id),
                 appeals::comment_id.eq(comment_id),
                 appeals::text.eq(text),
                 appeals::created_at.eq(now),
             ))
+            .on_conflict_do_nothing()
             .returning(appeals::id)
-            .get_result(conn)
-            .optional()?;
+            .get_result(c)
+            .optional())?;
         if id.is_some() {
             log::append(
                 conn,
@@ -60,7 +62,7 @@ pub fn insert(
 }
 
 /// The open appeals on any of `ids`.
-pub fn open_on_any(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResult<Vec<Appeal>> {
+pub fn open_on_any(conn: &mut DbConn, ids: &[CommentId]) -> QueryResult<Vec<Appeal>> {
     appeals::table
         .filter(appeals::comment_id.eq_any(ids))
         .filter(appeals::decided_at.is_null())
@@ -71,7 +73,7 @@ pub fn open_on_any(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResul
 /// Records an appeal's outcome and logs it (`appeal_upheld` or
 /// `appeal_reversed`).
 pub fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     appeal: &Appeal,
     post_id: PostId,
     reversed: bool,
@@ -94,11 +96,7 @@ pub fn decide(
 }
 
 /// Every appeal received from `from` (inclusive) to `to` (exclusive).
-pub fn received_between(
-    conn: &mut SqliteConnection,
-    from: i64,
-    to: i64,
-) -> QueryResult<Vec<Appeal>> {
+pub fn received_between(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<Vec<Appeal>> {
     appeals::table
         .filter(appeals::created_at.ge(from))
         .filter(appeals::created_at.lt(to))
@@ -107,11 +105,7 @@ pub fn received_between(
 }
 
 /// Every appeal decided from `from` (inclusive) to `to` (exclusive).
-pub fn decided_between(
-    conn: &mut SqliteConnection,
-    from: i64,
-    to: i64,
-) -> QueryResult<Vec<Appeal>> {
+pub fn decided_between(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<Vec<Appeal>> {
     appeals::table
         .filter(appeals::decided_at.ge(from))
         .filter(appeals::decided_at.lt(to))

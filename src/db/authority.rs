@@ -17,6 +17,7 @@
 //! particular (readers' submissions, the writer thread, housekeeping) run
 //! without one and are not checked.
 
+use super::DbConn;
 use super::schema::{moderators, sessions};
 use crate::domain::moderation::Role;
 use crate::error::Revoked;
@@ -56,7 +57,7 @@ pub fn acting_as<T>(authority: Authority, work: impl FnOnce() -> T) -> T {
 /// The check [`super::write`] makes inside each outermost transaction: an
 /// error carrying [`Revoked`] when the authority no longer holds (the
 /// transaction then rolls back), nothing without an authority.
-pub(crate) fn check(conn: &mut SqliteConnection) -> QueryResult<()> {
+pub(crate) fn check(conn: &mut DbConn) -> QueryResult<()> {
     let Some(authority) = ACTING.with(|a| a.borrow().clone()) else {
         return Ok(());
     };

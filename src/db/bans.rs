@@ -1,5 +1,6 @@
 //! Bans: senders refused on submit, by e-mail or by IP hash.
 
+use super::DbConn;
 use super::log::{self, LogEntry};
 use super::schema::{bans, comments, moderators};
 use crate::domain::comment::CommentId;
@@ -8,7 +9,7 @@ use diesel::prelude::*;
 
 /// A stored ban.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = bans, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = bans, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Ban {
     /// Row id.
     pub id: i32,
@@ -61,7 +62,7 @@ pub type BanRow = (Ban, Option<String>, Option<String>);
 /// Creates a ban and logs it, in one transaction. An expired ban on the
 /// same sender is replaced.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     new: &NewBan,
     moderator_id: i32,
     now: i64,
@@ -74,7 +75,7 @@ pub fn create(
                 .filter(bans::expires_at.le(now)),
         )
         .execute(conn)?;
-        let ban: Ban = diesel::insert_into(bans::table)
+        let ban: Ban = super::conn::on_backend!(conn, c => diesel::insert_into(bans::table)
             .values((
                 bans::kind.eq(new.kind),
                 bans::value.eq(&new.value),
@@ -85,14 +86,14 @@ pub fn create(
                 bans::expires_at.eq(new.expires_at),
             ))
             .returning(Ban::as_returning())
-            .get_result(conn)
-            .map_err(|e| {
-                if super::is_unique_violation(&e) {
-                    BanError::Exists
-                } else {
-                    BanError::Db(e)
-                }
-            })?;
+            .get_result(c))
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                BanError::Exists
+            } else {
+                BanError::Db(e)
+            }
+        })?;
         log::append(
             conn,
             &LogEntry::ban(
@@ -107,12 +108,7 @@ pub fn create(
 }
 
 /// Lifts a ban and logs it; `false` when there was no such ban.
-pub fn lift(
-    conn: &mut SqliteConnection,
-    id: i32,
-    moderator_id: i32,
-    now: i64,
-) -> QueryResult<bool> {
+pub fn lift(conn: &mut DbConn, id: i32, moderator_id: i32, now: i64) -> QueryResult<bool> {
     crate::db::write(conn, |conn| {
         let Some(ban) = bans::table
             .find(id)
@@ -137,11 +133,7 @@ pub fn lift(
 }
 
 /// Bans, newest first; expired ones only when `include_expired`.
-pub fn list(
-    conn: &mut SqliteConnection,
-    include_expired: bool,
-    now: i64,
-) -> QueryResult<Vec<BanRow>> {
+pub fn list(conn: &mut DbConn, include_expired: bool, now: i64) -> QueryResult<Vec<BanRow>> {
     let mut query = bans::table
         .left_join(moderators::table)
         .left_join(comments::table)
@@ -160,7 +152,7 @@ pub fn list(
 
 /// Whether a live ban covers this e-mail address (any case) or IP hash.
 pub fn is_banned(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     email: Option<&str>,
     ip_hash: Option<&str>,
     now: i64,

@@ -1,6 +1,7 @@
 //! Claims: "being handled" marks on queue items, so that two moderators
 //! see when they have opened the same comment. Short-lived, not logged.
 
+use super::DbConn;
 use super::schema::{claims, comments, moderators};
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::CLAIM_TTL_SECS;
@@ -26,7 +27,7 @@ pub struct Claim {
 /// the other moderator's) and the comment's status; `None` when there is
 /// no such comment.
 pub fn claim(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     comment_id: CommentId,
     moderator_id: i32,
     now: i64,
@@ -44,24 +45,26 @@ pub fn claim(
         if let Some(other) = held.filter(|c| c.moderator_id != moderator_id) {
             return Ok(Some((other, status)));
         }
-        diesel::replace_into(claims::table)
+        super::conn::on_backend!(conn, c => diesel::insert_into(claims::table)
             .values((
                 claims::comment_id.eq(comment_id),
                 claims::moderator_id.eq(moderator_id),
                 claims::claimed_at.eq(now),
             ))
-            .execute(conn)?;
+            .on_conflict(claims::comment_id)
+            .do_update()
+            .set((
+                claims::moderator_id.eq(moderator_id),
+                claims::claimed_at.eq(now),
+            ))
+            .execute(c))?;
         let mine = fresh(conn, Some(&[comment_id]), now)?.into_iter().next();
         Ok(mine.map(|c| (c, status)))
     })
 }
 
 /// Gives up `moderator_id`'s claim on `comment_id`, if they hold one.
-pub fn release(
-    conn: &mut SqliteConnection,
-    comment_id: CommentId,
-    moderator_id: i32,
-) -> QueryResult<()> {
+pub fn release(conn: &mut DbConn, comment_id: CommentId, moderator_id: i32) -> QueryResult<()> {
     diesel::delete(
         claims::table
             .filter(claims::comment_id.eq(comment_id))
@@ -72,18 +75,14 @@ pub fn release(
 }
 
 /// Removes every claim on these comments (they have been decided).
-pub fn clear(conn: &mut SqliteConnection, comment_ids: &[CommentId]) -> QueryResult<()> {
+pub fn clear(conn: &mut DbConn, comment_ids: &[CommentId]) -> QueryResult<()> {
     diesel::delete(claims::table.filter(claims::comment_id.eq_any(comment_ids)))
         .execute(conn)
         .map(drop)
 }
 
 /// Fresh claims, on `ids` only when given.
-pub fn fresh(
-    conn: &mut SqliteConnection,
-    ids: Option<&[CommentId]>,
-    now: i64,
-) -> QueryResult<Vec<Claim>> {
+pub fn fresh(conn: &mut DbConn, ids: Option<&[CommentId]>, now: i64) -> QueryResult<Vec<Claim>> {
     let mut query = claims::table
         .inner_join(moderators::table)
         .filter(claims::claimed_at.gt(now - CLAIM_TTL_SECS))
@@ -115,6 +114,6 @@ pub fn fresh(
 }
 
 /// Deletes claims that are no longer fresh.
-pub fn purge(conn: &mut SqliteConnection, now: i64) -> QueryResult<usize> {
+pub fn purge(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
     diesel::delete(claims::table.filter(claims::claimed_at.le(now - CLAIM_TTL_SECS))).execute(conn)
 }

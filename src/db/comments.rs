@@ -1,5 +1,6 @@
 //! Comments and official replies: submission, thread reads, the queue.
 
+use super::DbConn;
 use super::log::{self, LogEntry};
 use super::schema::{comments, moderators, posts, status_totals};
 use crate::domain::comment::CommentId;
@@ -10,7 +11,7 @@ use diesel::prelude::*;
 
 /// A stored comment, every column.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Comment {
     /// Row id.
     pub id: CommentId,
@@ -56,7 +57,7 @@ pub struct Comment {
 
 /// The columns a public thread needs, nothing private.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ThreadRow {
     /// Row id.
     pub id: CommentId,
@@ -79,7 +80,7 @@ pub struct ThreadRow {
 /// (`None` only if a row escaped them; the reader then builds the page
 /// from [`ThreadRow`]s).
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct FragmentRow {
     /// Row id.
     pub id: CommentId,
@@ -177,7 +178,7 @@ impl<'a> NewCommentRow<'a> {
 
 /// Inserts a reader's comment and returns its id. With WAL and
 /// `synchronous=NORMAL`, the row is on disk once this returns.
-pub fn insert(conn: &mut SqliteConnection, row: &NewCommentRow<'_>) -> QueryResult<CommentId> {
+pub fn insert(conn: &mut DbConn, row: &NewCommentRow<'_>) -> QueryResult<CommentId> {
     diesel::insert_into(comments::table)
         .values(row)
         .returning(comments::id)
@@ -186,15 +187,15 @@ pub fn insert(conn: &mut SqliteConnection, row: &NewCommentRow<'_>) -> QueryResu
 
 /// Inserts an official reply, published at once, and logs it.
 pub fn insert_official(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     row: &NewCommentRow<'_>,
     moderator_id: i32,
 ) -> QueryResult<Comment> {
     crate::db::write(conn, |conn| {
-        let comment: Comment = diesel::insert_into(comments::table)
+        let comment: Comment = super::conn::on_backend!(conn, c => diesel::insert_into(comments::table)
             .values(row)
             .returning(Comment::as_returning())
-            .get_result(conn)?;
+            .get_result(c))?;
         log::append(
             conn,
             &LogEntry::reply(row.created_at, moderator_id, (comment.id, comment.post_id)),
@@ -204,7 +205,7 @@ pub fn insert_official(
 }
 
 /// One comment by id.
-pub fn get(conn: &mut SqliteConnection, id: CommentId) -> QueryResult<Option<Comment>> {
+pub fn get(conn: &mut DbConn, id: CommentId) -> QueryResult<Option<Comment>> {
     comments::table
         .find(id)
         .select(Comment::as_select())
@@ -213,10 +214,7 @@ pub fn get(conn: &mut SqliteConnection, id: CommentId) -> QueryResult<Option<Com
 }
 
 /// Every approved item of a post, oldest first, from the thread index.
-pub fn approved_for_post(
-    conn: &mut SqliteConnection,
-    post_id: PostId,
-) -> QueryResult<Vec<ThreadRow>> {
+pub fn approved_for_post(conn: &mut DbConn, post_id: PostId) -> QueryResult<Vec<ThreadRow>> {
     comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::status.eq(Status::Approved))
@@ -227,10 +225,7 @@ pub fn approved_for_post(
 
 /// Every approved item of a post with its stored JSON, oldest first, from
 /// the thread index.
-pub fn fragments_for_post(
-    conn: &mut SqliteConnection,
-    post_id: PostId,
-) -> QueryResult<Vec<FragmentRow>> {
+pub fn fragments_for_post(conn: &mut DbConn, post_id: PostId) -> QueryResult<Vec<FragmentRow>> {
     comments::table
         .filter(comments::post_id.eq(post_id))
         .filter(comments::status.eq(Status::Approved))
@@ -241,7 +236,7 @@ pub fn fragments_for_post(
 
 /// The columns a feed entry needs, with its post's: nothing private.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct FeedRow {
     /// Row id.
     pub id: CommentId,
@@ -272,7 +267,7 @@ pub struct FeedRow {
 /// `limit`, strictly older than `before` (`created_at`, `id`) when given:
 /// the thread index or the queue index, in order, without sorting.
 pub fn newest_approved(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     post_id: Option<PostId>,
     before: Option<(i64, CommentId)>,
     limit: i64,
@@ -300,7 +295,7 @@ pub fn newest_approved(
 /// The parent and status of each comment of `ids` that exists: enough to
 /// walk a reply's ancestors up to its thread's top.
 pub fn parents_of(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     ids: &[CommentId],
 ) -> QueryResult<Vec<(CommentId, Option<CommentId>, Status)>> {
     comments::table
@@ -313,7 +308,7 @@ pub fn parents_of(
 /// post, or by this sender since `since`: one probe of the fingerprint
 /// index.
 pub fn is_repeat(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     post_id: PostId,
     ip_hash: &str,
     fingerprint: i64,
@@ -420,7 +415,7 @@ macro_rules! queue_filters {
 /// `(created_at, id)`, optionally for one post. Returns the rows and the
 /// total in that part of the queue.
 pub fn queue(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     filter: QueueFilter,
     post_id: Option<PostId>,
     after: Option<(i64, i32)>,
@@ -438,7 +433,7 @@ pub fn queue(
 /// `(created_at, id)` in its order. Returns the rows and the total in that
 /// part of the queue.
 pub fn queue_page(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     spec: &QueueSpec,
     after: Option<(i64, i32)>,
     limit: i64,
@@ -483,7 +478,7 @@ pub fn queue_page(
 /// How many comments the part of the queue `spec` describes holds. A
 /// whole status is one row of `status_totals` (kept by triggers); a post,
 /// a comment, a text search or the flagged tab is counted.
-pub fn queue_count(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<i64> {
+pub fn queue_count(conn: &mut DbConn, spec: &QueueSpec) -> QueryResult<i64> {
     let whole_status = match spec.filter.unwrap_or(QueueFilter::Status(Status::Pending)) {
         QueueFilter::Status(status)
             if spec.post_id.is_none()
@@ -506,7 +501,7 @@ pub fn queue_count(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult
 }
 
 /// One queue item by comment id.
-pub fn queue_item(conn: &mut SqliteConnection, id: CommentId) -> QueryResult<Option<QueueRow>> {
+pub fn queue_item(conn: &mut DbConn, id: CommentId) -> QueryResult<Option<QueueRow>> {
     comments::table
         .inner_join(posts::table)
         .left_join(moderators::table)
@@ -539,7 +534,7 @@ pub struct LoggedComment {
 }
 
 /// The comments of `ids` that still exist, for the log's entries.
-pub fn logged(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResult<Vec<LoggedComment>> {
+pub fn logged(conn: &mut DbConn, ids: &[CommentId]) -> QueryResult<Vec<LoggedComment>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -558,7 +553,7 @@ pub fn logged(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResult<Vec
 
 /// Every status with its number of comments, from the trigger-kept
 /// `status_totals` table.
-pub fn status_totals(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn status_totals(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
     status_totals::table
         .select((status_totals::status, status_totals::total))
         .load(conn)

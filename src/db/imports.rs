@@ -3,6 +3,7 @@
 //! and an interrupted one can be run again; and the final linking of
 //! replies to their parents through that table.
 
+use super::DbConn;
 use super::schema::{comments, import_ids};
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -32,7 +33,7 @@ impl IdKind {
 /// Our id for a source's id, if that id was imported before. Comments
 /// and replies share one namespace: either kind is found by `Comment`.
 pub fn known(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     source: &str,
     kind: IdKind,
     source_id: &str,
@@ -53,13 +54,13 @@ pub fn known(
 /// Remembers that `source_id` became `our_id`; `parent_source_id` is the
 /// source's id of the comment it answers, linked by [`link_parents`].
 pub fn remember(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     (source, kind, source_id): (&str, IdKind, &str),
     our_id: i32,
     parent_source_id: Option<&str>,
     now: i64,
 ) -> QueryResult<()> {
-    diesel::insert_into(import_ids::table)
+    super::conn::on_backend!(conn, c => diesel::insert_into(import_ids::table)
         .values((
             import_ids::source.eq(source),
             import_ids::kind.eq(kind.as_str()),
@@ -74,13 +75,13 @@ pub fn remember(
             import_ids::our_id.eq(our_id),
             import_ids::imported_at.eq(now),
         ))
-        .execute(conn)
-        .map(|_| ())
+        .execute(c))
+    .map(|_| ())
 }
 
 /// Forgets a post's id whose post no longer exists (deleted since an
 /// earlier run), so that the post is found or created again.
-pub fn forget_post(conn: &mut SqliteConnection, source: &str, source_id: &str) -> QueryResult<()> {
+pub fn forget_post(conn: &mut DbConn, source: &str, source_id: &str) -> QueryResult<()> {
     diesel::delete(
         import_ids::table
             .filter(import_ids::source.eq(source))
@@ -94,29 +95,37 @@ pub fn forget_post(conn: &mut SqliteConnection, source: &str, source_id: &str) -
 /// Links every comment of `source` that has no parent yet to the parent
 /// the file named, through the id table; returns how many were linked.
 /// A parent that was not imported leaves the comment at the top level.
-pub fn link_parents(conn: &mut SqliteConnection, source: &str) -> QueryResult<usize> {
-    diesel::sql_query(
-        "UPDATE comments SET parent_id = ( \
+pub fn link_parents(conn: &mut DbConn, source: &str) -> QueryResult<usize> {
+    // The same statement on both backends but for the placeholder's spelling.
+    let placeholder = match conn.backend() {
+        super::Backend::Sqlite => "?1",
+        super::Backend::Postgres => "$1",
+    };
+    let statement = LINK_PARENTS.replace("{source}", placeholder);
+    diesel::sql_query(statement)
+        .bind::<Text, _>(source)
+        .execute(conn)
+}
+
+/// Sets each unlinked comment's parent from the id table; `{source}`
+/// stands for the bound source name.
+const LINK_PARENTS: &str = "UPDATE comments SET parent_id = ( \
              SELECT parent.our_id FROM import_ids AS child \
              JOIN import_ids AS parent ON parent.source = child.source \
               AND parent.kind IN ('comment', 'reply') \
               AND parent.source_id = child.parent_source_id \
-             WHERE child.source = ?1 AND child.kind IN ('comment', 'reply') \
+             WHERE child.source = {source} AND child.kind IN ('comment', 'reply') \
               AND child.parent_source_id IS NOT NULL AND child.our_id = comments.id) \
          WHERE parent_id IS NULL AND id IN ( \
              SELECT child.our_id FROM import_ids AS child \
              JOIN import_ids AS parent ON parent.source = child.source \
               AND parent.kind IN ('comment', 'reply') \
               AND parent.source_id = child.parent_source_id \
-             WHERE child.source = ?1 AND child.kind IN ('comment', 'reply') \
-              AND child.parent_source_id IS NOT NULL)",
-    )
-    .bind::<Text, _>(source)
-    .execute(conn)
-}
+             WHERE child.source = {source} AND child.kind IN ('comment', 'reply') \
+              AND child.parent_source_id IS NOT NULL)";
 
 /// How many comments of `source` are stored (for tests and summaries).
-pub fn imported_comments(conn: &mut SqliteConnection, source: &str) -> QueryResult<i64> {
+pub fn imported_comments(conn: &mut DbConn, source: &str) -> QueryResult<i64> {
     import_ids::table
         .inner_join(comments::table.on(comments::id.eq(import_ids::our_id)))
         .filter(import_ids::source.eq(source))
@@ -127,7 +136,7 @@ pub fn imported_comments(conn: &mut SqliteConnection, source: &str) -> QueryResu
 
 /// Posts after the id `after`, by id, for the export.
 pub fn posts_page(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     after: i32,
     limit: i64,
 ) -> QueryResult<Vec<super::posts::Post>> {
@@ -143,7 +152,7 @@ pub fn posts_page(
 /// Comments and official replies (every status) after the id `after`,
 /// by id, for the export.
 pub fn comments_page(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     after: i32,
     limit: i64,
 ) -> QueryResult<Vec<super::comments::Comment>> {
@@ -156,7 +165,7 @@ pub fn comments_page(
 }
 
 /// Every ban, by id, for the export.
-pub fn all_bans(conn: &mut SqliteConnection) -> QueryResult<Vec<super::bans::Ban>> {
+pub fn all_bans(conn: &mut DbConn) -> QueryResult<Vec<super::bans::Ban>> {
     use super::schema::bans;
     bans::table
         .order(bans::id.asc())
@@ -165,7 +174,7 @@ pub fn all_bans(conn: &mut SqliteConnection) -> QueryResult<Vec<super::bans::Ban
 }
 
 /// Every banned or suspect term, by id, for the export.
-pub fn all_terms(conn: &mut SqliteConnection) -> QueryResult<Vec<super::terms::TermRow>> {
+pub fn all_terms(conn: &mut DbConn) -> QueryResult<Vec<super::terms::TermRow>> {
     use super::schema::terms;
     terms::table
         .order(terms::id.asc())
@@ -175,14 +184,14 @@ pub fn all_terms(conn: &mut SqliteConnection) -> QueryResult<Vec<super::terms::T
 
 /// Adds a ban unless one on the same sender exists; whether it was added.
 pub fn add_ban(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     kind: crate::domain::moderation::BanKind,
     (value, note): (&str, &str),
     created_at: i64,
     expires_at: Option<i64>,
 ) -> QueryResult<bool> {
     use super::schema::bans;
-    diesel::insert_into(bans::table)
+    super::conn::on_backend!(conn, c => diesel::insert_into(bans::table)
         .values((
             bans::kind.eq(kind),
             bans::value.eq(value),
@@ -191,19 +200,19 @@ pub fn add_ban(
             bans::expires_at.eq(expires_at),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)
-        .map(|n| n > 0)
+        .execute(c))
+    .map(|n| n > 0)
 }
 
 /// Adds a term unless the same one exists; whether it was added.
 pub fn add_term(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     term: &crate::domain::terms::Term,
     kind: crate::domain::terms::TermKind,
     created_at: i64,
 ) -> QueryResult<bool> {
     use super::schema::terms;
-    diesel::insert_into(terms::table)
+    super::conn::on_backend!(conn, c => diesel::insert_into(terms::table)
         .values((
             terms::term.eq(&term.text),
             terms::folded.eq(term.key()),
@@ -212,8 +221,8 @@ pub fn add_term(
             terms::created_at.eq(created_at),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)
-        .map(|n| n > 0)
+        .execute(c))
+    .map(|n| n > 0)
 }
 
 /// The password hash of an imported account: no password matches it, so
@@ -223,7 +232,7 @@ pub const NO_PASSWORD: &str = "!imported: set a password with colloquy moderator
 /// Adds an account (without a usable password) unless its user name is
 /// taken; whether it was added.
 pub fn add_account(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     (username, display_name): (&str, &str),
     role: crate::domain::moderation::Role,
     disabled: bool,
@@ -231,7 +240,7 @@ pub fn add_account(
     created_at: i64,
 ) -> QueryResult<bool> {
     use super::schema::moderators;
-    diesel::insert_into(moderators::table)
+    super::conn::on_backend!(conn, c => diesel::insert_into(moderators::table)
         .values((
             moderators::username.eq(username),
             moderators::display_name.eq(display_name),
@@ -242,6 +251,6 @@ pub fn add_account(
             moderators::created_at.eq(created_at),
         ))
         .on_conflict_do_nothing()
-        .execute(conn)
-        .map(|n| n > 0)
+        .execute(c))
+    .map(|n| n > 0)
 }

@@ -7,6 +7,7 @@
 //! it). An entry names what changed, never removed text. This module is at
 //! the bottom of `db/`: the other query modules call it, it calls none.
 
+use super::DbConn;
 use super::schema::{moderation_log, moderators, posts};
 use crate::domain::comment::CommentId;
 use crate::domain::post::PostId;
@@ -448,7 +449,7 @@ impl LogEntry {
 }
 
 /// Appends one entry; call inside the transaction of the change it records.
-pub fn append(conn: &mut SqliteConnection, entry: &LogEntry) -> QueryResult<()> {
+pub fn append(conn: &mut DbConn, entry: &LogEntry) -> QueryResult<()> {
     diesel::insert_into(moderation_log::table)
         .values(entry)
         .execute(conn)
@@ -456,7 +457,7 @@ pub fn append(conn: &mut SqliteConnection, entry: &LogEntry) -> QueryResult<()> 
 }
 
 /// The id of the newest entry (0 when empty).
-pub fn newest_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
+pub fn newest_id(conn: &mut DbConn) -> QueryResult<i32> {
     moderation_log::table
         .select(diesel::dsl::max(moderation_log::id))
         .first::<Option<i32>>(conn)
@@ -464,10 +465,7 @@ pub fn newest_id(conn: &mut SqliteConnection) -> QueryResult<i32> {
 }
 
 /// The id and action of every entry after `after`, oldest first.
-pub fn actions_after(
-    conn: &mut SqliteConnection,
-    after: i32,
-) -> QueryResult<Vec<(i32, LogAction)>> {
+pub fn actions_after(conn: &mut DbConn, after: i32) -> QueryResult<Vec<(i32, LogAction)>> {
     moderation_log::table
         .filter(moderation_log::id.gt(after))
         .select((moderation_log::id, moderation_log::action))
@@ -503,7 +501,7 @@ pub struct LogFilter {
 
 /// A page of the log, newest first, before the id `before`.
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     filter: &LogFilter,
     before: Option<i32>,
     limit: i64,

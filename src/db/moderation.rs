@@ -1,5 +1,6 @@
 //! Decisions, reader flags and the append-only moderation log.
 
+use super::DbConn;
 use super::comments::{Comment, NewCommentRow};
 use super::log::{self, LogAction, LogEntry};
 use super::schema::{comments, flags};
@@ -11,7 +12,7 @@ use diesel::prelude::*;
 /// transaction; reader flags on them are resolved. Returns the comments as
 /// they were before (callers need their posts and old statuses).
 pub fn decide(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     ids: &[CommentId],
     decision: &Decision,
     moderator_id: i32,
@@ -66,7 +67,7 @@ fn decision_action(decision: &Decision) -> LogAction {
 /// transaction (both logged). Returns the comment as it was before, and
 /// the reply; `None` when there is no such comment.
 pub fn approve_and_reply(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     comment_id: CommentId,
     reply: &NewCommentRow<'_>,
     moderator_id: i32,
@@ -88,7 +89,7 @@ pub fn approve_and_reply(
 /// `rejected` citing `reason`, with a log entry by the system, in one
 /// transaction. Returns its id.
 pub fn insert_rejected(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     row: &NewCommentRow<'_>,
     reason: &str,
     now: i64,
@@ -102,10 +103,10 @@ pub fn insert_rejected(
                 ..row.clone()
             },
         )?;
-        let comment: Comment = diesel::update(comments::table.find(id))
+        let comment: Comment = super::conn::on_backend!(conn, c => diesel::update(comments::table.find(id))
             .set(comments::reason.eq(reason))
             .returning(Comment::as_returning())
-            .get_result(conn)?;
+            .get_result(c))?;
         log::append(
             conn,
             &LogEntry::banned_term(now, (comment.id, comment.post_id), reason),
@@ -117,21 +118,22 @@ pub fn insert_rejected(
 /// Records a reader's flag; one counted flag per comment and IP hash.
 /// Returns whether it was counted.
 pub fn flag(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     comment_id: CommentId,
     reason: &str,
     ip_hash: &str,
     now: i64,
 ) -> QueryResult<bool> {
     crate::db::write(conn, |conn| {
-        let inserted = diesel::insert_or_ignore_into(flags::table)
+        let inserted = super::conn::on_backend!(conn, c => diesel::insert_into(flags::table)
             .values((
                 flags::comment_id.eq(comment_id),
                 flags::reason.eq(reason),
                 flags::ip_hash.eq(ip_hash),
                 flags::created_at.eq(now),
             ))
-            .execute(conn)?;
+            .on_conflict_do_nothing()
+            .execute(c))?;
         if inserted > 0 {
             diesel::update(comments::table.find(comment_id))
                 .set(comments::flag_count.eq(comments::flag_count + 1))
@@ -142,10 +144,7 @@ pub fn flag(
 }
 
 /// The open flag reasons on a comment, newest first.
-pub fn flag_reasons(
-    conn: &mut SqliteConnection,
-    comment_id: CommentId,
-) -> QueryResult<Vec<String>> {
+pub fn flag_reasons(conn: &mut DbConn, comment_id: CommentId) -> QueryResult<Vec<String>> {
     flags::table
         .filter(flags::comment_id.eq(comment_id))
         .filter(flags::resolved.eq(false))

@@ -6,6 +6,7 @@
 //! by a moderator or by a decision on its comment, with a log entry.
 //! The notifier's name and address are read only by moderators' queries.
 
+use super::DbConn;
 use super::log::{self, LogEntry};
 use super::schema::{comments, notices};
 use crate::domain::comment::CommentId;
@@ -13,7 +14,7 @@ use diesel::prelude::*;
 
 /// A stored notice.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = notices, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = notices, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Notice {
     /// Row id.
     pub id: i32,
@@ -67,7 +68,7 @@ pub struct NewNotice<'a> {
 
 /// Stores a notice and raises its comment in the flagged queue; returns
 /// its id.
-pub fn insert(conn: &mut SqliteConnection, new: &NewNotice<'_>) -> QueryResult<i32> {
+pub fn insert(conn: &mut DbConn, new: &NewNotice<'_>) -> QueryResult<i32> {
     crate::db::write(conn, |conn| {
         let id = diesel::insert_into(notices::table)
             .values(new)
@@ -81,7 +82,7 @@ pub fn insert(conn: &mut SqliteConnection, new: &NewNotice<'_>) -> QueryResult<i
 }
 
 /// One notice.
-pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Notice>> {
+pub fn get(conn: &mut DbConn, id: i32) -> QueryResult<Option<Notice>> {
     notices::table
         .find(id)
         .select(Notice::as_select())
@@ -90,7 +91,7 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Notice>> 
 }
 
 /// The open notices on a comment, oldest first.
-pub fn open_on(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<Vec<Notice>> {
+pub fn open_on(conn: &mut DbConn, comment: CommentId) -> QueryResult<Vec<Notice>> {
     notices::table
         .filter(notices::comment_id.eq(comment))
         .filter(notices::resolved_at.is_null())
@@ -100,7 +101,7 @@ pub fn open_on(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<V
 }
 
 /// Every notice on a comment, oldest first.
-pub fn on_comment(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<Vec<Notice>> {
+pub fn on_comment(conn: &mut DbConn, comment: CommentId) -> QueryResult<Vec<Notice>> {
     notices::table
         .filter(notices::comment_id.eq(comment))
         .order(notices::id.asc())
@@ -109,7 +110,7 @@ pub fn on_comment(conn: &mut SqliteConnection, comment: CommentId) -> QueryResul
 }
 
 /// The open notices on any of `ids`, oldest first.
-pub fn open_on_any(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResult<Vec<Notice>> {
+pub fn open_on_any(conn: &mut DbConn, ids: &[CommentId]) -> QueryResult<Vec<Notice>> {
     notices::table
         .filter(notices::comment_id.eq_any(ids))
         .filter(notices::resolved_at.is_null())
@@ -120,10 +121,7 @@ pub fn open_on_any(conn: &mut SqliteConnection, ids: &[CommentId]) -> QueryResul
 
 /// Whether a notice is open on `comment`, and if so the law the first
 /// illegal one names: `None` when no notice is open.
-pub fn open_law(
-    conn: &mut SqliteConnection,
-    comment: CommentId,
-) -> QueryResult<Option<Option<String>>> {
+pub fn open_law(conn: &mut DbConn, comment: CommentId) -> QueryResult<Option<Option<String>>> {
     let open = open_on(conn, comment)?;
     if open.is_empty() {
         return Ok(None);
@@ -140,7 +138,7 @@ pub fn open_law(
 /// Returns the notice as it was, `None` when there is none or it was
 /// already resolved.
 pub fn resolve(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     id: i32,
     (outcome, resolution): (&str, &str),
     moderator_id: Option<i32>,
@@ -181,11 +179,7 @@ pub fn resolve(
 }
 
 /// Every notice received from `from` (inclusive) to `to` (exclusive).
-pub fn received_between(
-    conn: &mut SqliteConnection,
-    from: i64,
-    to: i64,
-) -> QueryResult<Vec<Notice>> {
+pub fn received_between(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<Vec<Notice>> {
     notices::table
         .filter(notices::created_at.ge(from))
         .filter(notices::created_at.lt(to))

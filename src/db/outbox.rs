@@ -2,6 +2,7 @@
 //! transaction of the event that causes it, then taken by exactly one
 //! sender (a lease), marked sent, or tried again later.
 
+use super::DbConn;
 use super::schema::outbox;
 use crate::domain::comment::CommentId;
 use crate::domain::outbox::{Channel, State, after_failure};
@@ -9,7 +10,7 @@ use diesel::prelude::*;
 
 /// An item as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = outbox, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = outbox, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Item {
     /// Row id.
     pub id: i32,
@@ -64,8 +65,8 @@ pub struct NewItem<'a> {
 
 /// Queues `item` unless its dedupe key is queued already; true when it
 /// was added. Call inside the event's own transaction.
-pub fn enqueue(conn: &mut SqliteConnection, item: &NewItem<'_>) -> QueryResult<bool> {
-    let added = diesel::insert_into(outbox::table)
+pub fn enqueue(conn: &mut DbConn, item: &NewItem<'_>) -> QueryResult<bool> {
+    let added = super::conn::on_backend!(conn, c => diesel::insert_into(outbox::table)
         .values((
             outbox::channel.eq(item.channel.as_str()),
             outbox::kind.eq(item.kind),
@@ -79,14 +80,14 @@ pub fn enqueue(conn: &mut SqliteConnection, item: &NewItem<'_>) -> QueryResult<b
         ))
         .on_conflict(outbox::dedupe_key)
         .do_nothing()
-        .execute(conn)?;
+        .execute(c))?;
     Ok(added == 1)
 }
 
 /// Queues every item of `items` whose dedupe key is not queued already,
 /// in one statement (a writer batch's deliveries); returns how many were
 /// added. Call inside the events' own transaction.
-pub fn enqueue_many(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> QueryResult<usize> {
+pub fn enqueue_many(conn: &mut DbConn, items: &[NewItem<'_>]) -> QueryResult<usize> {
     if items.is_empty() {
         return Ok(0);
     }
@@ -106,11 +107,11 @@ pub fn enqueue_many(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Query
             )
         })
         .collect();
-    diesel::insert_into(outbox::table)
+    super::conn::on_backend!(conn, c => diesel::insert_into(outbox::table)
         .values(rows)
         .on_conflict(outbox::dedupe_key)
         .do_nothing()
-        .execute(conn)
+        .execute(c))
 }
 
 /// Takes up to `limit` due items of `channels` for `owner` until
@@ -118,7 +119,7 @@ pub fn enqueue_many(conn: &mut SqliteConnection, items: &[NewItem<'_>]) -> Query
 /// on one database each item goes to exactly one of them (one write
 /// transaction decides).
 pub fn claim_due(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     channels: &[&str],
     owner: &str,
     now: i64,
@@ -144,18 +145,18 @@ pub fn claim_due(
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+        super::conn::on_backend!(conn, c => diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
             .set((
                 outbox::lease_owner.eq(owner),
                 outbox::lease_until.eq(now + lease_secs),
             ))
             .returning(Item::as_returning())
-            .get_results(conn)
+            .get_results(c))
     })
 }
 
 /// The next time an item falls due (for the sender's sleep), if any.
-pub fn next_due_at(conn: &mut SqliteConnection) -> QueryResult<Option<i64>> {
+pub fn next_due_at(conn: &mut DbConn) -> QueryResult<Option<i64>> {
     outbox::table
         .filter(outbox::state.eq(State::Due.as_str()))
         .select(diesel::dsl::min(outbox::next_attempt_at))
@@ -164,7 +165,7 @@ pub fn next_due_at(conn: &mut SqliteConnection) -> QueryResult<Option<i64>> {
 
 /// Marks an item sent (by its lease holder); its payload, no longer
 /// needed, is cleared (a confirmation link's token leaves the database).
-pub fn mark_sent(conn: &mut SqliteConnection, id: i32, owner: &str, now: i64) -> QueryResult<bool> {
+pub fn mark_sent(conn: &mut DbConn, id: i32, owner: &str, now: i64) -> QueryResult<bool> {
     let changed = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -188,7 +189,7 @@ pub fn mark_sent(conn: &mut SqliteConnection, id: i32, owner: &str, now: i64) ->
 /// caller's transaction when there is one (the sender writes a batch's
 /// failures together).
 pub fn mark_failed(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     id: i32,
     owner: &str,
     error: &str,
@@ -225,7 +226,7 @@ pub fn mark_failed(
 
 /// Drops an item that can no longer be sent (its comment or address is
 /// gone), with why.
-pub fn mark_dropped(conn: &mut SqliteConnection, id: i32, why: &str) -> QueryResult<bool> {
+pub fn mark_dropped(conn: &mut DbConn, id: i32, why: &str) -> QueryResult<bool> {
     let changed = diesel::update(outbox::table.find(id))
         .set((
             outbox::state.eq(State::Dropped.as_str()),
@@ -239,7 +240,7 @@ pub fn mark_dropped(conn: &mut SqliteConnection, id: i32, why: &str) -> QueryRes
 }
 
 /// One item by id.
-pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Item>> {
+pub fn get(conn: &mut DbConn, id: i32) -> QueryResult<Option<Item>> {
     outbox::table
         .find(id)
         .select(Item::as_select())
@@ -248,7 +249,7 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Item>> {
 }
 
 /// Items in `state`, newest first, for admins.
-pub fn list(conn: &mut SqliteConnection, state: State, limit: i64) -> QueryResult<Vec<Item>> {
+pub fn list(conn: &mut DbConn, state: State, limit: i64) -> QueryResult<Vec<Item>> {
     outbox::table
         .filter(outbox::state.eq(state.as_str()))
         .order(outbox::id.desc())
@@ -258,7 +259,7 @@ pub fn list(conn: &mut SqliteConnection, state: State, limit: i64) -> QueryResul
 }
 
 /// How many items are in each state.
-pub fn counts(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, i64)>> {
+pub fn counts(conn: &mut DbConn) -> QueryResult<Vec<(String, i64)>> {
     outbox::table
         .group_by(outbox::state)
         .select((outbox::state, diesel::dsl::count_star()))
@@ -267,7 +268,7 @@ pub fn counts(conn: &mut SqliteConnection) -> QueryResult<Vec<(String, i64)>> {
 
 /// An admin's retry of a failed item: due now, with its tries counted
 /// afresh. False unless it was failed.
-pub fn retry(conn: &mut SqliteConnection, id: i32, now: i64) -> QueryResult<bool> {
+pub fn retry(conn: &mut DbConn, id: i32, now: i64) -> QueryResult<bool> {
     let changed = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -283,7 +284,7 @@ pub fn retry(conn: &mut SqliteConnection, id: i32, now: i64) -> QueryResult<bool
 }
 
 /// An admin's drop of a failed item. False unless it was failed.
-pub fn drop_failed(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
+pub fn drop_failed(conn: &mut DbConn, id: i32) -> QueryResult<bool> {
     let changed = diesel::update(
         outbox::table
             .filter(outbox::id.eq(id))
@@ -299,7 +300,7 @@ pub fn drop_failed(conn: &mut SqliteConnection, id: i32) -> QueryResult<bool> {
 
 /// Drops every message still due to `address` (it unsubscribed, or its
 /// reader was erased); returns how many.
-pub fn drop_mail_to(conn: &mut SqliteConnection, address: &str, why: &str) -> QueryResult<usize> {
+pub fn drop_mail_to(conn: &mut DbConn, address: &str, why: &str) -> QueryResult<usize> {
     diesel::update(
         outbox::table
             .filter(outbox::channel.eq(Channel::Mail.as_str()))
@@ -315,11 +316,7 @@ pub fn drop_mail_to(conn: &mut SqliteConnection, address: &str, why: &str) -> Qu
 }
 
 /// When the last item of `kind` to `recipient` was queued.
-pub fn last_queued(
-    conn: &mut SqliteConnection,
-    kind: &str,
-    recipient: &str,
-) -> QueryResult<Option<i64>> {
+pub fn last_queued(conn: &mut DbConn, kind: &str, recipient: &str) -> QueryResult<Option<i64>> {
     outbox::table
         .filter(outbox::kind.eq(kind))
         .filter(outbox::recipient.eq(recipient))
@@ -330,7 +327,7 @@ pub fn last_queued(
 /// Forgets items sent or dropped before `cutoff` (the retention: their
 /// recipient is an address); failed ones wait for an admin. Returns how
 /// many.
-pub fn purge_done(conn: &mut SqliteConnection, cutoff: i64) -> QueryResult<usize> {
+pub fn purge_done(conn: &mut DbConn, cutoff: i64) -> QueryResult<usize> {
     diesel::delete(
         outbox::table
             .filter(outbox::state.eq_any([State::Sent.as_str(), State::Dropped.as_str()]))
@@ -341,7 +338,7 @@ pub fn purge_done(conn: &mut SqliteConnection, cutoff: i64) -> QueryResult<usize
 
 /// Drops every delivery still due or failed about one of `comments` (their
 /// reader was erased: a webhook payload holds the name and the text).
-pub fn drop_about(conn: &mut SqliteConnection, comments: &[CommentId]) -> QueryResult<usize> {
+pub fn drop_about(conn: &mut DbConn, comments: &[CommentId]) -> QueryResult<usize> {
     let ids: Vec<i32> = comments.iter().map(|c| c.0).collect();
     diesel::update(
         outbox::table
@@ -357,7 +354,7 @@ pub fn drop_about(conn: &mut SqliteConnection, comments: &[CommentId]) -> QueryR
 }
 
 /// How many messages on record were sent to `address`.
-pub fn sent_to(conn: &mut SqliteConnection, address: &str) -> QueryResult<i64> {
+pub fn sent_to(conn: &mut DbConn, address: &str) -> QueryResult<i64> {
     outbox::table
         .filter(outbox::channel.eq(Channel::Mail.as_str()))
         .filter(outbox::recipient.eq(address))
@@ -367,7 +364,7 @@ pub fn sent_to(conn: &mut SqliteConnection, address: &str) -> QueryResult<i64> {
 }
 
 /// Whether anything was ever queued under `dedupe_key`.
-pub fn exists(conn: &mut SqliteConnection, dedupe_key: &str) -> QueryResult<bool> {
+pub fn exists(conn: &mut DbConn, dedupe_key: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(
         outbox::table.filter(outbox::dedupe_key.eq(dedupe_key)),
     ))

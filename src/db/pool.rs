@@ -1,24 +1,31 @@
-//! The r2d2 pool, per-connection pragmas and the embedded migrations.
+//! The r2d2 pool over either backend, per-connection settings and the
+//! embedded migrations (one folder per backend).
 
+use super::conn::{DbConn, Location};
 use anyhow::Context;
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, PooledConnection};
-use diesel::sqlite::SqliteConnection;
+use diesel::r2d2::{CustomizeConnection, ManageConnection, PooledConnection, R2D2Connection};
+use diesel::{Connection, PgConnection, SqliteConnection};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
-use std::path::Path;
 use std::time::Duration;
 
-/// A pool of SQLite connections.
-pub type Pool = diesel::r2d2::Pool<ConnectionManager<SqliteConnection>>;
+/// A pool of connections to the database.
+pub type Pool = diesel::r2d2::Pool<Manager>;
 /// One connection taken from the pool.
-pub type PooledConn = PooledConnection<ConnectionManager<SqliteConnection>>;
+pub type PooledConn = PooledConnection<Manager>;
 
-/// The migrations under `migrations/`, compiled into the binary.
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+/// The SQLite migrations under `migrations/sqlite/`, compiled into the binary.
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+/// The PostgreSQL twins under `migrations/postgres/` (same versions, same
+/// tables and diesel types).
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
 /// How long a writer waits for the lock before SQLite reports busy.
 const BUSY_TIMEOUT_MS: u32 = 5_000;
+
+/// The advisory lock (PostgreSQL) that one instance holds while it
+/// applies migrations.
+const MIGRATION_LOCK: i64 = 0x436f_6c6c_6f71_0001;
 
 /// How a connection's commits reach the disk (SQLite's `synchronous`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,79 +51,142 @@ impl Durability {
     }
 }
 
-/// Sets the pragmas every connection needs: WAL so readers never block the
-/// writer, a busy timeout so writers queue instead of failing, foreign
+/// Opens connections to one [`Location`].
+#[derive(Debug, Clone)]
+pub struct Manager {
+    location: Location,
+}
+
+impl Manager {
+    /// A manager for connections to `location`.
+    pub fn new(location: Location) -> Self {
+        Self { location }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, Self::Error> {
+        establish(&self.location).map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking() || conn.is_broken()
+    }
+}
+
+/// One connection to `location`, outside any pool.
+pub fn establish(location: &Location) -> diesel::ConnectionResult<DbConn> {
+    match location {
+        Location::Sqlite(path) => {
+            let url = path.to_str().ok_or_else(|| {
+                diesel::ConnectionError::InvalidConnectionUrl(format!(
+                    "the database path {} is not UTF-8",
+                    path.display()
+                ))
+            })?;
+            SqliteConnection::establish(url).map(DbConn::Sqlite)
+        }
+        Location::Postgres(url) => PgConnection::establish(url).map(DbConn::Postgres),
+    }
+}
+
+/// Sets what every connection needs. SQLite: WAL so readers never block
+/// the writer, a busy timeout so writers queue instead of failing, foreign
 /// keys, and `synchronous` as the pool's [`Durability`] says. In WAL mode a
 /// checkpoint syncs the log before it copies it into the database and the
 /// database before the log is reused, at `NORMAL` as at `FULL`, so a
-/// checkpoint never drops what an earlier fsync made durable.
+/// checkpoint never drops what an earlier fsync made durable. PostgreSQL:
+/// UTC, and the server's own durability (`synchronous_commit=on` by
+/// default: a commit returns after its WAL is flushed).
 #[derive(Debug, Clone, Copy)]
-struct Pragmas(Durability);
+struct Prepare(Durability);
 
-impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for Pragmas {
-    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(&format!(
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for Prepare {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        prepare(conn, self.0).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+fn prepare(conn: &mut DbConn, sync: Durability) -> diesel::QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute(&format!(
             "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = {};
              PRAGMA foreign_keys = ON;",
-            self.0.pragma()
-        ))
-        .map_err(diesel::r2d2::Error::QueryError)
+            sync.pragma()
+        )),
+        DbConn::Postgres(c) => c.batch_execute("SET TIME ZONE 'UTC'"),
     }
 }
 
-/// Opens (creating if needed) the database file, applies pending
-/// migrations and returns a pool of `size` connections whose commits are
-/// fsynced ([`Durability::Full`]).
-pub fn connect(path: &Path, size: u32) -> anyhow::Result<Pool> {
-    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+/// Opens (creating if needed) the database, applies pending migrations and
+/// returns a pool of `size` connections whose commits are fsynced
+/// ([`Durability::Full`]).
+pub fn connect(location: &Location, size: u32) -> anyhow::Result<Pool> {
+    if let Location::Sqlite(path) = location
+        && let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty())
+    {
         std::fs::create_dir_all(parent)
             .with_context(|| format!("creating the folder {}", parent.display()))?;
     }
-    let url = path
-        .to_str()
-        .with_context(|| format!("the database path {} is not UTF-8", path.display()))?;
     // Switch the file to WAL and migrate it over one connection before the
     // pool opens several at once: changing the journal mode needs the file
     // to itself.
     {
-        let mut first = SqliteConnection::establish(url)
-            .with_context(|| format!("opening the database {}", path.display()))?;
-        Pragmas(Durability::Full)
-            .on_acquire(&mut first)
-            .with_context(|| format!("preparing the database {}", path.display()))?;
+        let mut first =
+            establish(location).with_context(|| format!("opening the database {location}"))?;
+        prepare(&mut first, Durability::Full)
+            .with_context(|| format!("preparing the database {location}"))?;
         migrate(&mut first)?;
     }
-    open(path, size, Durability::Full)
+    open(location, size, Durability::Full)
 }
 
 /// A further pool over a database [`connect`] has already prepared (used
 /// to keep readers' queries apart from moderators' and writers', with
 /// [`Durability::Normal`]).
-pub fn open(path: &Path, size: u32, sync: Durability) -> anyhow::Result<Pool> {
-    let url = path
-        .to_str()
-        .with_context(|| format!("the database path {} is not UTF-8", path.display()))?;
+pub fn open(location: &Location, size: u32, sync: Durability) -> anyhow::Result<Pool> {
     Pool::builder()
         .max_size(size.max(1))
         .connection_timeout(Duration::from_secs(10))
         // A connection to a local file does not go stale: no `SELECT 1`
         // each time one is taken (every request and every writer batch).
-        .test_on_check_out(false)
-        .connection_customizer(Box::new(Pragmas(sync)))
-        .build(ConnectionManager::<SqliteConnection>::new(url))
-        .with_context(|| format!("opening the database {}", path.display()))
+        // One to a server can, so PostgreSQL's are tested.
+        .test_on_check_out(location.backend() == super::Backend::Postgres)
+        .connection_customizer(Box::new(Prepare(sync)))
+        .build(Manager::new(location.clone()))
+        .with_context(|| format!("opening the database {location}"))
 }
 
 /// Applies pending migrations; returns the versions applied.
-pub fn migrate(conn: &mut SqliteConnection) -> anyhow::Result<Vec<String>> {
-    let applied = conn
-        .run_pending_migrations(MIGRATIONS)
-        .map_err(|e| anyhow::anyhow!("applying migrations: {e}"))?;
-    Ok(applied.iter().map(ToString::to_string).collect())
+pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(ToString::to_string).collect()),
+        DbConn::Postgres(c) => {
+            // Instances starting together take turns: the first applies,
+            // the others then find nothing pending.
+            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
+                .map_err(|e| anyhow::anyhow!("waiting for the migration lock: {e}"))?;
+            let applied = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(ToString::to_string).collect());
+            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
+                .map_err(|e| anyhow::anyhow!("releasing the migration lock: {e}"))?;
+            applied
+        }
+    };
+    applied.map_err(|e| anyhow::anyhow!("applying migrations: {e}"))
 }
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -142,8 +212,9 @@ mod tests {
     fn the_main_pool_fsyncs_every_commit_and_the_readers_pool_does_not_pay_for_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.db");
-        let main = connect(&path, 2).unwrap();
-        let readers = open(&path, 2, Durability::Normal).unwrap();
+        let place = Location::Sqlite(path);
+        let main = connect(&place, 2).unwrap();
+        let readers = open(&place, 2, Durability::Normal).unwrap();
         // SQLite's numbers: 1 NORMAL, 2 FULL.
         assert_eq!(synchronous(&main), 2);
         assert_eq!(synchronous(&readers), 1);

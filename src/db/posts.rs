@@ -1,5 +1,6 @@
 //! Posts: listing, lookup, creation and change.
 
+use super::DbConn;
 use super::log::{self, LogEntry};
 use super::schema::{comments, posts};
 use crate::domain::comment::CommentId;
@@ -12,7 +13,7 @@ use std::collections::HashMap;
 
 /// A stored post.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = posts, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = posts, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Post {
     /// Row id.
     pub id: PostId,
@@ -111,7 +112,7 @@ struct PostUpdate {
 }
 
 /// Looks a post up by id.
-pub fn by_id(conn: &mut SqliteConnection, id: PostId) -> QueryResult<Option<Post>> {
+pub fn by_id(conn: &mut DbConn, id: PostId) -> QueryResult<Option<Post>> {
     posts::table
         .find(id)
         .select(Post::as_select())
@@ -120,7 +121,7 @@ pub fn by_id(conn: &mut SqliteConnection, id: PostId) -> QueryResult<Option<Post
 }
 
 /// Looks a post up by slug.
-pub fn by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Post>> {
+pub fn by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Post>> {
     posts::table
         .filter(posts::slug.eq(slug))
         .select(Post::as_select())
@@ -132,7 +133,7 @@ pub fn by_slug(conn: &mut SqliteConnection, slug: &str) -> QueryResult<Option<Po
 /// with `listed_only`, without the posts a reader's comment started that
 /// have nothing public yet (the public list), else every post (editors).
 pub fn list(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     after: Option<(i64, i32)>,
     limit: i64,
     listed_only: bool,
@@ -165,7 +166,7 @@ pub fn list(
 /// replies whose every ancestor is approved too, exactly what the thread
 /// shows. Posts without any are absent.
 pub fn approved_counts_by_id(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     post_ids: &[PostId],
 ) -> QueryResult<HashMap<PostId, i64>> {
     let rows: Vec<(PostId, CommentId, Option<CommentId>)> = comments::table
@@ -188,10 +189,7 @@ pub fn approved_counts_by_id(
 }
 
 /// The ids of the posts that have these slugs.
-pub fn ids_by_slug(
-    conn: &mut SqliteConnection,
-    slugs: &[String],
-) -> QueryResult<Vec<(PostId, String)>> {
+pub fn ids_by_slug(conn: &mut DbConn, slugs: &[String]) -> QueryResult<Vec<(PostId, String)>> {
     posts::table
         .filter(posts::slug.eq_any(slugs))
         .select((posts::id, posts::slug))
@@ -201,7 +199,7 @@ pub fn ids_by_slug(
 /// Public items per slug (as [`approved_counts_by_id`]); unknown slugs are
 /// absent.
 pub fn approved_counts_by_slug(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     slugs: &[String],
 ) -> QueryResult<HashMap<String, i64>> {
     let posts: Vec<(PostId, String)> = posts::table
@@ -240,16 +238,16 @@ fn map_unique(error: diesel::result::Error) -> PostWriteError {
 
 /// Creates a post and logs it, in one transaction.
 pub fn create(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     new: &NewPost,
     moderator_id: Option<i32>,
 ) -> Result<Post, PostWriteError> {
     crate::db::write(conn, |conn| {
-        let post: Post = diesel::insert_into(posts::table)
+        let post: Post = super::conn::on_backend!(conn, c => diesel::insert_into(posts::table)
             .values(new)
             .returning(Post::as_returning())
-            .get_result(conn)
-            .map_err(map_unique)?;
+            .get_result(c))
+        .map_err(map_unique)?;
         let entry = match (new.auto_created, &new.url) {
             (true, Some(url)) => LogEntry::post_auto_created(new.created_at, post.id, url),
             _ => LogEntry::post_create(new.created_at, moderator_id, post.id),
@@ -262,7 +260,7 @@ pub fn create(
 /// Applies a checked patch to the post `slug` and logs it, in one
 /// transaction. Returns the post as it was and as it now is.
 pub fn update(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     slug: &str,
     change: PostChange,
     moderator_id: i32,
@@ -286,10 +284,11 @@ pub fn update(
             comments_open: change.comments_open,
             updated_at: now,
         };
-        let after: Post = diesel::update(posts::table.find(before.id))
+        let after: Post =
+            super::conn::on_backend!(conn, c => diesel::update(posts::table.find(before.id))
             .set(&update)
             .returning(Post::as_returning())
-            .get_result(conn)
+            .get_result(c))
             .map_err(map_unique)?;
         log::append(
             conn,
@@ -322,6 +321,6 @@ fn describe_change(change: &PostChange) -> String {
 }
 
 /// How many posts exist.
-pub fn count(conn: &mut SqliteConnection) -> QueryResult<i64> {
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     posts::table.count().get_result(conn)
 }

@@ -2,6 +2,7 @@
 //! erasure, and the marks by which another process tells running servers
 //! which cached threads it changed.
 
+use super::DbConn;
 use super::comments::Comment;
 use super::log::{self, LogEntry};
 use super::schema::{cache_invalidations, comments, moderation_log, posts};
@@ -28,7 +29,7 @@ struct Id {
 /// `privacy_purge` log entry in its own transaction. Returns how many
 /// comments were purged.
 pub fn purge_personal_data(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     cutoff: i64,
     retention_days: u32,
     now: i64,
@@ -36,21 +37,32 @@ pub fn purge_personal_data(
     let mut total = 0;
     loop {
         let purged = crate::db::write(conn, |conn| -> QueryResult<usize> {
-            // INDEXED BY: without statistics the planner would rather walk
-            // `comments_queue` by status, i.e. nearly every comment.
-            let ids: Vec<CommentId> = diesel::sql_query(
-                "SELECT id FROM comments INDEXED BY comments_personal \
-                 WHERE (email IS NOT NULL OR ip_hash IS NOT NULL) \
-                 AND moderated_at < ? \
-                 AND status IN ('approved', 'rejected', 'spam') \
-                 ORDER BY moderated_at LIMIT ?",
-            )
-            .bind::<BigInt, _>(cutoff)
-            .bind::<BigInt, _>(PURGE_BATCH)
-            .load::<Id>(conn)?
-            .into_iter()
-            .map(|row| row.id)
-            .collect();
+            // SQLite: INDEXED BY, since without statistics its planner would
+            // rather walk `comments_queue` by status, i.e. nearly every
+            // comment. PostgreSQL keeps statistics and finds the index.
+            let query = match conn.backend() {
+                super::Backend::Sqlite => {
+                    "SELECT id FROM comments INDEXED BY comments_personal \
+                     WHERE (email IS NOT NULL OR ip_hash IS NOT NULL) \
+                     AND moderated_at < ? \
+                     AND status IN ('approved', 'rejected', 'spam') \
+                     ORDER BY moderated_at LIMIT ?"
+                }
+                super::Backend::Postgres => {
+                    "SELECT id FROM comments \
+                     WHERE (email IS NOT NULL OR ip_hash IS NOT NULL) \
+                     AND moderated_at < $1 \
+                     AND status IN ('approved', 'rejected', 'spam') \
+                     ORDER BY moderated_at LIMIT $2"
+                }
+            };
+            let ids: Vec<CommentId> = diesel::sql_query(query)
+                .bind::<BigInt, _>(cutoff)
+                .bind::<BigInt, _>(PURGE_BATCH)
+                .load::<Id>(conn)?
+                .into_iter()
+                .map(|row| row.id)
+                .collect();
             if ids.is_empty() {
                 return Ok(0);
             }
@@ -81,7 +93,7 @@ pub type ExportRow = (Comment, String, String, Option<String>);
 
 /// Every reader's comment sent with `email` (ignoring case), oldest first,
 /// with its post's slug, title and URL.
-pub fn comments_by_email(conn: &mut SqliteConnection, email: &str) -> QueryResult<Vec<ExportRow>> {
+pub fn comments_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Vec<ExportRow>> {
     comments::table
         .inner_join(posts::table)
         .filter(comments::kind.eq(Kind::Reader))
@@ -114,7 +126,7 @@ pub const REMOVED_NAME: &str = "[removed]";
 /// gets one `reader_erase` log entry, and each affected post a cache
 /// invalidation mark, in the same transaction.
 pub fn erase(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     email: &str,
     placeholder_source: &str,
     placeholder: &SafeHtml,
@@ -177,7 +189,7 @@ pub fn erase(
 
 /// Tells running servers that the public thread of `post_id` changed
 /// outside them; call inside the transaction of the change.
-pub fn mark_changed(conn: &mut SqliteConnection, post_id: PostId, now: i64) -> QueryResult<()> {
+pub fn mark_changed(conn: &mut DbConn, post_id: PostId, now: i64) -> QueryResult<()> {
     diesel::insert_into(cache_invalidations::table)
         .values((
             cache_invalidations::post_id.eq(post_id),
@@ -188,7 +200,7 @@ pub fn mark_changed(conn: &mut SqliteConnection, post_id: PostId, now: i64) -> Q
 }
 
 /// The newest mark's id (0 when there is none).
-pub fn latest_mark(conn: &mut SqliteConnection) -> QueryResult<i32> {
+pub fn latest_mark(conn: &mut DbConn) -> QueryResult<i32> {
     cache_invalidations::table
         .select(diesel::dsl::max(cache_invalidations::id))
         .first::<Option<i32>>(conn)
@@ -196,7 +208,7 @@ pub fn latest_mark(conn: &mut SqliteConnection) -> QueryResult<i32> {
 }
 
 /// Marks made after `after`: `(id, post_id)`, oldest first.
-pub fn marks_after(conn: &mut SqliteConnection, after: i32) -> QueryResult<Vec<(i32, PostId)>> {
+pub fn marks_after(conn: &mut DbConn, after: i32) -> QueryResult<Vec<(i32, PostId)>> {
     cache_invalidations::table
         .filter(cache_invalidations::id.gt(after))
         .order(cache_invalidations::id.asc())
@@ -205,7 +217,7 @@ pub fn marks_after(conn: &mut SqliteConnection, after: i32) -> QueryResult<Vec<(
 }
 
 /// Forgets marks older than `before` (every server has long seen them).
-pub fn prune_marks(conn: &mut SqliteConnection, before: i64) -> QueryResult<usize> {
+pub fn prune_marks(conn: &mut DbConn, before: i64) -> QueryResult<usize> {
     crate::db::write(conn, |conn| {
         diesel::delete(cache_invalidations::table.filter(cache_invalidations::at.lt(before)))
             .execute(conn)

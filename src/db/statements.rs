@@ -6,6 +6,7 @@
 //! personal (no name, address or text of the comment), so it outlives the
 //! comment's erasure and the transparency report can count on it.
 
+use super::DbConn;
 use super::schema::statements;
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Ground, Status};
@@ -14,7 +15,7 @@ use diesel::prelude::*;
 
 /// A stored statement.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
-#[diesel(table_name = statements, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = statements, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Statement {
     /// Row id.
     pub id: i32,
@@ -91,7 +92,7 @@ pub struct NewStatement<'a> {
 }
 
 /// Inserts one statement; returns its id.
-pub fn insert(conn: &mut SqliteConnection, new: &NewStatement<'_>) -> QueryResult<i32> {
+pub fn insert(conn: &mut DbConn, new: &NewStatement<'_>) -> QueryResult<i32> {
     diesel::insert_into(statements::table)
         .values(new)
         .returning(statements::id)
@@ -99,7 +100,7 @@ pub fn insert(conn: &mut SqliteConnection, new: &NewStatement<'_>) -> QueryResul
 }
 
 /// The newest statement about a comment.
-pub fn latest(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<Option<Statement>> {
+pub fn latest(conn: &mut DbConn, comment: CommentId) -> QueryResult<Option<Statement>> {
     statements::table
         .filter(statements::comment_id.eq(comment))
         .order(statements::id.desc())
@@ -109,7 +110,7 @@ pub fn latest(conn: &mut SqliteConnection, comment: CommentId) -> QueryResult<Op
 }
 
 /// One statement.
-pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Statement>> {
+pub fn get(conn: &mut DbConn, id: i32) -> QueryResult<Option<Statement>> {
     statements::table
         .find(id)
         .select(Statement::as_select())
@@ -118,10 +119,7 @@ pub fn get(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Statement
 }
 
 /// The statement whose token has the digest `token_hash`.
-pub fn by_token_hash(
-    conn: &mut SqliteConnection,
-    token_hash: &str,
-) -> QueryResult<Option<Statement>> {
+pub fn by_token_hash(conn: &mut DbConn, token_hash: &str) -> QueryResult<Option<Statement>> {
     statements::table
         .filter(statements::token_hash.eq(token_hash))
         .select(Statement::as_select())
@@ -131,7 +129,7 @@ pub fn by_token_hash(
 
 /// Every statement made from `from` (inclusive) to `to` (exclusive), oldest
 /// first.
-pub fn between(conn: &mut SqliteConnection, from: i64, to: i64) -> QueryResult<Vec<Statement>> {
+pub fn between(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<Vec<Statement>> {
     statements::table
         .filter(statements::created_at.ge(from))
         .filter(statements::created_at.lt(to))

@@ -1,6 +1,7 @@
 //! Readers who asked to hear back by e-mail: their confirmation tokens
 //! (hashes only) and where each address stands.
 
+use super::DbConn;
 use super::outbox;
 use super::schema::{mail_tokens, subscribers};
 use diesel::prelude::*;
@@ -14,7 +15,7 @@ pub const UNSUBSCRIBED: &str = "unsubscribed";
 
 /// An address as stored.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = subscribers, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = subscribers, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Subscriber {
     /// Row id (what unsubscribe links name).
     pub id: i32,
@@ -42,7 +43,7 @@ impl Subscriber {
 }
 
 /// The subscriber with this address.
-pub fn find(conn: &mut SqliteConnection, email: &str) -> QueryResult<Option<Subscriber>> {
+pub fn find(conn: &mut DbConn, email: &str) -> QueryResult<Option<Subscriber>> {
     subscribers::table
         .filter(subscribers::email.eq(email))
         .select(Subscriber::as_select())
@@ -51,7 +52,7 @@ pub fn find(conn: &mut SqliteConnection, email: &str) -> QueryResult<Option<Subs
 }
 
 /// The subscriber with this id.
-pub fn find_by_id(conn: &mut SqliteConnection, id: i32) -> QueryResult<Option<Subscriber>> {
+pub fn find_by_id(conn: &mut DbConn, id: i32) -> QueryResult<Option<Subscriber>> {
     subscribers::table
         .find(id)
         .select(Subscriber::as_select())
@@ -79,7 +80,7 @@ pub struct Request<'a> {
 /// `requests`. A writer batch asks for all its addresses at once: one
 /// lookup and one insert of each kind, whatever the batch's size.
 pub fn request_confirmations(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     requests: &[Request<'_>],
     now: i64,
     not_since: i64,
@@ -110,13 +111,13 @@ pub fn request_confirmations(
                         .any(|(_, a): &(usize, Subscriber)| a.id == s.id) => {}
                 Some(s) => asked.push((
                     i,
-                    diesel::update(subscribers::table.find(s.id))
+                    super::conn::on_backend!(conn, c => diesel::update(subscribers::table.find(s.id))
                         .set((
                             subscribers::confirm_sent_at.eq(now),
                             subscribers::lang.eq(request.lang),
                         ))
                         .returning(Subscriber::as_returning())
-                        .get_result(conn)?,
+                        .get_result(c))?,
                 )),
                 None => {
                     fresh.entry(request.email).or_insert(i);
@@ -137,10 +138,10 @@ pub fn request_confirmations(
                 })
                 .collect();
             // RETURNING gives rows in no promised order: match by address.
-            let inserted: Vec<Subscriber> = diesel::insert_into(subscribers::table)
+            let inserted: Vec<Subscriber> = super::conn::on_backend!(conn, c => diesel::insert_into(subscribers::table)
                 .values(rows)
                 .returning(Subscriber::as_returning())
-                .get_results(conn)?;
+                .get_results(c))?;
             for subscriber in inserted {
                 if let Some(&i) = fresh.get(subscriber.email.as_str()) {
                     asked.push((i, subscriber));
@@ -159,9 +160,9 @@ pub fn request_confirmations(
             })
             .collect();
         if !tokens.is_empty() {
-            diesel::insert_into(mail_tokens::table)
+            super::conn::on_backend!(conn, c => diesel::insert_into(mail_tokens::table)
                 .values(tokens)
-                .execute(conn)?;
+                .execute(c))?;
         }
         asked.sort_by_key(|(i, _)| *i);
         Ok(asked)
@@ -185,11 +186,7 @@ pub enum Confirmation {
 
 /// Whether the token with this hash is one that would confirm now
 /// (for the page a GET shows; nothing changes).
-pub fn check_token(
-    conn: &mut SqliteConnection,
-    token_hash: &str,
-    now: i64,
-) -> QueryResult<Confirmation> {
+pub fn check_token(conn: &mut DbConn, token_hash: &str, now: i64) -> QueryResult<Confirmation> {
     let token: Option<(String, i64, Option<i64>)> = mail_tokens::table
         .find(token_hash)
         .select((
@@ -212,11 +209,7 @@ pub fn check_token(
 
 /// Uses the token with this hash: its address is confirmed, the token
 /// spent.
-pub fn confirm(
-    conn: &mut SqliteConnection,
-    token_hash: &str,
-    now: i64,
-) -> QueryResult<Confirmation> {
+pub fn confirm(conn: &mut DbConn, token_hash: &str, now: i64) -> QueryResult<Confirmation> {
     super::write(conn, |conn| {
         let outcome = check_token(conn, token_hash, now)?;
         if let Confirmation::Confirmed(email) = &outcome {
@@ -241,7 +234,7 @@ pub fn confirm(
 /// Stops all mail to the subscriber `id`, at once and for good: its state
 /// is `unsubscribed` and every message still due to it is dropped.
 /// Returns the address, or `None` for an unknown id.
-pub fn unsubscribe(conn: &mut SqliteConnection, id: i32, now: i64) -> QueryResult<Option<String>> {
+pub fn unsubscribe(conn: &mut DbConn, id: i32, now: i64) -> QueryResult<Option<String>> {
     super::write(conn, |conn| {
         let Some(s) = find_by_id(conn, id)? else {
             return Ok(None);
@@ -261,7 +254,7 @@ pub fn unsubscribe(conn: &mut SqliteConnection, id: i32, now: i64) -> QueryResul
 
 /// Forgets an address (a reader's erasure): its subscriber row and tokens;
 /// messages still due to it are dropped. Returns whether it was known.
-pub fn erase(conn: &mut SqliteConnection, email: &str) -> QueryResult<bool> {
+pub fn erase(conn: &mut DbConn, email: &str) -> QueryResult<bool> {
     super::write(conn, |conn| {
         diesel::delete(mail_tokens::table.filter(mail_tokens::email.eq(email))).execute(conn)?;
         outbox::drop_mail_to(conn, email, "reader erased")?;
@@ -276,7 +269,7 @@ pub fn erase(conn: &mut SqliteConnection, email: &str) -> QueryResult<bool> {
 /// consent and stays until they unsubscribe or are erased; an
 /// unsubscribed one stays because it keeps the promise that the address
 /// gets no mail again. Returns how many were removed.
-pub fn purge(conn: &mut SqliteConnection, cutoff: i64) -> QueryResult<usize> {
+pub fn purge(conn: &mut DbConn, cutoff: i64) -> QueryResult<usize> {
     super::write(conn, |conn| {
         let stale: Vec<String> = subscribers::table
             .filter(subscribers::state.eq(UNCONFIRMED))
@@ -290,6 +283,6 @@ pub fn purge(conn: &mut SqliteConnection, cutoff: i64) -> QueryResult<usize> {
 }
 
 /// Removes tokens past their time (housekeeping).
-pub fn purge_expired_tokens(conn: &mut SqliteConnection, now: i64) -> QueryResult<usize> {
+pub fn purge_expired_tokens(conn: &mut DbConn, now: i64) -> QueryResult<usize> {
     diesel::delete(mail_tokens::table.filter(mail_tokens::expires_at.le(now))).execute(conn)
 }

@@ -1,5 +1,6 @@
 //! The editable lists of banned and suspect terms.
 
+use super::DbConn;
 use super::log::{self, LogEntry};
 use super::schema::{moderators, terms};
 use crate::domain::terms::{Term, TermKind};
@@ -7,7 +8,7 @@ use diesel::prelude::*;
 
 /// A stored term.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = terms, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = terms, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct TermRow {
     /// Row id.
     pub id: i32,
@@ -38,14 +39,14 @@ pub enum TermError {
 
 /// Adds a term and logs it, in one transaction.
 pub fn add(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     term: &Term,
     kind: TermKind,
     moderator_id: i32,
     now: i64,
 ) -> Result<TermRow, TermError> {
     crate::db::write(conn, |conn| {
-        let row: TermRow = diesel::insert_into(terms::table)
+        let row: TermRow = super::conn::on_backend!(conn, c => diesel::insert_into(terms::table)
             .values((
                 terms::term.eq(&term.text),
                 terms::folded.eq(term.key()),
@@ -55,14 +56,14 @@ pub fn add(
                 terms::created_at.eq(now),
             ))
             .returning(TermRow::as_returning())
-            .get_result(conn)
-            .map_err(|e| {
-                if super::is_unique_violation(&e) {
-                    TermError::Exists
-                } else {
-                    TermError::Db(e)
-                }
-            })?;
+            .get_result(c))
+        .map_err(|e| {
+            if super::is_unique_violation(&e) {
+                TermError::Exists
+            } else {
+                TermError::Db(e)
+            }
+        })?;
         log::append(
             conn,
             &LogEntry::term(
@@ -77,12 +78,7 @@ pub fn add(
 }
 
 /// Removes a term and logs it; `false` when there was no such term.
-pub fn remove(
-    conn: &mut SqliteConnection,
-    id: i32,
-    moderator_id: i32,
-    now: i64,
-) -> QueryResult<bool> {
+pub fn remove(conn: &mut DbConn, id: i32, moderator_id: i32, now: i64) -> QueryResult<bool> {
     crate::db::write(conn, |conn| {
         let Some(row) = terms::table
             .find(id)
@@ -107,7 +103,7 @@ pub fn remove(
 }
 
 /// Every term with the user name of who added it, in the order added.
-pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<(TermRow, Option<String>)>> {
+pub fn list(conn: &mut DbConn) -> QueryResult<Vec<(TermRow, Option<String>)>> {
     terms::table
         .left_join(moderators::table)
         .select((TermRow::as_select(), moderators::username.nullable()))
@@ -117,10 +113,7 @@ pub fn list(conn: &mut SqliteConnection) -> QueryResult<Vec<(TermRow, Option<Str
 
 /// The banned and suspect lists, ready for matching. A banned term added
 /// without a reason cites `default_reason`.
-pub fn load(
-    conn: &mut SqliteConnection,
-    default_reason: &str,
-) -> QueryResult<(Vec<Term>, Vec<Term>)> {
+pub fn load(conn: &mut DbConn, default_reason: &str) -> QueryResult<(Vec<Term>, Vec<Term>)> {
     let rows: Vec<(String, String, Option<String>)> = terms::table
         .select((terms::term, terms::kind, terms::reason))
         .order(terms::id.asc())

@@ -8,24 +8,30 @@ use crate::domain::comment::CommentId;
 use crate::domain::moderation::{BanKind, Ground, Kind, Role, Status};
 use crate::domain::post::PostId;
 use crate::domain::terms::TermKind;
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
-use diesel::serialize::{self, IsNull, Output, ToSql};
+use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::{Integer, Text};
-use diesel::sqlite::{Sqlite, SqliteValue};
 
-/// Stores `$ty` through `as_str` and reads it through `parse`.
+/// Stores `$ty` through `as_str` and reads it through `parse`, on every
+/// backend that stores text.
 macro_rules! stored_as_text {
     ($($ty:ty),+ $(,)?) => {$(
-        impl ToSql<Text, Sqlite> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.as_str());
-                Ok(IsNull::No)
+        impl<DB: Backend> ToSql<Text, DB> for $ty
+        where
+            str: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.as_str().to_sql(out)
             }
         }
 
-        impl FromSql<Text, Sqlite> for $ty {
-            fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-                let text = <String as FromSql<Text, Sqlite>>::from_sql(value)?;
+        impl<DB: Backend> FromSql<Text, DB> for $ty
+        where
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                let text = <String as FromSql<Text, DB>>::from_sql(value)?;
                 <$ty>::parse(&text).ok_or_else(|| {
                     format!("{text:?} is not a stored {}", stringify!($ty)).into()
                 })
@@ -39,16 +45,21 @@ stored_as_text!(Status, Kind, Role, BanKind, TermKind, LogAction, Ground);
 /// Stores an id newtype as its INTEGER.
 macro_rules! stored_as_integer {
     ($($ty:ident),+ $(,)?) => {$(
-        impl ToSql<Integer, Sqlite> for $ty {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                out.set_value(self.0);
-                Ok(IsNull::No)
+        impl<DB: Backend> ToSql<Integer, DB> for $ty
+        where
+            i32: ToSql<Integer, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                self.0.to_sql(out)
             }
         }
 
-        impl FromSql<Integer, Sqlite> for $ty {
-            fn from_sql(value: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-                <i32 as FromSql<Integer, Sqlite>>::from_sql(value).map($ty)
+        impl<DB: Backend> FromSql<Integer, DB> for $ty
+        where
+            i32: FromSql<Integer, DB>,
+        {
+            fn from_sql(value: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                <i32 as FromSql<Integer, DB>>::from_sql(value).map($ty)
             }
         }
     )+};
@@ -59,6 +70,7 @@ stored_as_integer!(CommentId, PostId);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::DbConn;
     use diesel::prelude::*;
 
     #[derive(Debug, QueryableByName)]
@@ -69,7 +81,7 @@ mod tests {
 
     #[test]
     fn a_status_round_trips_and_an_unknown_name_is_an_error() {
-        let mut conn = SqliteConnection::establish(":memory:").unwrap();
+        let mut conn = DbConn::establish(":memory:").unwrap();
         let back: Status = diesel::select(Status::Rejected.into_sql::<Text>())
             .get_result(&mut conn)
             .unwrap();

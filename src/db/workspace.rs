@@ -2,6 +2,7 @@
 //! of each queue item (the comment it answers, reader flags, the author's
 //! history, claims, bans), counts per tab, and comments' auto-close.
 
+use super::DbConn;
 use super::claims::{self, Claim};
 use super::comments::{Comment, QueueSpec, queue_count};
 use super::log::{self, LogEntry};
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 
 /// The comment a queue item answers.
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = comments, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct ParentRow {
     /// Its id.
     pub id: CommentId,
@@ -58,11 +59,7 @@ pub struct ItemContext {
 }
 
 /// The context of each of `items`, in the same order.
-pub fn context(
-    conn: &mut SqliteConnection,
-    items: &[&Comment],
-    now: i64,
-) -> QueryResult<Vec<ItemContext>> {
+pub fn context(conn: &mut DbConn, items: &[&Comment], now: i64) -> QueryResult<Vec<ItemContext>> {
     let ids: Vec<CommentId> = items.iter().map(|c| c.id).collect();
     let parent_ids: Vec<CommentId> = items.iter().filter_map(|c| c.parent_id).collect();
     let parents: HashMap<CommentId, ParentRow> = if parent_ids.is_empty() {
@@ -140,7 +137,7 @@ pub fn context(
 /// How the other comments sent with the same e-mail address or from the
 /// same IP hash fared. One small query per item, each served by the
 /// `comments_email` and `comments_ip_hash` indexes.
-pub fn history(conn: &mut SqliteConnection, item: &Comment) -> QueryResult<History> {
+pub fn history(conn: &mut DbConn, item: &Comment) -> QueryResult<History> {
     if item.email.is_none() && item.ip_hash.is_none() {
         return Ok(History::default());
     }
@@ -188,7 +185,7 @@ pub struct Stats {
 }
 
 /// Counts per tab for the queue as `spec` filters it (its tab ignored).
-pub fn stats(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<Stats> {
+pub fn stats(conn: &mut DbConn, spec: &QueueSpec) -> QueryResult<Stats> {
     let tabs = [
         ("pending", QueueFilter::Status(Status::Pending)),
         ("flagged", QueueFilter::Flagged),
@@ -236,7 +233,7 @@ pub fn stats(conn: &mut SqliteConnection, spec: &QueueSpec) -> QueryResult<Stats
 /// every comment, and almost always nothing is due; taking the lock for
 /// that would queue each of them behind the writer's batch (and its fsync).
 pub fn auto_close(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     post_id: Option<PostId>,
     cutoff: i64,
     days: u32,
@@ -275,7 +272,7 @@ pub fn auto_close(
 /// Open posts published before `cutoff` never closed by `auto_close`
 /// (only `post_id` when given).
 fn due_to_close(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     post_id: Option<PostId>,
     cutoff: i64,
 ) -> QueryResult<Vec<PostId>> {
@@ -293,7 +290,7 @@ fn due_to_close(
 }
 
 /// When `auto_close_days` closed this post's comments, if it did.
-pub fn auto_closed_at(conn: &mut SqliteConnection, post_id: PostId) -> QueryResult<Option<i64>> {
+pub fn auto_closed_at(conn: &mut DbConn, post_id: PostId) -> QueryResult<Option<i64>> {
     auto_closed_posts::table
         .find(post_id)
         .select(auto_closed_posts::closed_at)

@@ -10,6 +10,7 @@
 //! that the service floor hands over at start, in the same transaction,
 //! once per batch (so it can write a batch's deliveries in one statement).
 
+use super::DbConn;
 use super::comments::NewCommentRow;
 use super::pool::Pool;
 use crate::domain::comment::CommentId;
@@ -89,7 +90,7 @@ pub type Stored<'a> = [(CommentId, &'a PendingComment)];
 /// Runs after a batch's inserts, inside their transaction (the outbox
 /// rows they cause); an error rolls the comments back with them.
 pub type AfterInsert =
-    std::sync::Arc<dyn Fn(&mut SqliteConnection, &Stored<'_>) -> QueryResult<()> + Send + Sync>;
+    std::sync::Arc<dyn Fn(&mut DbConn, &Stored<'_>) -> QueryResult<()> + Send + Sync>;
 
 /// A hook that adds nothing.
 pub fn nothing_after() -> AfterInsert {
@@ -177,7 +178,7 @@ impl Committed {
 
 /// Inserts comments and what they cause.
 fn store<'a>(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     comments: impl Iterator<Item = &'a PendingComment>,
     after: &AfterInsert,
 ) -> QueryResult<Vec<CommentId>> {

@@ -152,7 +152,7 @@ impl Sender {
     /// One try: `Ok` sent, `Err(Some(why))` to retry, `Err(None)` to drop.
     fn try_one(
         &self,
-        conn: &mut diesel::SqliteConnection,
+        conn: &mut crate::db::DbConn,
         item: &Item,
     ) -> anyhow::Result<Result<(), Option<String>>> {
         Ok(match Channel::parse(&item.channel) {
@@ -169,7 +169,7 @@ impl Sender {
     /// Failed tries (backed off, or given up on) and drops, in one write.
     fn record_not_sent(
         &self,
-        conn: &mut diesel::SqliteConnection,
+        conn: &mut crate::db::DbConn,
         not_sent: &[(&Item, Option<String>)],
     ) -> anyhow::Result<()> {
         let at = now();
@@ -204,7 +204,7 @@ impl Sender {
     /// `Ok(Err(None))` to drop (unsubscribed since, or unsendable).
     fn mail(
         &self,
-        conn: &mut diesel::SqliteConnection,
+        conn: &mut crate::db::DbConn,
         item: &Item,
     ) -> anyhow::Result<Result<(), Option<String>>> {
         let Some(mailer) = &self.mailer else {

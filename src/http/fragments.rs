@@ -80,6 +80,7 @@ fn items(out: &mut Vec<u8>, trees: &[Nested<FragmentRow>], base: &[u8]) -> Optio
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+    use crate::db::DbConn;
     use crate::db::comments::{self as comments_db, NewCommentRow};
     use crate::db::schema::comments;
     use crate::domain::comment::CommentId;
@@ -101,7 +102,7 @@ mod tests {
     ];
 
     fn add(
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         post: PostId,
         parent: Option<CommentId>,
         status: Status,
@@ -133,7 +134,7 @@ mod tests {
     /// The page as `serde_json` writes it from full rows, and as this
     /// module writes it from fragments.
     fn both(
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         post: PostId,
         order: Order,
         after: Option<(i64, i32)>,
@@ -161,7 +162,7 @@ mod tests {
         (expected, written)
     }
 
-    fn same_page(conn: &mut SqliteConnection, post: PostId) {
+    fn same_page(conn: &mut DbConn, post: PostId) {
         for order in [Order::Oldest, Order::Newest] {
             for (after, limit) in [(None, 50), (None, 2), (Some((1_001, i32::MAX)), 3)] {
                 let (expected, written) = both(conn, post, order, after, limit);
@@ -239,7 +240,7 @@ mod tests {
         same_page(&mut conn, empty);
     }
 
-    fn fragment(conn: &mut SqliteConnection, id: CommentId) -> Option<String> {
+    fn fragment(conn: &mut DbConn, id: CommentId) -> Option<String> {
         comments::table
             .find(id)
             .select(comments::fragment)
@@ -253,7 +254,7 @@ mod tests {
         let post = testing::post_published_at(&mut conn, "a", 0);
         let id = add(&mut conn, post, None, Status::Pending, "Mari", 1_000);
         assert_eq!(fragment(&mut conn, id), None, "pending: nothing public");
-        let set_status = |conn: &mut SqliteConnection, status: Status| {
+        let set_status = |conn: &mut DbConn, status: Status| {
             diesel::update(comments::table.find(id))
                 .set(comments::status.eq(status))
                 .execute(conn)

@@ -29,6 +29,7 @@ pub mod spans;
 pub mod views;
 pub mod workspace;
 
+use crate::db::DbConn;
 use crate::error::ApiError;
 use crate::limits::ClientIp;
 use crate::service::Ctx;
@@ -37,7 +38,6 @@ use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use diesel::SqliteConnection;
 use serde::Deserialize;
 use std::future::{Ready, ready};
 
@@ -46,7 +46,7 @@ use std::future::{Ready, ready};
 pub async fn db<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
     on(&state.pool, work).await
 }
@@ -57,7 +57,7 @@ where
 pub async fn read<T, F>(state: &AppState, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
     on(&state.read_pool, work).await
 }
@@ -102,7 +102,7 @@ pub async fn db_as<T, F>(
 ) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
     on(&state.pool, move |conn| {
         crate::db::authority::acting_as(authority, || crate::db::write(conn, work))
@@ -113,7 +113,7 @@ where
 async fn on<T, F>(pool: &crate::db::Pool, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
-    F: FnOnce(&mut SqliteConnection) -> Result<T, ApiError> + Send + 'static,
+    F: FnOnce(&mut DbConn) -> Result<T, ApiError> + Send + 'static,
 {
     let pool = pool.clone();
     actix_web::web::block(move || {

@@ -79,7 +79,7 @@ pub(crate) fn comment_filter(id: Option<&str>) -> Result<Option<CommentId>, ApiE
 
 /// The id of the post `slug`, or a 404.
 pub(crate) fn post_id(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     slug: Option<&str>,
 ) -> Result<Option<PostId>, ApiError> {
     match slug.filter(|s| !s.is_empty()) {
@@ -94,7 +94,7 @@ pub(crate) fn post_id(
 
 /// Queue rows in the moderator's shape, each with its context.
 pub(crate) fn with_context(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     rows: Vec<comments_db::QueueRow>,
     viewer: i32,
 ) -> Result<Vec<ModComment>, ApiError> {
@@ -110,7 +110,7 @@ pub(crate) fn with_context(
 /// One comment in the moderator's shape, with its context (404 when it
 /// is gone).
 pub(crate) fn moderator_item(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     id: CommentId,
     viewer: i32,
 ) -> Result<ModComment, ApiError> {
@@ -124,7 +124,7 @@ pub(crate) fn moderator_item(
 /// id: an excerpt of the source text, the status, and the permalink of an
 /// approved one. A comment that is gone has no entry.
 pub(crate) fn logged_comments(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     settings: &Settings,
     rows: &[LogRow],
 ) -> Result<HashMap<CommentId, LoggedCommentView>, ApiError> {

@@ -21,7 +21,7 @@ use std::sync::Arc;
 /// cache's slug lookups (a miss too: the next request for an unknown slug
 /// is answered without a query, until a post is created).
 pub fn post_remembered(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     cache: &Cache,
     slug: &str,
 ) -> Result<posts_db::Post, ApiError> {
@@ -176,7 +176,7 @@ pub async fn counts(
 /// the rest counted (each post's generation read before counting, as the
 /// `cache` module requires) and stored.
 pub fn visible_counts(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     cache: &Cache,
     ids: &[PostId],
 ) -> diesel::QueryResult<HashMap<PostId, i64>> {

@@ -2,13 +2,13 @@
 //! page's token; decided by another moderator through the ordinary
 //! decisions (approve reverses and publishes, reject or spam upholds).
 
+use crate::db::DbConn;
 use crate::db::appeals::{self as appeals_db, Appeal};
 use crate::db::comments::Comment;
 use crate::db::statements as statements_db;
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::Status;
 use crate::error::ApiError;
-use diesel::SqliteConnection;
 
 /// Longest appeal.
 pub const MAX_APPEAL: usize = 5_000;
@@ -16,12 +16,7 @@ pub const MAX_APPEAL: usize = 5_000;
 /// A reader appeals the statement their `token` opens with `text`: 422
 /// for an empty or over-long text, 404 for an unknown token, 409 when the
 /// decision was appealed already or no longer stands. Returns its id.
-pub fn submit(
-    conn: &mut SqliteConnection,
-    token: &str,
-    text: &str,
-    now: i64,
-) -> Result<i32, ApiError> {
+pub fn submit(conn: &mut DbConn, token: &str, text: &str, now: i64) -> Result<i32, ApiError> {
     let text = crate::domain::text::multi_line("text", text, MAX_APPEAL)
         .map_err(|e| ApiError::Validation(vec![e]))?;
     crate::db::write(conn, |conn| {
@@ -51,7 +46,7 @@ pub fn submit(
 /// The open appeals a decision by `moderator` on `before` decides: 403 if
 /// `moderator` made a decision appealed against.
 pub fn deciding(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     before: &[CommentId],
     moderator: i32,
 ) -> Result<Vec<Appeal>, ApiError> {
@@ -71,7 +66,7 @@ pub fn deciding(
 /// Records the outcome of each of `open` that a decision to `to` on
 /// `before` decides: approving reverses, anything else upholds.
 pub fn decided(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     notifier: &super::notify::Notifier,
     open: &[Appeal],
     before: &[Comment],

@@ -223,14 +223,14 @@ mod authority_tests {
     use crate::service::testing::{conn, pending_comment, post_published_at};
     use diesel::prelude::*;
 
-    fn status(conn: &mut diesel::SqliteConnection, id: CommentId) -> Status {
+    fn status(conn: &mut crate::db::DbConn, id: CommentId) -> Status {
         crate::db::comments::get(conn, id).unwrap().unwrap().status
     }
 
     /// The guard has let the request in with this session; then `change`
     /// commits (an admin's, elsewhere); then the decision runs.
     fn decide_after(
-        change: impl FnOnce(&mut diesel::SqliteConnection),
+        change: impl FnOnce(&mut crate::db::DbConn),
         needed: Role,
     ) -> (Result<Vec<Comment>, ApiError>, Status) {
         let mut conn = conn();

@@ -126,11 +126,7 @@ impl Dispatcher {
     /// Runs the write service `work` on `conn`, then applies what it
     /// recorded — whether it succeeded or refused after committing part of
     /// its work.
-    pub fn run<T>(
-        &self,
-        conn: &mut diesel::SqliteConnection,
-        work: impl FnOnce(&mut Ctx<'_>) -> T,
-    ) -> T {
+    pub fn run<T>(&self, conn: &mut crate::db::DbConn, work: impl FnOnce(&mut Ctx<'_>) -> T) -> T {
         let mut ctx = Ctx::new(conn);
         ctx.notifier = self.notifier.clone();
         let outcome = work(&mut ctx);
@@ -184,7 +180,7 @@ impl Dispatcher {
 /// something (a submission to a post that closed just then).
 pub struct Ctx<'c> {
     /// The connection.
-    pub conn: &'c mut diesel::SqliteConnection,
+    pub conn: &'c mut crate::db::DbConn,
     /// What the services queue for mail and webhooks, in their own
     /// transactions (nothing, unless the dispatcher has a notifier).
     pub notifier: Arc<Notifier>,
@@ -193,7 +189,7 @@ pub struct Ctx<'c> {
 
 impl<'c> Ctx<'c> {
     /// A context over `conn` with no events yet, that queues nothing.
-    pub fn new(conn: &'c mut diesel::SqliteConnection) -> Self {
+    pub fn new(conn: &'c mut crate::db::DbConn) -> Self {
         Self {
             conn,
             notifier: Arc::new(Notifier::off()),

@@ -157,7 +157,7 @@ where
 
 /// Writes the export document to `out`.
 pub fn write<W: Write>(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     out: &mut W,
     now: i64,
 ) -> Result<Counts, ExportError> {
@@ -167,7 +167,7 @@ pub fn write<W: Write>(
 }
 
 fn write_all<W: Write>(
-    conn: &mut diesel::SqliteConnection,
+    conn: &mut crate::db::DbConn,
     out: &mut W,
     now: i64,
 ) -> Result<Counts, ExportError> {

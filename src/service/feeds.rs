@@ -10,13 +10,14 @@
 
 use super::permalinks::{permalink_base, permalink_page};
 use crate::config::Settings;
+use crate::db::DbConn;
 use crate::db::comments::{self as comments_db, FeedRow};
 use crate::db::posts::Post;
 use crate::domain::atom::{Entry, Feed};
 use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Kind, Status};
 use crate::domain::post::PostId;
-use diesel::{QueryResult, SqliteConnection};
+use diesel::QueryResult;
 use std::collections::HashMap;
 
 /// Entries in a feed: the newest this many.
@@ -45,7 +46,7 @@ pub fn post_feed_url(settings: &Settings, slug: &str) -> String {
 
 /// The whole site's feed: the [`ENTRIES`] newest published items of every
 /// post.
-pub fn site_feed(conn: &mut SqliteConnection, settings: &Settings) -> QueryResult<Feed> {
+pub fn site_feed(conn: &mut DbConn, settings: &Settings) -> QueryResult<Feed> {
     let rows = newest_visible(conn, None)?;
     let self_url = site_feed_url(settings);
     let site = settings.public_url();
@@ -64,11 +65,7 @@ pub fn site_feed(conn: &mut SqliteConnection, settings: &Settings) -> QueryResul
 }
 
 /// The feed of one post: its [`ENTRIES`] newest published items.
-pub fn post_feed(
-    conn: &mut SqliteConnection,
-    settings: &Settings,
-    post: &Post,
-) -> QueryResult<Feed> {
+pub fn post_feed(conn: &mut DbConn, settings: &Settings, post: &Post) -> QueryResult<Feed> {
     let rows = newest_visible(conn, Some(post.id))?;
     Ok(feed(
         settings,
@@ -130,10 +127,7 @@ fn entry(settings: &Settings, row: FeedRow) -> Entry {
 
 /// The [`ENTRIES`] newest approved items (of `post_id`, or of every post)
 /// that a thread shows: those whose ancestors are all approved.
-fn newest_visible(
-    conn: &mut SqliteConnection,
-    post_id: Option<PostId>,
-) -> QueryResult<Vec<FeedRow>> {
+fn newest_visible(conn: &mut DbConn, post_id: Option<PostId>) -> QueryResult<Vec<FeedRow>> {
     let mut ancestry = Ancestry::default();
     let mut found = Vec::with_capacity(ENTRIES);
     let mut before = None;
@@ -175,7 +169,7 @@ impl Ancestry {
     }
 
     /// Reads every ancestor not yet known, a generation at a time.
-    fn fill(&mut self, conn: &mut SqliteConnection) -> QueryResult<()> {
+    fn fill(&mut self, conn: &mut DbConn) -> QueryResult<()> {
         // Each round reads one more level; a chain is as deep as readers
         // made it one approval at a time, and a cycle (which the schema
         // cannot make) ends when nothing new is missing.
@@ -258,7 +252,7 @@ mod tests {
     use diesel::RunQueryDsl;
 
     fn comment(
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         post: PostId,
         parent: Option<CommentId>,
         status: Status,

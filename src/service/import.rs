@@ -18,6 +18,7 @@
 //! A second run of the same file finds every id remembered and adds
 //! nothing; a run interrupted half-way is finished by running it again.
 
+use crate::db::DbConn;
 use crate::db::comments::{self as comments_db, NewCommentRow};
 use crate::db::imports::{self as ids, IdKind};
 use crate::db::log::{self, LogEntry};
@@ -31,7 +32,6 @@ use crate::import::html::to_markdown;
 use crate::import::{
     Body, CommentRecord, ImportError, Record, Records, Source, SourceStatus, ThreadRecord,
 };
-use diesel::SqliteConnection;
 use sha2::{Digest, Sha256};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -215,7 +215,7 @@ fn hash(value: &str) -> u64 {
 /// Runs an import: `open` gives the file's records afresh for each pass;
 /// `progress` hears of every record read.
 pub fn run<'a>(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     mut open: impl FnMut() -> Result<Records<'a>, ImportError>,
     options: &Options,
     now: i64,
@@ -271,7 +271,7 @@ pub fn run<'a>(
     // The posts: found by the id table or by slug, else created.
     let mut posts: HashMap<u64, PostId> = HashMap::new();
     let source = options.source.as_str();
-    let mut resolve = |conn: &mut SqliteConnection| -> Result<(), ImportFailure> {
+    let mut resolve = |conn: &mut DbConn| -> Result<(), ImportFailure> {
         for thread in threads.values() {
             let Some(slug) = &thread.slug else { continue };
             let id = &thread.record.source_id;
@@ -337,7 +337,7 @@ pub fn run<'a>(
         if batch.is_empty() {
             break;
         }
-        let work = |conn: &mut SqliteConnection| -> Result<(), ImportFailure> {
+        let work = |conn: &mut DbConn| -> Result<(), ImportFailure> {
             for record in batch {
                 match record {
                     Record::Thread(_) => {}
@@ -421,7 +421,7 @@ enum Setting<'r> {
 /// Adds a ban, term or account unless the same one exists (so re-runs add
 /// nothing); one that is not valid here is skipped and counted.
 fn settings_record(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     summary: &mut Summary,
     record: Setting<'_>,
     dry_run: bool,
@@ -650,7 +650,7 @@ fn markdown_of(body: &Body) -> String {
 
 /// Stores one comment and remembers its source id.
 fn store(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     source: &str,
     post_id: PostId,
     comment: &CommentRecord,
@@ -769,7 +769,7 @@ mod tests {
         Ok(Box::new(list.into_iter().map(Ok)))
     }
 
-    fn import(conn: &mut SqliteConnection, dry_run: bool) -> Summary {
+    fn import(conn: &mut DbConn, dry_run: bool) -> Summary {
         let mut options = Options::new(Source::Disqus, "Staff");
         options.dry_run = dry_run;
         run(

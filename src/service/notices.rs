@@ -4,6 +4,7 @@
 
 use super::events::Ctx;
 use super::not_found;
+use crate::db::DbConn;
 use crate::db::comments as comments_db;
 use crate::db::log::{self as log_db, LogEntry};
 use crate::db::notices::{self as notices_db, Notice};
@@ -11,7 +12,6 @@ use crate::domain::comment::CommentId;
 use crate::domain::moderation::Status;
 use crate::domain::notice::NewNotice;
 use crate::error::ApiError;
-use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 use serde::{Deserialize, Serialize};
 
@@ -104,7 +104,7 @@ pub fn resolve(
 /// A decision on `ids` settles their open notices: action taken when the
 /// comment ends rejected or spam, no action when it is approved.
 pub fn settle(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     ids: &[CommentId],
     to: Status,
     moderator: i32,

@@ -13,6 +13,7 @@
 //! official reply, or another reader's reply once approved).
 
 use crate::config::Settings;
+use crate::db::DbConn;
 use crate::db::comments::{self as comments_db, Comment};
 use crate::db::outbox::{self as outbox_db, NewItem};
 use crate::db::posts as posts_db;
@@ -23,7 +24,6 @@ use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Kind, Status};
 use crate::domain::outbox::{Channel, MailKind, address_key};
 use crate::domain::time::rfc3339;
-use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -85,7 +85,7 @@ impl Notifier {
     /// Comments the writer stored in one transaction: confirmation
     /// requests, and `comment.submitted` hooks built from what was stored
     /// (nothing read back).
-    fn stored(&self, conn: &mut SqliteConnection, stored: &Stored<'_>) -> QueryResult<()> {
+    fn stored(&self, conn: &mut DbConn, stored: &Stored<'_>) -> QueryResult<()> {
         if !self.is_on() {
             return Ok(());
         }
@@ -135,7 +135,7 @@ impl Notifier {
     /// address not yet confirmed; `comment.submitted` hooks.
     pub fn submitted(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         id: CommentId,
         pending: &PendingComment,
     ) -> QueryResult<()> {
@@ -151,7 +151,7 @@ impl Notifier {
     /// the last day: one lookup and one insert of each kind for them all.
     fn request_confirmations<'a>(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         comments: impl Iterator<Item = &'a PendingComment>,
     ) -> QueryResult<()> {
         if !self.mail {
@@ -221,7 +221,7 @@ impl Notifier {
     /// of `comment.approved` / `rejected` / `spam`.
     pub fn decided(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         before: &[Comment],
         to: Status,
         now: i64,
@@ -249,12 +249,7 @@ impl Notifier {
 
     /// An official reply was published: the author of the comment it
     /// answers is told; `reply.published` hooks.
-    pub fn replied(
-        &self,
-        conn: &mut SqliteConnection,
-        reply: &Comment,
-        now: i64,
-    ) -> QueryResult<()> {
+    pub fn replied(&self, conn: &mut DbConn, reply: &Comment, now: i64) -> QueryResult<()> {
         if !self.is_on() {
             return Ok(());
         }
@@ -265,13 +260,13 @@ impl Notifier {
     }
 
     /// A reader flagged an approved comment: `comment.flagged` hooks.
-    pub fn flagged(&self, conn: &mut SqliteConnection, id: CommentId, now: i64) -> QueryResult<()> {
+    pub fn flagged(&self, conn: &mut DbConn, id: CommentId, now: i64) -> QueryResult<()> {
         self.hook(conn, "comment.flagged", id, now)
     }
 
     /// The confirmed address that asked to hear about `comment`, if any.
     fn listener(
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         comment: &Comment,
     ) -> QueryResult<Option<subscribers_db::Subscriber>> {
         if !comment.notify || comment.kind != Kind::Reader {
@@ -286,7 +281,7 @@ impl Notifier {
     /// Tells `comment`'s author (when confirmed) that it was approved.
     fn tell_author(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         comment: &Comment,
         kind: MailKind,
         now: i64,
@@ -331,7 +326,7 @@ impl Notifier {
     /// fields and the page where they may appeal.
     pub fn statement(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         to: &Addressee<'_>,
         (id, label, statement, redress): (i32, &str, &NewStatement<'_>, &str),
         page: &str,
@@ -389,7 +384,7 @@ impl Notifier {
     /// decided.
     pub fn appeal_decided(
         &self,
-        conn: &mut SqliteConnection,
+        conn: &mut DbConn,
         comment: &Comment,
         (appeal_id, reversed): (i32, bool),
         now: i64,
@@ -429,12 +424,7 @@ impl Notifier {
 
     /// Tells the author of the comment `answer` answers (when confirmed,
     /// and not the same address) that it was answered.
-    fn tell_parent(
-        &self,
-        conn: &mut SqliteConnection,
-        answer: &Comment,
-        now: i64,
-    ) -> QueryResult<()> {
+    fn tell_parent(&self, conn: &mut DbConn, answer: &Comment, now: i64) -> QueryResult<()> {
         let Some(parent) = answer
             .parent_id
             .map(|p| comments_db::get(conn, p))
@@ -496,13 +486,7 @@ impl Notifier {
 
     /// Queues `event` about comment `id` for every hook that wants it,
     /// with the comment as it is now.
-    fn hook(
-        &self,
-        conn: &mut SqliteConnection,
-        event: &str,
-        id: CommentId,
-        now: i64,
-    ) -> QueryResult<()> {
+    fn hook(&self, conn: &mut DbConn, event: &str, id: CommentId, now: i64) -> QueryResult<()> {
         let wanted = self.hooks_for(event);
         if wanted.is_empty() {
             return Ok(());
@@ -716,7 +700,7 @@ fn excerpt(text: &str) -> String {
 /// wait: at most one per `mail.digest_minutes` (counted from the last one
 /// queued, and at most one per such window with several processes), none
 /// when nothing waits. Returns how many were queued.
-pub fn digests(conn: &mut SqliteConnection, settings: &Settings, now: i64) -> QueryResult<usize> {
+pub fn digests(conn: &mut DbConn, settings: &Settings, now: i64) -> QueryResult<usize> {
     use crate::db::accounts as accounts_db;
     use crate::db::comments::QueueSpec;
     use crate::db::workspace as workspace_db;
@@ -835,7 +819,7 @@ mod tests {
         Arc::new(Notifier::new(Arc::new(settings)))
     }
 
-    fn items(conn: &mut SqliteConnection) -> Vec<Item> {
+    fn items(conn: &mut DbConn) -> Vec<Item> {
         outbox::table
             .order(outbox::id)
             .select(Item::as_select())

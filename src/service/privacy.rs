@@ -6,12 +6,13 @@
 
 use super::events::{Ctx, Event};
 use crate::config::PrivacySettings;
+use crate::db::DbConn;
 use crate::db::privacy::{self as privacy_db, Erased};
 use crate::domain::comment::CommentId;
 use crate::domain::comment::Email;
 use crate::domain::render::render_comment;
 use crate::domain::time::rfc3339;
-use diesel::{QueryResult, SqliteConnection};
+use diesel::QueryResult;
 use serde::Serialize;
 
 /// The body a placeholder shows in place of an erased comment.
@@ -23,11 +24,7 @@ const MARK_LIFETIME_SECS: i64 = 24 * 60 * 60;
 /// Removes the e-mail addresses and IP hashes of comments decided more
 /// than `retention_days` ago (nothing when it is 0). Returns how many
 /// comments were purged; each batch is logged as `privacy_purge`.
-pub fn purge(
-    conn: &mut SqliteConnection,
-    settings: &PrivacySettings,
-    now: i64,
-) -> QueryResult<usize> {
+pub fn purge(conn: &mut DbConn, settings: &PrivacySettings, now: i64) -> QueryResult<usize> {
     if settings.retention_days == 0 {
         return Ok(0);
     }
@@ -118,7 +115,7 @@ pub struct ExportedSubscription {
 }
 
 /// Every comment sent with `email` (ignoring the case of ASCII letters).
-pub fn export(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult<Export> {
+pub fn export(conn: &mut DbConn, email: &str, now: i64) -> QueryResult<Export> {
     let rows = privacy_db::comments_by_email(conn, email)?;
     let address = crate::domain::outbox::address_key(email);
     let mail = match crate::db::subscribers::find(conn, &address)? {
@@ -159,7 +156,7 @@ pub fn export(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult
 /// Erases every comment sent with `email`: deleted where nothing refers
 /// to it, otherwise kept as a "[removed]" placeholder; logged, and the
 /// changed threads marked for every running server's cache.
-pub fn erase(conn: &mut SqliteConnection, email: &str, now: i64) -> QueryResult<Erased> {
+pub fn erase(conn: &mut DbConn, email: &str, now: i64) -> QueryResult<Erased> {
     let placeholder = render_comment(REMOVED_BODY);
     let erased = privacy_db::erase(conn, email, REMOVED_BODY, &placeholder, now)?;
     // The address's subscription, tokens and queued messages go too, and
@@ -185,7 +182,7 @@ pub struct ExternalChanges {
 impl ExternalChanges {
     /// Starts after the newest mark: the cache of a starting server is
     /// empty, so older marks concern it not.
-    pub fn start(conn: &mut SqliteConnection) -> QueryResult<Self> {
+    pub fn start(conn: &mut DbConn) -> QueryResult<Self> {
         Ok(Self {
             seen: privacy_db::latest_mark(conn)?,
         })
@@ -205,11 +202,7 @@ impl ExternalChanges {
 
 /// The privacy share of the server's housekeeping: the retention purge,
 /// and forgetting marks every server has long seen.
-pub fn housekeeping(
-    conn: &mut SqliteConnection,
-    settings: &PrivacySettings,
-    now: i64,
-) -> QueryResult<usize> {
+pub fn housekeeping(conn: &mut DbConn, settings: &PrivacySettings, now: i64) -> QueryResult<usize> {
     let purged = purge(conn, settings, now)?;
     privacy_db::prune_marks(conn, now - MARK_LIFETIME_SECS)?;
     crate::db::subscribers::purge_expired_tokens(conn, now)?;

@@ -123,7 +123,7 @@ mod tests {
         let token = token_hash(&opened.token);
         // A short configured window: two minutes.
         let idle = 120;
-        let used = |conn: &mut diesel::SqliteConnection, at: i64| {
+        let used = |conn: &mut crate::db::DbConn, at: i64| {
             accounts_db::live_session(conn, &token, at, at - idle)
                 .unwrap()
                 .is_some()

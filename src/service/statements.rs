@@ -11,6 +11,7 @@
 
 use super::notify::{Addressee, Notifier};
 use crate::config::Settings;
+use crate::db::DbConn;
 use crate::db::comments::Comment;
 use crate::db::statements::{self as statements_db, NewStatement, Statement};
 use crate::db::writer::AfterInsert;
@@ -18,7 +19,6 @@ use crate::domain::comment::CommentId;
 use crate::domain::moderation::{Ground, Reason, Status};
 use crate::domain::post::PostId;
 use crate::domain::time::rfc3339;
-use diesel::SqliteConnection;
 use diesel::result::QueryResult;
 use serde::Serialize;
 use std::sync::Arc;
@@ -157,7 +157,7 @@ fn facts(how: How, status: Status, was_public: bool, clause: &str, settings: &Se
 /// notice named, used when the reason names none. Returns its id.
 #[allow(clippy::too_many_arguments)]
 pub fn record(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     notifier: &Notifier,
     subject: &Subject<'_>,
     to: Status,
@@ -228,7 +228,7 @@ pub fn record(
 /// The statements of a moderator's decision on `before` (the comments as
 /// they were): one for each reader's comment that ends rejected or spam.
 pub fn decided(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     notifier: &Notifier,
     before: &[Comment],
     to: Status,
@@ -348,7 +348,7 @@ impl StatementView {
 
 /// The newest statement about comment `id` (404 when none was made).
 pub fn of_comment(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     settings: &Settings,
     id: CommentId,
 ) -> Result<StatementView, crate::error::ApiError> {
@@ -358,7 +358,7 @@ pub fn of_comment(
 }
 
 /// The statement a reader's token opens (`None` for an unknown token).
-pub fn by_token(conn: &mut SqliteConnection, token: &str) -> QueryResult<Option<Statement>> {
+pub fn by_token(conn: &mut DbConn, token: &str) -> QueryResult<Option<Statement>> {
     statements_db::by_token_hash(conn, &crate::domain::token::token_hash(token))
 }
 

@@ -1,14 +1,14 @@
 //! A reader's own address: confirming it (the double opt-in's second
 //! step) and unsubscribing it, each reached by a link in a message.
 
+use crate::db::DbConn;
 use crate::db::subscribers::{self as subscribers_db, Confirmation};
 use crate::domain::outbox::unsubscribe_code_matches;
 use crate::error::ApiError;
-use diesel::SqliteConnection;
 
 /// What the confirmation link's token would do now (the page a GET shows;
 /// nothing changes).
-pub fn check(conn: &mut SqliteConnection, token: &str, now: i64) -> Result<Confirmation, ApiError> {
+pub fn check(conn: &mut DbConn, token: &str, now: i64) -> Result<Confirmation, ApiError> {
     Ok(subscribers_db::check_token(
         conn,
         &crate::domain::token::token_hash(token.trim()),
@@ -18,11 +18,7 @@ pub fn check(conn: &mut SqliteConnection, token: &str, now: i64) -> Result<Confi
 
 /// Confirms the address the token was sent to (the form's POST): it is
 /// told about its comments from now on. The token is spent.
-pub fn confirm(
-    conn: &mut SqliteConnection,
-    token: &str,
-    now: i64,
-) -> Result<Confirmation, ApiError> {
+pub fn confirm(conn: &mut DbConn, token: &str, now: i64) -> Result<Confirmation, ApiError> {
     let outcome =
         subscribers_db::confirm(conn, &crate::domain::token::token_hash(token.trim()), now)?;
     if matches!(outcome, Confirmation::Confirmed(_)) {
@@ -34,7 +30,7 @@ pub fn confirm(
 /// Whether `(id, code)` is a genuine unsubscribe link (for the page a GET
 /// shows).
 pub fn link_is_genuine(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     key: &[u8],
     id: i32,
     code: &str,
@@ -46,7 +42,7 @@ pub fn link_is_genuine(
 /// Stops all mail to the address of a genuine link, at once and for good;
 /// false for a link that is not genuine.
 pub fn unsubscribe(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     key: &[u8],
     id: i32,
     code: &str,

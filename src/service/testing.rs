@@ -3,14 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use crate::db::DbConn;
 use crate::db::posts::{self as posts_db, NewPost};
 use crate::domain::post::PostId;
-use diesel::{Connection, RunQueryDsl, SqliteConnection};
+use diesel::{Connection, RunQueryDsl};
 
 /// A fresh database with the schema, foreign keys on, and one admin
 /// account (id 1) to act as the moderator.
-pub fn conn() -> SqliteConnection {
-    let mut conn = SqliteConnection::establish(":memory:").unwrap();
+pub fn conn() -> DbConn {
+    let mut conn = DbConn::establish(":memory:").unwrap();
     diesel::sql_query("PRAGMA foreign_keys = ON")
         .execute(&mut conn)
         .unwrap();
@@ -23,7 +24,7 @@ pub fn conn() -> SqliteConnection {
 
 /// A post open for comments, published at `published_at`; its id.
 pub fn post_published_at(
-    conn: &mut SqliteConnection,
+    conn: &mut DbConn,
     slug: &str,
     published_at: i64,
 ) -> crate::domain::post::PostId {
@@ -45,10 +46,7 @@ pub fn post_published_at(
 }
 
 /// A reader's pending comment on `post_id`; its id.
-pub fn pending_comment(
-    conn: &mut SqliteConnection,
-    post_id: PostId,
-) -> crate::domain::comment::CommentId {
+pub fn pending_comment(conn: &mut DbConn, post_id: PostId) -> crate::domain::comment::CommentId {
     use crate::db::comments::{self, NewCommentRow};
     use crate::domain::moderation::Status;
     let html = crate::domain::render::render_comment("A reader's view.");

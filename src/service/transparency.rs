@@ -4,6 +4,7 @@
 //! no name, address or text.
 
 use crate::config::Settings;
+use crate::db::DbConn;
 use crate::db::log::LogAction;
 use crate::db::schema::{comments, moderation_log};
 use crate::db::{appeals as appeals_db, notices as notices_db, statements as statements_db};
@@ -143,11 +144,7 @@ fn count(n: usize) -> i64 {
 }
 
 /// The report of `month`.
-pub fn report(
-    conn: &mut SqliteConnection,
-    settings: &Settings,
-    month: Month,
-) -> Result<Report, ApiError> {
+pub fn report(conn: &mut DbConn, settings: &Settings, month: Month) -> Result<Report, ApiError> {
     let (from, to) = month.range();
     let submitted: i64 = comments::table
         .filter(comments::kind.eq(Kind::Reader))

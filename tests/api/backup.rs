@@ -64,7 +64,7 @@ fn text(out: &Output) -> String {
 
 fn comment_ids(database: &Path) -> HashSet<i64> {
     use colloquy::db::schema::comments;
-    let mut conn = SqliteConnection::establish(database.to_str().unwrap()).unwrap();
+    let mut conn = diesel::SqliteConnection::establish(database.to_str().unwrap()).unwrap();
     comments::table
         .select(comments::id)
         .load::<i32>(&mut conn)
@@ -201,7 +201,7 @@ fn restore_keeps_the_replaced_database_and_refuses_a_damaged_backup() {
     );
     // Changes after the backup are in the kept file, not the restored one.
     {
-        let pool = colloquy::db::connect(&db, 1).unwrap();
+        let pool = colloquy::db::connect(&colloquy::db::Location::of(&db), 1).unwrap();
         let mut conn = pool.get().unwrap();
         colloquy::demo::seed(
             &mut conn,

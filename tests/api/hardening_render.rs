@@ -3,8 +3,9 @@
 //! and a body sent too slowly is 408 while the server keeps answering.
 
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
+use colloquy::db::DbConn;
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
-use diesel::{Connection, SqliteConnection};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -57,7 +58,7 @@ async fn a_database_locked_longer_than_the_busy_timeout_is_503_with_retry_after(
     let path = app.db_path.to_str().unwrap().to_owned();
     let (taken, is_taken) = std::sync::mpsc::channel();
     let holder = std::thread::spawn(move || {
-        let mut conn = SqliteConnection::establish(&path).unwrap();
+        let mut conn = DbConn::establish(&path).unwrap();
         conn.batch_execute("BEGIN IMMEDIATE").unwrap();
         taken.send(()).unwrap();
         std::thread::sleep(Duration::from_secs(7));

@@ -63,7 +63,7 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     settings.public_url = Some(format!("http://localhost:{port}"));
     configure(&mut settings);
     let public_url = settings.public_url();
-    let pool = db::connect(&settings.database, settings.pool_size).unwrap();
+    let pool = db::connect(&db::Location::of(&settings.database), settings.pool_size).unwrap();
     let state =
         actix_web::web::Data::new(colloquy::state::AppState::new(pool.clone(), settings).unwrap());
     let server = colloquy::app::serve_state(listener, state.clone()).unwrap();

@@ -353,7 +353,7 @@ async fn wordpress_and_dipnote_pages_import() {
 
 /// An Isso database made with Isso's schema.
 fn isso_database(path: &Path) {
-    let mut conn = SqliteConnection::establish(path.to_str().unwrap()).unwrap();
+    let mut conn = diesel::SqliteConnection::establish(path.to_str().unwrap()).unwrap();
     diesel::connection::SimpleConnection::batch_execute(
         &mut conn,
         "CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256) UNIQUE, title VARCHAR(256));

@@ -354,7 +354,7 @@ async fn a_readers_export_shows_their_subscription_and_erasure_forgets_it_and_it
     assert_eq!(mail.state, "confirmed");
     assert_eq!(mail.messages_sent, 1);
     assert!(mail.confirmed_at.is_some());
-    let due = |conn: &mut diesel::SqliteConnection| {
+    let due = |conn: &mut colloquy::db::DbConn| {
         colloquy::db::outbox::list(conn, colloquy::domain::outbox::State::Due, 50)
             .unwrap()
             .into_iter()
@@ -397,7 +397,7 @@ async fn erasing_a_reader_drops_the_webhook_deliveries_that_carry_their_comments
         .await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let mut conn = app.pool.get().unwrap();
-    let waiting = |conn: &mut diesel::SqliteConnection| {
+    let waiting = |conn: &mut colloquy::db::DbConn| {
         colloquy::db::outbox::list(conn, colloquy::domain::outbox::State::Due, 50)
             .unwrap()
             .len()

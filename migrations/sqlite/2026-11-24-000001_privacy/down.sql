@@ -1,0 +1,2 @@
+DROP INDEX comments_personal;
+DROP TABLE cache_invalidations;

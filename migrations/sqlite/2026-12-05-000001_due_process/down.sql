@@ -1,0 +1,3 @@
+DROP TABLE appeals;
+DROP TABLE notices;
+DROP TABLE statements;
