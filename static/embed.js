@@ -340,10 +340,8 @@
     w.list.querySelector('[data-target]')?.removeAttribute('data-target');
     el.dataset.target = '';
     point(el, true);
-    el.scrollIntoView();
-    // Until the stylesheet has loaded, the thread's layout is not final:
-    // scroll again once it is, or the comment ends up off screen.
-    if (!w.sheet.sheet) w.sheet.addEventListener('load', () => el.scrollIntoView(), { once: true });
+    // Now, and again if the stylesheet comes in later (the layout moves).
+    (w.sheet.onload = () => el.scrollIntoView())();
   };
 
   // ---- Render
