@@ -247,8 +247,7 @@
       w.tail,
       w.status,
     );
-    w.sheet = h('link', { rel: 'stylesheet', href: STYLES });
-    w.shadow.append(w.sheet, w.root);
+    w.shadow.append(h('link', { rel: 'stylesheet', href: STYLES }), w.root);
     w.proto = h(
       'article',
       { class: 'colloquy-comment' },
@@ -340,8 +339,10 @@
     w.list.querySelector('[data-target]')?.removeAttribute('data-target');
     el.dataset.target = '';
     point(el, true);
-    // Now, and again if the stylesheet comes in later (the layout moves).
-    (w.sheet.onload = () => el.scrollIntoView())();
+    // Comments off screen are laid out at a guessed height (content-visibility):
+    // lay them all out first, or the comment drifts away as they render.
+    w.list.dataset.target = '';
+    el.scrollIntoView();
   };
 
   // ---- Render
