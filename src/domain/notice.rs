@@ -48,7 +48,7 @@ pub struct NoticeForm {
     #[schema(value_type = String, required = true)]
     pub category: Option<String>,
     /// Why the comment is illegal or breaks the policy.
-    #[schema(value_type = String, required = true)]
+    #[schema(value_type = String, required = true, pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,4998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$")]
     pub explanation: Option<String>,
     /// The law it breaks (for `illegal`).
     pub law: Option<String>,

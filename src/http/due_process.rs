@@ -235,6 +235,9 @@ pub struct ResolveBody {
     /// `action_taken` or `no_action`.
     pub outcome: Outcome,
     /// Why, in the moderator's words (logged with the notice).
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,1998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$"
+    )]
     pub reason: String,
 }
 
@@ -279,6 +282,9 @@ pub struct AppealBody {
     /// The token of the statement page (from the reader's message).
     pub token: String,
     /// Why the decision is wrong.
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,4998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$"
+    )]
     pub text: String,
 }
 
@@ -327,6 +333,9 @@ pub async fn appeal(
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct AppealForm {
     /// Why the decision is wrong.
+    #[schema(
+        pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,4998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$"
+    )]
     pub text: String,
 }
 

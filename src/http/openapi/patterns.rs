@@ -17,12 +17,15 @@
 //! `\s` also takes U+FEFF and not U+0085, which this test does not cover.
 
 use crate::domain::comment::{MAX_BODY, MAX_EMAIL, MAX_LOCATION, MAX_NAME};
+use crate::domain::notice::MAX_EXPLANATION;
 use crate::domain::post::{MAX_POST_BODY, MAX_SLUG, MAX_SUMMARY, MAX_TITLE, Slug};
 use crate::domain::text::{multi_line, single_line};
 use crate::http::public::MAX_FLAG_REASON;
 use crate::http::queue::{MAX_QUERY_TEXT, queue_spec};
 use crate::service::accounts::{MAX_DISPLAY_NAME, MAX_USERNAME};
+use crate::service::appeals::MAX_APPEAL;
 use crate::service::bans::MAX_NOTE;
+use crate::service::notices::MAX_RESOLUTION;
 use regex::Regex;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -82,6 +85,8 @@ fn rules() -> BTreeMap<&'static str, Rule> {
             "AccountChangeBody.display_name",
             single(MAX_DISPLAY_NAME, true),
         ),
+        ("AppealBody.text", multi(MAX_APPEAL, true)),
+        ("AppealForm.text", multi(MAX_APPEAL, true)),
         ("BanBody.email", single(MAX_EMAIL, false)),
         ("BanBody.note", multi(MAX_NOTE, false)),
         // A reader's name and location: the text rule that the checks
@@ -93,6 +98,7 @@ fn rules() -> BTreeMap<&'static str, Rule> {
         ("CommentReplyBody.body", multi(MAX_BODY, true)),
         ("FlagBody.reason", multi(MAX_FLAG_REASON, false)),
         ("NewAccountBody.username", single(MAX_USERNAME, true)),
+        ("NoticeForm.explanation", multi(MAX_EXPLANATION, true)),
         (
             "NewAccountBody.display_name",
             single(MAX_DISPLAY_NAME, false),
@@ -106,6 +112,7 @@ fn rules() -> BTreeMap<&'static str, Rule> {
         ("PostForm.body", multi(MAX_POST_BODY, false)),
         ("PreviewBody.body", multi(MAX_BODY, false)),
         ("ReplyBody.body", multi(MAX_BODY, true)),
+        ("ResolveBody.reason", multi(MAX_RESOLUTION, true)),
     ])
 }
 
