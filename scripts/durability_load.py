@@ -97,7 +97,7 @@ def submit(slug, count, connections, acks_path):
 
     def work(conn, i):
         token = f"durability-{i}"
-        body = json.dumps({"author_name": "Durability", "body": f"{token} of {count}"})
+        body = json.dumps({"author_name": "Mari", "body": f"{token} of {count}"})
         conn.request("POST", path, body=body,
                      headers={"content-type": "application/json"})
         response = conn.getresponse()
