@@ -83,17 +83,7 @@ async fn a_known_month_gives_exact_numbers_in_json_csv_and_the_page_and_no_perso
         .iter()
         .find(|m| m.text().contains("> C"))
         .expect("C's statement");
-    let link = statement
-        .link(&format!("{}/statements/", app.public_url))
-        .unwrap();
-    let token = link.rsplit('/').next().unwrap().to_owned();
-    let response = app
-        .reader
-        .post(app.url("/appeals"))
-        .json(&json!({"token": token, "text": "It was on topic"}))
-        .send()
-        .await
-        .unwrap();
+    let response = crate::mail::appeal_from(&app, statement, "It was on topic").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     app.signed_in("moderator").await.approve(c).await;
 

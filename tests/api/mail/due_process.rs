@@ -1,9 +1,9 @@
 //! Due process by mail, against a real SMTP server: the statement of
 //! reasons, the appeal from its page, and the appeal's outcome.
 
-use super::app_with_mail;
 use super::readers::{comment, confirm};
 use super::smtp::Smtp;
+use super::{app_with_mail, appeal_from};
 use crate::helpers::assert_problem;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -128,17 +128,7 @@ async fn upholding_an_appeal_keeps_the_comment_out_and_is_logged() {
         .post(&format!("/moderation/comments/{id}/spam"), &json!({}))
         .await;
     let statement = smtp.wait_for(2, 20).await.remove(1);
-    let link = statement
-        .link(&format!("{}/statements/", app.public_url))
-        .unwrap();
-    let token = link.rsplit('/').next().unwrap().to_owned();
-    let response = app
-        .reader
-        .post(app.url("/appeals"))
-        .json(&json!({"token": token, "text": "Not spam"}))
-        .send()
-        .await
-        .unwrap();
+    let response = appeal_from(&app, &statement, "Not spam").await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     let second = app.signed_in("moderator").await;
     let response = second

@@ -22,6 +22,30 @@ pub async fn app_with_mail(smtp: &smtp::Smtp) -> TestApp {
     .await
 }
 
+/// The token of the statement page a statement-of-reasons message links
+/// to (under the server's `public_url`).
+pub fn statement_token(app: &TestApp, statement: &smtp::Received) -> String {
+    let link = statement
+        .link(&format!("{}/statements/", app.public_url))
+        .expect("a statement link under public_url");
+    link.rsplit('/').next().unwrap().to_owned()
+}
+
+/// Appeals the decision a statement-of-reasons message tells of, as its
+/// reader would, with `text`.
+pub async fn appeal_from(
+    app: &TestApp,
+    statement: &smtp::Received,
+    text: &str,
+) -> reqwest::Response {
+    app.reader
+        .post(app.url("/appeals"))
+        .json(&serde_json::json!({"token": statement_token(app, statement), "text": text}))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// An item given up on after twelve failed tries, made in the database
 /// as the sender would leave it.
 pub fn failed_item(
