@@ -221,7 +221,7 @@ submissions() {
   local script=$1; shift
   fresh "$db"
   start_server "$work/run.db" "$@"
-  POSTS=$posts run -s "$script" "$base"
+  PID=$server POSTS=$posts run -s "$script" "$base"
   stop_server
 }
 
@@ -252,6 +252,7 @@ TOML
   echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   local i plain hooked off on queued sent
   : >"$work/mail.runs"
+  : >"$work/mail.cpu"
   for i in $(seq "$RUNS"); do
     plain=$(submissions "$work/submit.lua")
     hooked=$(SERVER_ARGS="--config $work/hook.toml" submissions "$work/submit.lua")
@@ -261,12 +262,16 @@ TOML
     sleep 1
     fresh "$db"
     start_server "$work/run.db" COLLOQUY_MAIL__SMTP_URL="smtp://127.0.0.1:$SMTP_PORT"
-    on=$(POSTS=$posts run -s "$work/submit-notify.lua" "$base")
+    on=$(PID=$server POSTS=$posts run -s "$work/submit-notify.lua" "$base")
     queued=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox" 2>/dev/null || echo "?")
     sent=$(sqlite3 "$work/run.db" "SELECT count(*) FROM outbox WHERE state = 'sent'" 2>/dev/null || echo "?")
     stop_server
     stop_smtpd
     echo "${plain%% *} ${hooked%% *} ${off%% *} ${on%% *}" >>"$work/mail.runs"
+    # The servers' own CPU time per submission (field 5 of run's answer):
+    # steadier than req/s on a shared machine, and it leaves out what the
+    # load generator and the SMTP server spend.
+    echo "$(cut -d' ' -f5 <<<"$plain") $(cut -d' ' -f5 <<<"$hooked") $(cut -d' ' -f5 <<<"$off") $(cut -d' ' -f5 <<<"$on")" >>"$work/mail.cpu"
     awk -v n="$i" '{printf "| %s | %s | %s | %s | %s | %.2f | %.2f |\n", n, $1, $2, $3, $4, $2/$1, $4/$3}' <<<"${plain%% *} ${hooked%% *} ${off%% *} ${on%% *}"
     echo "  (run $i: p99 plain ${plain#* * }, webhook ${hooked#* * }, off ${off#* * }, on ${on#* * }; mail on: $queued queued, $sent sent by the end)" >&2
   done
@@ -275,6 +280,11 @@ TOML
   echo "| median | ${m[0]} | ${m[1]} | ${m[2]} | ${m[3]} | $(awk -v a="${m[1]}" -v b="${m[0]}" 'BEGIN {printf "%.2f", a/b}') | $(awk -v a="${m[3]}" -v b="${m[2]}" 'BEGIN {printf "%.2f", a/b}') |"
   echo
   echo "ratios, run by run: webhook/plain $(awk '{printf "%.2f\n", $2/$1}' "$work/mail.runs" | spread), mail on/off $(awk '{printf "%.2f\n", $4/$3}' "$work/mail.runs" | spread)"
+  echo
+  echo "server CPU µs per submission, run by run (plain, webhook, mail off, mail on): $(tr '\n' ';' <"$work/mail.cpu")"
+  local c=()
+  for col in 1 2 3 4; do c+=("$(awk -v c=$col '{print $c}' "$work/mail.cpu" | median)"); done
+  echo "medians: plain ${c[0]}, webhook ${c[1]}, mail off ${c[2]}, mail on ${c[3]}; CPU ratios (less is dearer) webhook: $(awk -v a="${c[0]}" -v b="${c[1]}" 'BEGIN {printf "%.2f", a/b}'), mail on: $(awk -v a="${c[2]}" -v b="${c[3]}" 'BEGIN {printf "%.2f", a/b}')"
 }
 
 # fsync_rows: plain submissions with BASELINE_BIN and with this build,
