@@ -87,6 +87,9 @@ pub fn spawn(state: &web::Data<AppState>) {
                 }
                 last_sweep = std::time::Instant::now();
                 state.limits.forget_idle();
+                if let Err(error) = state.limits.forget_idle_shared() {
+                    tracing::warn!(%error, "forgetting idle shared rate limits failed");
+                }
                 sweep(&state);
                 let now = crate::domain::time::now();
                 share(&state, "purging expired sessions", |ctx| {

@@ -1,8 +1,10 @@
 //! Who the client is (trusted-proxy aware) and how often it may act:
-//! governor's keyed rate limiters, one per kind of action.
+//! governor's keyed rate limiters, one per kind of action, or on
+//! PostgreSQL the buckets every instance shares (`db::rate_buckets`).
 
 use crate::config::{RateLimitSettings, Settings};
-use crate::domain::privacy::network_key;
+use crate::db::{Pool, rate_buckets};
+use crate::domain::privacy::{IpHasher, network_key};
 use crate::error::ApiError;
 use actix_web::HttpRequest;
 use governor::clock::{Clock, DefaultClock};
@@ -145,7 +147,10 @@ pub enum Action {
     Preview,
 }
 
-/// The server's rate limiters.
+/// The server's rate limiters: in memory (governor) on SQLite, where one
+/// process serves the database; in PostgreSQL ([`Shared`]) when several
+/// instances may share it, so that a client's limit holds across all of
+/// them together.
 #[derive(Debug)]
 pub struct Limits {
     enabled: bool,
@@ -159,6 +164,7 @@ pub struct Limits {
     /// their failures ran over the limit.
     locked_out: Mutex<HashMap<IpAddr, Instant>>,
     clock: DefaultClock,
+    shared: Option<Shared>,
 }
 
 fn nonzero(n: u32) -> NonZeroU32 {
@@ -173,8 +179,71 @@ fn seconds_ceil(wait: Duration) -> u64 {
     wait.as_secs() + u64::from(wait.subsec_nanos() > 0)
 }
 
+/// The limits kept in PostgreSQL's `rate_buckets` (see
+/// `db::rate_buckets`): one atomic statement per try, on its own small
+/// pool so that limits never wait behind moderators or the writer. Keys
+/// are the action's name and the keyed hash of the client's network (as
+/// `comments.ip_hash` stores it) or of the account name: no address is
+/// stored.
+#[derive(Debug)]
+struct Shared {
+    pool: Pool,
+    hasher: IpHasher,
+    comments: SharedQuota,
+    flags: SharedQuota,
+    previews: SharedQuota,
+    failed_logins: SharedQuota,
+    account_tries: SharedQuota,
+}
+
+type SharedQuota = crate::db::rate_buckets::Quota;
+
+fn shared_quota(per_minute: u32, burst: u32) -> SharedQuota {
+    SharedQuota {
+        interval: 60.0 / f64::from(per_minute.max(1)),
+        burst: burst.max(1),
+    }
+}
+
+fn retry_after(seconds: f64) -> ApiError {
+    ApiError::RateLimited {
+        retry_after: seconds_ceil(Duration::from_secs_f64(seconds.max(0.0))).max(1),
+    }
+}
+
+impl Shared {
+    /// Runs `work` on a connection of the limits' pool, off the async
+    /// workers. A database that cannot be reached refuses the request
+    /// with 503: a limit that cannot be counted is not waived.
+    async fn run<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut crate::db::DbConn) -> diesel::QueryResult<T> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let pool = self.pool.clone();
+        actix_web::web::block(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn).map_err(|e| ApiError::Unavailable(e.into()))
+        })
+        .await?
+    }
+
+    async fn take(&self, key: String, quota: SharedQuota) -> Result<(), ApiError> {
+        match self
+            .run(move |conn| rate_buckets::take(conn, &key, quota))
+            .await?
+        {
+            None => Ok(()),
+            Some(wait) => Err(retry_after(wait)),
+        }
+    }
+
+    fn ip_key(&self, kind: &str, ip: IpAddr) -> String {
+        format!("{kind}:{}", self.hasher.hash(ip))
+    }
+}
+
 impl Limits {
-    /// Limiters with the configured quotas.
+    /// Limiters with the configured quotas, in memory.
     pub fn new(settings: &RateLimitSettings) -> Self {
         Self {
             enabled: settings.enabled,
@@ -191,7 +260,33 @@ impl Limits {
             ),
             locked_out: Mutex::new(HashMap::new()),
             clock: DefaultClock::default(),
+            shared: None,
         }
+    }
+
+    /// Limiters with the configured quotas, kept in the PostgreSQL
+    /// database `pool` connects to and shared with every instance on it;
+    /// keys are hashed with `hasher`.
+    pub fn shared(settings: &RateLimitSettings, pool: Pool, hasher: IpHasher) -> Self {
+        let logins = settings.failed_logins_per_minute;
+        let accounts = settings.account_logins_per_minute;
+        Self {
+            shared: Some(Shared {
+                pool,
+                hasher,
+                comments: shared_quota(settings.comments_per_minute, settings.burst),
+                flags: shared_quota(settings.flags_per_minute, settings.flags_per_minute),
+                previews: shared_quota(settings.previews_per_minute, settings.previews_per_minute),
+                failed_logins: shared_quota(logins, logins),
+                account_tries: shared_quota(accounts, accounts),
+            }),
+            ..Self::new(settings)
+        }
+    }
+
+    /// Whether the limits are shared through the database.
+    pub fn is_shared(&self) -> bool {
+        self.shared.is_some()
     }
 
     /// Counts one sign-in try for the account `username`, from whatever
@@ -201,17 +296,23 @@ impl Limits {
     /// at one account than that, and holds it there only while they keep
     /// trying: it is free again seconds after they stop
     /// (docs/operations.md).
-    pub fn check_account(&self, username: &str) -> Result<(), ApiError> {
+    pub async fn check_account(&self, username: &str) -> Result<(), ApiError> {
         if !self.enabled {
             return Ok(());
         }
         let key = account_key(username);
-        self.account_tries.check_key(&key).map_err(|not_until| {
+        let refused = if let Some(shared) = &self.shared {
+            let hashed = format!("account:{}", shared.hasher.hash_text(&key));
+            shared.take(hashed, shared.account_tries).await
+        } else {
+            self.account_tries.check_key(&key).map_err(|not_until| {
+                retry_after(not_until.wait_time_from(self.clock.now()).as_secs_f64())
+            })
+        };
+        if refused.is_err() {
             tracing::warn!(account = %key, "sign-in throttled for the account: too many tries");
-            ApiError::RateLimited {
-                retry_after: seconds_ceil(not_until.wait_time_from(self.clock.now())).max(1),
-            }
-        })
+        }
+        refused
     }
 
     fn take(&self, limiter: &Keyed, ip: IpAddr) -> Result<(), ApiError> {
@@ -226,7 +327,15 @@ impl Limits {
     }
 
     /// Counts one `action` by `ip`; a 429 when it is over the limit.
-    pub fn check(&self, action: Action, ip: IpAddr) -> Result<(), ApiError> {
+    pub async fn check(&self, action: Action, ip: IpAddr) -> Result<(), ApiError> {
+        if let Some(shared) = self.shared.as_ref().filter(|_| self.enabled) {
+            let (kind, quota) = match action {
+                Action::Comment => ("comment", shared.comments),
+                Action::Flag => ("flag", shared.flags),
+                Action::Preview => ("preview", shared.previews),
+            };
+            return shared.take(shared.ip_key(kind, ip), quota).await;
+        }
         match action {
             Action::Comment => self.take(&self.comments, ip),
             Action::Flag => self.take(&self.flags, ip),
@@ -235,9 +344,19 @@ impl Limits {
     }
 
     /// A 429 while `ip` is locked out of signing in.
-    pub fn check_login_allowed(&self, ip: IpAddr) -> Result<(), ApiError> {
+    pub async fn check_login_allowed(&self, ip: IpAddr) -> Result<(), ApiError> {
         if !self.enabled {
             return Ok(());
+        }
+        if let Some(shared) = &self.shared {
+            let key = shared.ip_key("lockout", ip);
+            return match shared
+                .run(move |conn| rate_buckets::locked_for(conn, &key))
+                .await?
+            {
+                Some(wait) => Err(retry_after(wait)),
+                None => Ok(()),
+            };
         }
         let key = network_key(ip);
         let now = Instant::now();
@@ -256,7 +375,20 @@ impl Limits {
 
     /// Records a failed sign-in by `ip`; past the limit the address is
     /// locked out until the limiter would let it try again.
-    pub fn record_failed_login(&self, ip: IpAddr) -> Result<(), ApiError> {
+    pub async fn record_failed_login(&self, ip: IpAddr) -> Result<(), ApiError> {
+        if let Some(shared) = self.shared.as_ref().filter(|_| self.enabled) {
+            let result = shared
+                .take(shared.ip_key("login", ip), shared.failed_logins)
+                .await;
+            if let Err(ApiError::RateLimited { retry_after }) = &result {
+                let key = shared.ip_key("lockout", ip);
+                let seconds = *retry_after as f64;
+                shared
+                    .run(move |conn| rate_buckets::lock(conn, &key, seconds))
+                    .await?;
+            }
+            return result;
+        }
         let result = self.take(&self.failed_logins, ip);
         if let Err(ApiError::RateLimited { retry_after }) = &result {
             let now = Instant::now();
@@ -268,7 +400,8 @@ impl Limits {
     }
 
     /// Forgets limiter state that no longer limits anyone; call now and then
-    /// so that memory does not grow with the number of addresses seen.
+    /// so that memory does not grow with the number of addresses seen. The
+    /// shared buckets are pruned by [`Limits::forget_idle_shared`].
     pub fn forget_idle(&self) {
         for limiter in [
             &self.comments,
@@ -287,6 +420,16 @@ impl Limits {
             .unwrap_or_else(|e| e.into_inner())
             .retain(|_, until| *until > now);
     }
+
+    /// Deletes the shared buckets that limit no one any more (a blocking
+    /// call: the housekeeping thread's, once across instances); how many.
+    pub fn forget_idle_shared(&self) -> Result<usize, ApiError> {
+        let Some(shared) = &self.shared else {
+            return Ok(0);
+        };
+        let mut conn = shared.pool.get()?;
+        Ok(rate_buckets::forget_idle(&mut conn)?)
+    }
 }
 
 #[cfg(test)]
@@ -300,38 +443,39 @@ mod tests {
         })
     }
 
-    #[test]
-    fn the_fourth_rapid_comment_is_refused_with_a_retry_time() {
+    #[actix_web::test]
+    async fn the_fourth_rapid_comment_is_refused_with_a_retry_time() {
         let l = limits(true);
         let ip: IpAddr = "198.51.100.1".parse().unwrap();
         for _ in 0..3 {
-            l.check(Action::Comment, ip).unwrap();
+            l.check(Action::Comment, ip).await.unwrap();
         }
-        match l.check(Action::Comment, ip) {
+        match l.check(Action::Comment, ip).await {
             Err(ApiError::RateLimited { retry_after }) => assert!((1..=20).contains(&retry_after)),
             other => panic!("expected 429, got {other:?}"),
         }
         l.check(Action::Comment, "198.51.100.2".parse().unwrap())
+            .await
             .unwrap();
     }
 
-    #[test]
-    fn previews_are_generous_and_count_apart_from_comments() {
+    #[actix_web::test]
+    async fn previews_are_generous_and_count_apart_from_comments() {
         let l = limits(true);
         let ip: IpAddr = "198.51.100.3".parse().unwrap();
         for _ in 0..30 {
-            l.check(Action::Preview, ip).unwrap();
+            l.check(Action::Preview, ip).await.unwrap();
         }
-        assert!(l.check(Action::Preview, ip).is_err());
-        l.check(Action::Comment, ip).unwrap();
+        assert!(l.check(Action::Preview, ip).await.is_err());
+        l.check(Action::Comment, ip).await.unwrap();
     }
 
-    #[test]
-    fn disabled_limits_never_refuse() {
+    #[actix_web::test]
+    async fn disabled_limits_never_refuse() {
         let l = limits(false);
         let ip: IpAddr = "198.51.100.1".parse().unwrap();
         for _ in 0..100 {
-            l.check(Action::Comment, ip).unwrap();
+            l.check(Action::Comment, ip).await.unwrap();
         }
     }
 
@@ -391,35 +535,36 @@ mod tests {
         assert_eq!(ClientIp::of(&req, &settings).0, proxy);
     }
 
-    #[test]
-    fn one_account_takes_so_many_tries_a_minute_from_all_addresses() {
+    #[actix_web::test]
+    async fn one_account_takes_so_many_tries_a_minute_from_all_addresses() {
         let l = limits(true);
         for _ in 0..10 {
-            l.check_account("alice").unwrap();
+            l.check_account("alice").await.unwrap();
         }
-        let refused = l.check_account(" ALICE ").unwrap_err();
+        let refused = l.check_account(" ALICE ").await.unwrap_err();
         assert!(
             matches!(refused, ApiError::RateLimited { retry_after } if (1..=6).contains(&retry_after)),
             "{refused:?}"
         );
-        l.check_account("bob").unwrap();
+        l.check_account("bob").await.unwrap();
         let off = limits(false);
         for _ in 0..50 {
-            off.check_account("alice").unwrap();
+            off.check_account("alice").await.unwrap();
         }
     }
 
-    #[test]
-    fn failed_logins_lock_the_address_out() {
+    #[actix_web::test]
+    async fn failed_logins_lock_the_address_out() {
         let l = limits(true);
         let ip: IpAddr = "198.51.100.9".parse().unwrap();
         for _ in 0..5 {
-            l.check_login_allowed(ip).unwrap();
-            l.record_failed_login(ip).unwrap();
+            l.check_login_allowed(ip).await.unwrap();
+            l.record_failed_login(ip).await.unwrap();
         }
-        assert!(l.record_failed_login(ip).is_err());
-        assert!(l.check_login_allowed(ip).is_err());
+        assert!(l.record_failed_login(ip).await.is_err());
+        assert!(l.check_login_allowed(ip).await.is_err());
         l.check_login_allowed("198.51.100.10".parse().unwrap())
+            .await
             .unwrap();
     }
 }

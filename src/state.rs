@@ -16,6 +16,9 @@ use anyhow::Context;
 use base64::Engine;
 use std::sync::Arc;
 
+/// Connections (PostgreSQL) of the shared rate limits, per instance.
+const LIMITS_POOL_SIZE: u32 = 4;
+
 /// What every handler can reach.
 #[derive(Debug)]
 pub struct AppState {
@@ -69,22 +72,34 @@ impl AppState {
                 base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 32]>())
             })?
         };
+        let ip_hasher =
+            IpHasher::new(key.as_bytes()).map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?;
+        let location = db::Location::of(&settings.database);
+        let limits = match location.backend() {
+            db::Backend::Sqlite => Limits::new(&settings.rate_limit),
+            // Shared by every instance on the database, on a pool of their
+            // own: one short autocommit statement per limited request.
+            db::Backend::Postgres => Limits::shared(
+                &settings.rate_limit,
+                db::pool::open(&location, LIMITS_POOL_SIZE, db::pool::Durability::Normal)?,
+                ip_hasher.clone(),
+            ),
+        };
         let settings = Arc::new(settings);
         let notifier = Arc::new(Notifier::new(settings.clone()));
         Ok(Self {
             metrics: Metrics::new(cache.clone(), newest_log_id),
             events: Dispatcher::with_notifier(cache.clone(), notifier.clone()),
             starting_pages: StartingPages::new(&settings),
-            ip_hasher: IpHasher::new(key.as_bytes())
-                .map_err(|e| anyhow::anyhow!("ip hash key: {e}"))?,
-            limits: Limits::new(&settings.rate_limit),
+            ip_hasher,
+            limits,
             cache,
             writer: Writer::start(
                 pool.clone(),
                 crate::service::statements::after_insert(notifier.clone()),
             )?,
             read_pool: db::pool::open(
-                &db::Location::of(&settings.database),
+                &location,
                 settings.read_pool_size,
                 db::pool::Durability::Normal,
             )?,

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod pool;
 pub mod posts;
 pub mod privacy;
+pub mod rate_buckets;
 pub mod subscribers;
 pub mod writer;
 #[rustfmt::skip]

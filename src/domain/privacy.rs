@@ -35,6 +35,16 @@ impl IpHasher {
         let digest = mac.finalize().into_bytes();
         hex(&digest[..16])
     }
+
+    /// The keyed hash of `text` (an account name keying a shared limit),
+    /// 32 hex digits, apart from every address's hash.
+    pub fn hash_text(&self, text: &str) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(b"text:");
+        mac.update(text.as_bytes());
+        let digest = mac.finalize().into_bytes();
+        hex(&digest[..16])
+    }
 }
 
 /// The address a client is known by: itself for IPv4 and IPv4-mapped

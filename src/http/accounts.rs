@@ -300,7 +300,7 @@ pub async fn change_own_password(
     let stored = signed_in.moderator.password_hash.clone();
     let verified = web::block(move || password::verify(&current, &stored)).await?;
     if !verified {
-        state.limits.record_failed_login(client.0)?;
+        state.limits.record_failed_login(client.0).await?;
         return Err(ApiError::field("current_password", "is not correct"));
     }
     let hash = hashed(new).await?;

@@ -222,16 +222,16 @@ pub async fn login(
     client: ClientIp,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check_login_allowed(client.0)?;
+    state.limits.check_login_allowed(client.0).await?;
     let LoginBody { username, password } = body.into_inner();
-    state.limits.check_account(&username)?;
+    state.limits.check_account(&username).await?;
     let lifetime = i64::from(state.settings.session.lifetime_hours) * 3600;
     let found = service(&state, move |ctx| {
         sessions::sign_in(ctx, &username, &password, lifetime, now())
     })
     .await?;
     let Some(opened) = found else {
-        state.limits.record_failed_login(client.0)?;
+        state.limits.record_failed_login(client.0).await?;
         return Err(ApiError::Unauthorized);
     };
     let cookie = Cookie::build(cookie_name(&req, &state), opened.token)

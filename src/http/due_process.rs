@@ -186,7 +186,7 @@ pub async fn notice(
     body: web::Json<NoticeForm>,
 ) -> Result<HttpResponse, ApiError> {
     let checked = NewNotice::parse(&body).map_err(ApiError::Validation)?;
-    state.limits.check(Action::Flag, client.0)?;
+    state.limits.check(Action::Flag, client.0).await?;
     let id = id.into_inner();
     let notice = service(&state, move |ctx| notices::submit(ctx, id, &checked, now())).await?;
     Ok(HttpResponse::Accepted().json(NoticeReceived {
@@ -317,7 +317,7 @@ pub async fn appeal(
     client: ClientIp,
     body: web::Json<AppealBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check(Action::Flag, client.0)?;
+    state.limits.check(Action::Flag, client.0).await?;
     let body = body.into_inner();
     let id = db(&state, move |conn| {
         crate::service::appeals::submit(conn, &body.token, &body.text, now())
@@ -361,7 +361,7 @@ pub async fn appeal_form(
     token: web::Path<String>,
     form: web::Form<AppealForm>,
 ) -> Result<HttpResponse, ApiError> {
-    state.limits.check(Action::Flag, client.0)?;
+    state.limits.check(Action::Flag, client.0).await?;
     let token = token.into_inner();
     let text = form.into_inner().text;
     db(&state, move |conn| {

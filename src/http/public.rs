@@ -285,7 +285,7 @@ async fn accept(
 ) -> Result<(CommentId, Option<String>), ApiError> {
     let form: CommentForm = read_body(req, body)?;
     let comment = NewComment::parse(&form).map_err(ApiError::Validation)?;
-    state.limits.check(Action::Comment, client.0)?;
+    state.limits.check(Action::Comment, client.0).await?;
     let ip_hash = state.ip_hasher.hash(client.0);
     let own_origin = super::own_origin(req, &state.settings);
     let rules = SubmissionRules {
@@ -362,7 +362,7 @@ pub async fn preview_comment(
 ) -> Result<HttpResponse, ApiError> {
     // Counted before the body is checked: every preview costs the server
     // the check, and most the rendering.
-    state.limits.check(Action::Preview, client.0)?;
+    state.limits.check(Action::Preview, client.0).await?;
     rendered_preview(body.into_inner()).await
 }
 
@@ -449,7 +449,7 @@ pub async fn flag(
             multi_line("reason", r, MAX_FLAG_REASON).map_err(|e| ApiError::Validation(vec![e]))?
         }
     };
-    state.limits.check(Action::Flag, client.0)?;
+    state.limits.check(Action::Flag, client.0).await?;
     let ip_hash = state.ip_hasher.hash(client.0);
     let id = id.into_inner();
     service(&state, move |ctx| {
