@@ -203,6 +203,9 @@ pub struct Cache {
     /// Slugs known not to name a post (cleared whenever a slug appears).
     unknown: RwLock<HashSet<String>>,
     counts: RwLock<HashMap<PostId, (u64, i64)>>,
+    /// Added to every post's generation: bumping it makes everything
+    /// stored stale at once ([`Cache::drop_all`]).
+    base_generation: AtomicU64,
     slug_epoch: AtomicU64,
     pages: quick_cache::sync::Cache<PageKey, Arc<Rendered>, ByBytes>,
     /// Bumped with every post's generation: what the site feed is keyed by.
@@ -260,6 +263,7 @@ impl Cache {
             slugs: RwLock::new(HashMap::new()),
             unknown: RwLock::new(HashSet::new()),
             counts: RwLock::new(HashMap::new()),
+            base_generation: AtomicU64::new(0),
             slug_epoch: AtomicU64::new(0),
             pages: quick_cache::sync::Cache::with_weighter(1024, max_bytes.max(1), ByBytes),
             site_generation: AtomicU64::new(0),
@@ -338,7 +342,8 @@ impl Cache {
 
     /// The post's current generation.
     pub fn generation(&self, post_id: PostId) -> u64 {
-        read(&self.generations).get(&post_id).copied().unwrap_or(0)
+        let own = read(&self.generations).get(&post_id).copied().unwrap_or(0);
+        own.wrapping_add(self.base_generation.load(Ordering::Acquire))
     }
 
     /// A stored page, if current.
@@ -420,6 +425,24 @@ impl Cache {
         }
     }
 
+    /// Forgets everything: every post's generation moves (a page being
+    /// built from older data is not stored), pages, feeds, counts and slug
+    /// lookups go. For when changes may have been missed (the listener of
+    /// other instances' changes lost its connection).
+    pub fn drop_all(&self) {
+        {
+            // Under the generations' lock, so that no store checks a
+            // generation between the two bumps.
+            let _generations = write(&self.generations);
+            self.base_generation.fetch_add(1, Ordering::AcqRel);
+            self.site_generation.fetch_add(1, Ordering::AcqRel);
+        }
+        self.slugs_changed();
+        self.pages.clear();
+        self.feeds.clear();
+        write(&self.counts).clear();
+    }
+
     /// Call after a post was created or its slug changed: slug lookups are
     /// forgotten (an old slug may now be free, a new one taken).
     pub fn slugs_changed(&self) {
@@ -473,6 +496,34 @@ mod tests {
         assert!(
             cache
                 .page(&key(PostId(7), cache.generation(PostId(7))))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn dropping_all_forgets_every_post_even_one_never_invalidated() {
+        let cache = Cache::new(true, 1 << 20);
+        let seen = cache.generation(PostId(1));
+        cache.store_page(key(PostId(1), seen), Arc::new(Rendered::new(b"a".to_vec())));
+        cache.store_count(PostId(1), seen, 3);
+        cache.remember_slug("one", PostId(1), cache.slug_epoch());
+        cache.drop_all();
+        assert!(cache.page(&key(PostId(1), seen)).is_none());
+        assert!(
+            cache
+                .page(&key(PostId(1), cache.generation(PostId(1))))
+                .is_none()
+        );
+        assert_eq!(cache.count(PostId(1)), None);
+        assert_eq!(cache.post_id("one"), None);
+        // A page built before the drop is not stored as current after it.
+        cache.store_page(
+            key(PostId(1), seen),
+            Arc::new(Rendered::new(b"old".to_vec())),
+        );
+        assert!(
+            cache
+                .page(&key(PostId(1), cache.generation(PostId(1))))
                 .is_none()
         );
     }

@@ -2,8 +2,11 @@
 //! threads another process changed; every five minutes it forgets idle
 //! rate-limit state and dead sessions, closes comments on old posts,
 //! forgets stale claims and purges personal data past the retention (the
-//! rules are in `service::housekeeping`).
+//! rules are in `service::housekeeping`). On PostgreSQL a second thread
+//! listens for what other instances change and drops it from the cache
+//! within a fraction of a second ([`spawn_listener`]).
 
+use crate::db::changes::{Change, Listener};
 use crate::error::ApiError;
 use crate::service::Ctx;
 use crate::service::housekeeping;
@@ -17,6 +20,13 @@ use std::time::Duration;
 const SWEEP: Duration = Duration::from_secs(300);
 /// How often other processes' change marks are read.
 const WATCH: Duration = Duration::from_secs(2);
+
+/// How often the listener reads the notifications that have arrived.
+const HEAR: Duration = Duration::from_millis(50);
+/// How often the listener asks the server whether it is still there.
+const PING: Duration = Duration::from_secs(5);
+/// How long the listener waits before connecting again.
+const RECONNECT: Duration = Duration::from_secs(1);
 
 /// Runs one share of the work on a connection of the main pool, its
 /// events dispatched; a failure is logged as `what` failing.
@@ -99,5 +109,80 @@ pub fn spawn(state: &web::Data<AppState>) {
         });
     if let Err(error) = spawned {
         tracing::warn!(%error, "could not start the housekeeping thread");
+    }
+    spawn_listener(state);
+}
+
+/// What a change heard from another instance drops from the cache.
+fn forget(cache: &crate::cache::Cache, change: Change) {
+    match change {
+        Change::Thread(post_id) => cache.invalidate(post_id),
+        Change::Slugs(post_id) => {
+            cache.invalidate(post_id);
+            cache.slugs_changed();
+        }
+        Change::Unknown => cache.drop_all(),
+    }
+}
+
+/// On PostgreSQL, starts the thread that hears every committed change to
+/// a public thread, whichever instance made it (this one's own too,
+/// which costs one more rebuild), and drops it from the cache. Whenever
+/// its connection is lost, changes may have been missed: the whole cache
+/// is dropped, and dropped again each second until the listener is back,
+/// so that nothing stale is served for longer than that.
+fn spawn_listener(state: &web::Data<AppState>) {
+    let location = crate::db::Location::of(&state.settings.database);
+    if location.backend() != crate::db::Backend::Postgres {
+        return;
+    }
+    let weak = Arc::downgrade(&state.clone().into_inner());
+    let spawned = std::thread::Builder::new()
+        .name("colloquy-listener".into())
+        .spawn(move || {
+            loop {
+                let listener = Listener::connect(&location);
+                let Some(state) = weak.upgrade() else { return };
+                // Whatever changed before the `LISTEN` went unheard.
+                state.cache.drop_all();
+                let mut listener = match listener {
+                    Ok(listener) => listener,
+                    Err(error) => {
+                        tracing::warn!(%error, "cannot hear other instances' changes; the cache is dropped each second until then");
+                        drop(state);
+                        std::thread::sleep(RECONNECT);
+                        continue;
+                    }
+                };
+                drop(state);
+                let mut pinged = std::time::Instant::now();
+                loop {
+                    std::thread::sleep(HEAR);
+                    let Some(state) = weak.upgrade() else { return };
+                    let heard = listener.changes().and_then(|changes| {
+                        if pinged.elapsed() >= PING {
+                            listener.ping()?;
+                            pinged = std::time::Instant::now();
+                        }
+                        Ok(changes)
+                    });
+                    match heard {
+                        Ok(changes) => {
+                            for change in changes {
+                                forget(&state.cache, change);
+                            }
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "lost the connection that hears other instances' changes; the cache is dropped");
+                            state.cache.drop_all();
+                            break;
+                        }
+                    }
+                }
+                std::thread::sleep(RECONNECT);
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "could not start the listener of other instances' changes");
     }
 }

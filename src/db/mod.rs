@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod appeals;
 pub mod authority;
 pub mod bans;
+pub mod changes;
 pub mod claims;
 pub mod comments;
 pub mod conn;
