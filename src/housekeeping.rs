@@ -49,7 +49,42 @@ fn share<T>(
     }
 }
 
+/// Whether this instance takes the current turn of the sweep. On SQLite
+/// one process serves the file: always. On PostgreSQL the instances take
+/// turns through `job_runs`, so the sweep runs once per period across all
+/// of them; a database that cannot be reached skips the turn.
+fn my_turn(state: &AppState) -> bool {
+    let Ok(mut conn) = state.pool.get() else {
+        return false;
+    };
+    if conn.backend() == crate::db::Backend::Sqlite {
+        return true;
+    }
+    let now = crate::domain::time::now();
+    // A second's slack, so that the instance that took the last turn finds
+    // the next one due when its own period comes round.
+    let every = SWEEP.as_secs() as i64 - 1;
+    match crate::db::jobs::claim(&mut conn, SWEEP_JOB, now, every) {
+        Ok(mine) => mine,
+        Err(error) => {
+            tracing::warn!(%error, "claiming the housekeeping turn failed");
+            false
+        }
+    }
+}
+
+/// The sweep's name in `job_runs`.
+pub const SWEEP_JOB: &str = "housekeeping";
+
+/// One turn of the sweep, if it is this instance's.
 fn sweep(state: &AppState) {
+    if !my_turn(state) {
+        return;
+    }
+    tracing::debug!("housekeeping sweep");
+    if let Err(error) = state.limits.forget_idle_shared() {
+        tracing::warn!(%error, "forgetting idle shared rate limits failed");
+    }
     let now = crate::domain::time::now();
     let settings = &state.settings;
     if let Some(closed @ 1..) = share(state, "workspace housekeeping", |ctx| {
@@ -65,6 +100,9 @@ fn sweep(state: &AppState) {
             "privacy: e-mail addresses and IP hashes past the retention removed"
         );
     }
+    share(state, "purging expired sessions", |ctx| {
+        housekeeping::sessions(ctx, settings, now)
+    });
 }
 
 /// Starts the housekeeping thread; it ends once the server (the last
@@ -97,14 +135,7 @@ pub fn spawn(state: &web::Data<AppState>) {
                 }
                 last_sweep = std::time::Instant::now();
                 state.limits.forget_idle();
-                if let Err(error) = state.limits.forget_idle_shared() {
-                    tracing::warn!(%error, "forgetting idle shared rate limits failed");
-                }
                 sweep(&state);
-                let now = crate::domain::time::now();
-                share(&state, "purging expired sessions", |ctx| {
-                    housekeeping::sessions(ctx, &state.settings, now)
-                });
             }
         });
     if let Err(error) = spawned {

@@ -11,6 +11,7 @@ pub mod claims;
 pub mod comments;
 pub mod conn;
 pub mod imports;
+pub mod jobs;
 pub mod log;
 pub mod moderation;
 pub mod notices;

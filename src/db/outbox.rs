@@ -116,8 +116,12 @@ pub fn enqueue_many(conn: &mut DbConn, items: &[NewItem<'_>]) -> QueryResult<usi
 
 /// Takes up to `limit` due items of `channels` for `owner` until
 /// `now + lease_secs`: items no other sender holds. With several processes
-/// on one database each item goes to exactly one of them (one write
-/// transaction decides).
+/// on one database each item goes to exactly one of them. SQLite: one
+/// write transaction decides. PostgreSQL: the rows are
+/// locked `FOR UPDATE SKIP LOCKED` in a transaction of its own, so that senders of several instances
+/// take disjoint items side by side without the write lock (a row another
+/// sender is taking is skipped, and one taken meanwhile no longer matches
+/// once its lock is granted). Oldest due first.
 pub fn claim_due(
     conn: &mut DbConn,
     channels: &[&str],
@@ -126,33 +130,48 @@ pub fn claim_due(
     lease_secs: i64,
     limit: i64,
 ) -> QueryResult<Vec<Item>> {
-    super::write(conn, |conn| {
-        let ids: Vec<i32> = outbox::table
-            .filter(outbox::state.eq(State::Due.as_str()))
-            .filter(outbox::channel.eq_any(channels))
-            .filter(outbox::next_attempt_at.le(now))
-            .filter(
-                outbox::lease_until
-                    .is_null()
-                    .or(outbox::lease_until.lt(now)),
-            )
-            // The order of the `outbox_due` index: the oldest due first,
-            // found without sorting however many wait.
-            .order((outbox::next_attempt_at, outbox::id))
-            .limit(limit)
-            .select(outbox::id)
-            .load(conn)?;
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        super::conn::on_backend!(conn, c => diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
-            .set((
-                outbox::lease_owner.eq(owner),
-                outbox::lease_until.eq(now + lease_secs),
-            ))
-            .returning(Item::as_returning())
-            .get_results(c))
-    })
+    // The order of the `outbox_due` index: the oldest due first, found
+    // without sorting however many wait.
+    let due = outbox::table
+        .filter(outbox::state.eq(State::Due.as_str()))
+        .filter(outbox::channel.eq_any(channels))
+        .filter(outbox::next_attempt_at.le(now))
+        .filter(
+            outbox::lease_until
+                .is_null()
+                .or(outbox::lease_until.lt(now)),
+        )
+        .order((outbox::next_attempt_at, outbox::id))
+        .limit(limit)
+        .select(outbox::id);
+    let lease = (
+        outbox::lease_owner.eq(owner),
+        outbox::lease_until.eq(now + lease_secs),
+    );
+    let mut taken = match conn {
+        DbConn::Postgres(c) => c.transaction(|c| {
+            let ids: Vec<i32> = due.for_update().skip_locked().load(c)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set(lease)
+                .returning(Item::as_returning())
+                .get_results(c)
+        })?,
+        DbConn::Sqlite(_) => super::write(conn, |conn| {
+            let ids: Vec<i32> = due.load(conn)?;
+            if ids.is_empty() {
+                return Ok(Vec::new());
+            }
+            super::conn::on_backend!(conn, c => diesel::update(outbox::table.filter(outbox::id.eq_any(&ids)))
+                .set(lease)
+                .returning(Item::as_returning())
+                .get_results(c))
+        })?,
+    };
+    taken.sort_by_key(|item| (item.next_attempt_at, item.id));
+    Ok(taken)
 }
 
 /// The next time an item falls due (for the sender's sleep), if any.

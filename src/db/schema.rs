@@ -106,6 +106,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_runs (name) {
+        name -> Text,
+        due_at -> BigInt,
+        runs -> BigInt,
+    }
+}
+
+diesel::table! {
     mail_tokens (token_hash) {
         token_hash -> Text,
         email -> Text,
@@ -292,6 +300,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     flags,
     import_ids,
     instance_secrets,
+    job_runs,
     mail_tokens,
     moderation_log,
     moderators,
