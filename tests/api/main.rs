@@ -26,6 +26,7 @@ mod mail;
 mod metrics;
 mod moderation;
 mod openapi;
+mod pg_instances;
 mod postgres;
 mod posts;
 mod power_loss;

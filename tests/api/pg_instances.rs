@@ -1,0 +1,439 @@
+//! Several instances on one PostgreSQL database (issue 14, API.md "More
+//! than one machine"): two real `colloquy serve` processes over one fresh
+//! database of a throwaway cluster (`scripts/postgres.sh`). A decision on
+//! one reaches the other's cache within 2 s; a reader's burst holds across
+//! both together; a session opened on one works on the other; background
+//! work (the housekeeping sweep, the mail outbox) runs once, not once per
+//! process.
+
+use crate::mail::smtp::Smtp;
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+/// A throwaway cluster; stopped (its data removed) when dropped.
+struct Cluster {
+    dir: PathBuf,
+    url: String,
+    _keep: tempfile::TempDir,
+}
+
+fn script() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres.sh")
+}
+
+impl Cluster {
+    fn start() -> Self {
+        let keep = tempfile::tempdir().unwrap();
+        let dir = keep.path().join("pg");
+        let out = Command::new(script())
+            .arg("start")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "scripts/postgres.sh start failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let url = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+        assert!(url.starts_with("postgres://"), "{url}");
+        Self {
+            dir,
+            url,
+            _keep: keep,
+        }
+    }
+
+    /// `colloquy moderator add NAME --role ROLE`, password on stdin.
+    fn add_account(&self, name: &str, role: &str) {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
+            .args(["moderator", "add", name, "--role", role, "--password-stdin"])
+            .env("COLLOQUY_DATABASE", &self.url)
+            .env_remove("COLLOQUY_CONFIG")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn db(&self) -> colloquy::db::PooledConn {
+        let place = colloquy::db::Location::Postgres(self.url.clone());
+        colloquy::db::connect(&place, 1).unwrap().get().unwrap()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        let _ = Command::new(script()).arg("stop").arg(&self.dir).status();
+    }
+}
+
+/// One `colloquy serve` on the cluster; killed (by PID) when dropped.
+struct Instance {
+    child: Child,
+    address: String,
+}
+
+impl Instance {
+    fn start(cluster: &Cluster, log: &Path, env: &[(&str, &str)]) -> Self {
+        let log = std::fs::File::create(log).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_colloquy"));
+        command
+            .arg("serve")
+            .env("COLLOQUY_DATABASE", &cluster.url)
+            .env("COLLOQUY_BIND", "127.0.0.1:0")
+            .env("COLLOQUY_WORKERS", "2")
+            .env_remove("COLLOQUY_CONFIG")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let mut child = command.spawn().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        // Owned at once, so that it is killed whatever happens next.
+        let mut instance = Self {
+            child,
+            address: String::new(),
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        for line in BufReader::new(stdout).lines() {
+            let line = line.unwrap();
+            if let Some(rest) = line.split("listening on http://").nth(1) {
+                instance.address = format!("http://{}", rest.split_whitespace().next().unwrap());
+            }
+            if !instance.address.is_empty() && line.trim_start().starts_with("API:") {
+                return instance;
+            }
+            assert!(Instant::now() < deadline, "server did not start");
+        }
+        panic!("server exited before listening");
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.address)
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A moderator's client: its cookie store sends the session to any port
+/// of 127.0.0.1, so the one session reaches both instances.
+struct Staff {
+    client: Client,
+    csrf: String,
+}
+
+impl Staff {
+    async fn sign_in(on: &Instance, name: &str) -> Self {
+        let client = Client::builder().cookie_store(true).build().unwrap();
+        let response = client
+            .post(on.url("/auth/login"))
+            .json(&json!({ "username": name, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let me: Value = response.json().await.unwrap();
+        Self {
+            client,
+            csrf: me["csrf_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn post(&self, on: &Instance, path: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(on.url(path))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn submit(reader: &Client, on: &Instance, slug: &str, text: &str) -> reqwest::Response {
+    reader
+        .post(on.url(&format!("/posts/{slug}/comments")))
+        .json(&json!({ "author_name": "Mari", "body": text }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn public_ids(reader: &Client, on: &Instance, slug: &str) -> Vec<i64> {
+    let response = reader
+        .get(on.url(&format!("/posts/{slug}/comments")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let thread: Value = response.json().await.unwrap();
+    thread["comments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_i64().unwrap())
+        .collect()
+}
+
+/// Polls `on`'s public thread until it shows `expected`; how long that
+/// took after `since`, or a panic past `limit`.
+async fn seen_within(
+    reader: &Client,
+    on: &Instance,
+    slug: &str,
+    expected: &[i64],
+    since: Instant,
+    limit: Duration,
+) -> Duration {
+    loop {
+        if public_ids(reader, on, slug).await == expected {
+            return since.elapsed();
+        }
+        assert!(
+            since.elapsed() < limit,
+            "{} still shows {:?}, not {expected:?}, after {limit:?}",
+            on.address,
+            public_ids(reader, on, slug).await
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+#[tokio::test]
+async fn two_instances_share_limits_sessions_and_every_decision_within_two_seconds() {
+    let cluster = Cluster::start();
+    cluster.add_account("editor", "editor");
+    let logs = tempfile::tempdir().unwrap();
+    // Rate limits on, as configured by default: a burst of 3 comments.
+    let a = Instance::start(&cluster, &logs.path().join("a.log"), &[]);
+    let b = Instance::start(&cluster, &logs.path().join("b.log"), &[]);
+    let staff = Staff::sign_in(&a, "editor").await;
+    let created = staff
+        .post(
+            &a,
+            "/moderation/posts",
+            &json!({ "slug": "shared", "title": "Shared", "author": "Staff", "body": "x" }),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+
+    // One reader's burst of 3 holds across A and B together: A, B, A are
+    // accepted, the fourth and fifth are refused wherever they go.
+    let reader = Client::new();
+    let mut ids = Vec::new();
+    for (i, on) in [&a, &b, &a].into_iter().enumerate() {
+        let answer = submit(&reader, on, "shared", &format!("Comment {i}.")).await;
+        assert_eq!(answer.status(), StatusCode::ACCEPTED, "try {i}");
+        ids.push(
+            answer.json::<Value>().await.unwrap()["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    for on in [&b, &a] {
+        let refused = submit(&reader, on, "shared", "One too many.").await;
+        assert_eq!(
+            refused.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            on.address
+        );
+        assert!(refused.headers().contains_key("retry-after"));
+        let problem: Value = refused.json().await.unwrap();
+        assert!(
+            problem["type"].as_str().unwrap().ends_with("rate-limited"),
+            "{problem}"
+        );
+    }
+    // No address is stored, only keyed hashes.
+    {
+        use diesel::RunQueryDsl;
+        #[derive(diesel::QueryableByName)]
+        struct Key {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            key: String,
+        }
+        let keys: Vec<Key> = diesel::sql_query("SELECT key FROM rate_buckets")
+            .load(&mut *cluster.db())
+            .unwrap();
+        assert!(!keys.is_empty());
+        assert!(keys.iter().all(|k| !k.key.contains("127.0.0.1")));
+    }
+
+    // B has the empty thread cached; a decision on A reaches it within 2 s.
+    for _ in 0..3 {
+        assert!(public_ids(&reader, &b, "shared").await.is_empty());
+    }
+    let decided = Instant::now();
+    let approved = staff
+        .post(
+            &a,
+            &format!("/moderation/comments/{}/approve", ids[0]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let delay = seen_within(
+        &reader,
+        &b,
+        "shared",
+        &ids[..1],
+        decided,
+        Duration::from_secs(2),
+    )
+    .await;
+    eprintln!("a decision on A was served by B after {delay:?}");
+
+    // The session and CSRF token opened on A work on B, and B's decision
+    // reaches A's cache (warm first) the same way.
+    let queue = staff
+        .client
+        .get(b.url("/moderation/comments?status=pending"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(queue.status(), StatusCode::OK, "A's session on B");
+    let queue: Value = queue.json().await.unwrap();
+    assert_eq!(queue["total"], 2, "{queue}");
+    assert_eq!(public_ids(&reader, &a, "shared").await, ids[..1]);
+    let decided = Instant::now();
+    let approved = staff
+        .post(
+            &b,
+            &format!("/moderation/comments/{}/approve", ids[1]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK, "A's CSRF token on B");
+    let delay = seen_within(
+        &reader,
+        &a,
+        "shared",
+        &ids[..2],
+        decided,
+        Duration::from_secs(2),
+    )
+    .await;
+    eprintln!("a decision on B was served by A after {delay:?}");
+    // Without the token the same session is refused on B as on A.
+    let forged = staff
+        .client
+        .post(b.url(&format!("/moderation/comments/{}/approve", ids[2])))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    // Signing out on B ends the session on A too.
+    let out = staff.post(&b, "/auth/logout", &json!({})).await;
+    assert!(out.status().is_success(), "{}", out.status());
+    let after = staff
+        .client
+        .get(a.url("/moderation/comments"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
+
+    // Failed sign-ins count across both as well: five wrong passwords,
+    // spread over A and B, and the sixth locks the address out of both,
+    // the right password included.
+    let guesser = Client::new();
+    let try_on = |on: &Instance, password: &str| {
+        guesser
+            .post(on.url("/auth/login"))
+            .json(&json!({ "username": "editor", "password": password }))
+            .send()
+    };
+    for i in 0..5 {
+        let on = if i % 2 == 0 { &a } else { &b };
+        let wrong = try_on(on, "not the password").await.unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "try {i}");
+    }
+    let locked = try_on(&b, "not the password").await.unwrap();
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    for on in [&a, &b] {
+        let right = try_on(on, PASSWORD).await.unwrap();
+        assert_eq!(
+            right.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{}",
+            on.address
+        );
+    }
+}
+
+#[tokio::test]
+async fn background_work_runs_once_though_both_instances_run_it() {
+    let cluster = Cluster::start();
+    let smtp = Smtp::start();
+    let logs = tempfile::tempdir().unwrap();
+    let smtp_url = smtp.url();
+    let env = [
+        ("COLLOQUY_RATE_LIMIT__ENABLED", "false"),
+        ("COLLOQUY_POSTS__AUTO_CREATE", "true"),
+        ("COLLOQUY_PUBLIC_URL", "http://blog.example"),
+        ("COLLOQUY_MAIL__SMTP_URL", smtp_url.as_str()),
+    ];
+    let a = Instance::start(&cluster, &logs.path().join("a.log"), &env);
+    let b = Instance::start(&cluster, &logs.path().join("b.log"), &env);
+    // Both started, and each tried to sweep at start: the sweep ran once
+    // between them.
+    let mut db = cluster.db();
+    let started = Instant::now();
+    while colloquy::db::jobs::runs(&mut db, "housekeeping").unwrap() == 0 {
+        assert!(started.elapsed() < Duration::from_secs(10), "no sweep ran");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Readers ask for confirmation mails through both instances: both
+    // senders poll the one outbox, and each message goes out once.
+    const READERS: usize = 10;
+    let client = Client::new();
+    for i in 0..READERS {
+        let on = if i % 2 == 0 { &a } else { &b };
+        let answer = client
+            .post(on.url("/posts/outbox-once/comments"))
+            .json(&json!({
+                "author_name": format!("Reader {i}"),
+                "email": format!("reader{i}@example.org"),
+                "notify": true,
+                "body": format!("Comment number {i}."),
+                "post_url": "http://blog.example/outbox-once",
+                "post_title": "Once",
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 202, "{}", answer.text().await.unwrap());
+    }
+    let got = smtp.wait_for(READERS, 30).await;
+    let mut recipients: Vec<String> = got.iter().map(|m| m.rcpt.clone()).collect();
+    recipients.sort();
+    recipients.dedup();
+    assert_eq!(recipients.len(), READERS, "each reader's confirmation");
+    assert_eq!(smtp.count_after(4).await, READERS, "and nothing twice");
+    let runs = colloquy::db::jobs::runs(&mut db, "housekeeping").unwrap();
+    assert_eq!(runs, 1, "one housekeeping sweep for two instances");
+}
