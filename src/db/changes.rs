@@ -11,6 +11,9 @@ use diesel::{Connection, PgConnection};
 /// The channel the triggers notify.
 pub const CHANNEL: &str = "colloquy_threads";
 
+/// The `application_name` of the listening connections.
+pub const APPLICATION_NAME: &str = "colloquy-listener";
+
 /// What one notification says changed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Change {
@@ -54,7 +57,10 @@ impl Listener {
         };
         let mut conn = PgConnection::establish(url)
             .map_err(|e| anyhow::anyhow!("connecting to {location}: {e}"))?;
-        conn.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+        // Named, so that an operator can tell it in `pg_stat_activity`.
+        conn.batch_execute(&format!(
+            "SET application_name = '{APPLICATION_NAME}'; LISTEN {CHANNEL}"
+        ))?;
         Ok(Self { conn })
     }
 

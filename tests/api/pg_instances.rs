@@ -356,6 +356,34 @@ async fn two_instances_share_limits_sessions_and_every_decision_within_two_secon
         .unwrap();
     assert_eq!(after.status(), StatusCode::UNAUTHORIZED);
 
+    // The listeners lose their connections (the database ended them):
+    // each instance drops its whole cache, listens again, and a decision
+    // made meanwhile still reaches the other within 2 s.
+    {
+        use diesel::RunQueryDsl;
+        let ended = diesel::sql_query(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE application_name = 'colloquy-listener'",
+        )
+        .execute(&mut *cluster.db())
+        .unwrap();
+        assert_eq!(ended, 2, "one listener per instance");
+    }
+    let decided = Instant::now();
+    let moderator = Staff::sign_in(&a, "editor").await;
+    let approved = moderator
+        .post(
+            &a,
+            &format!("/moderation/comments/{}/approve", ids[2]),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(approved.status(), StatusCode::OK);
+    let delay = seen_within(&reader, &b, "shared", &ids, decided, Duration::from_secs(2)).await;
+    eprintln!("with the listeners cut, a decision on A was served by B after {delay:?}");
+    let log = std::fs::read_to_string(logs.path().join("b.log")).unwrap();
+    assert!(log.contains("lost the connection that hears"), "{log}");
+
     // Failed sign-ins count across both as well: five wrong passwords,
     // spread over A and B, and the sixth locks the address out of both,
     // the right password included.
