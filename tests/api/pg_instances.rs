@@ -465,3 +465,59 @@ async fn background_work_runs_once_though_both_instances_run_it() {
     let runs = colloquy::db::jobs::runs(&mut db, "housekeeping").unwrap();
     assert_eq!(runs, 1, "one housekeeping sweep for two instances");
 }
+
+#[tokio::test]
+async fn the_shared_limits_keep_the_numbers_of_the_memory_ones() {
+    let cluster = Cluster::start();
+    let url = cluster.url.clone();
+    let app = crate::helpers::spawn_app_with(move |s| {
+        s.database = PathBuf::from(url);
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        // One comment a second, no burst: refilling is quick to see.
+        s.rate_limit.comments_per_minute = 60;
+        s.rate_limit.burst = 1;
+    })
+    .await;
+    assert!(app.state.limits.is_shared());
+    let slug = app.post("limits").await;
+    let send = |client: &'static str, i: u32| {
+        app.reader
+            .post(app.url(&format!("/posts/{slug}/comments")))
+            .header("X-Forwarded-For", client)
+            .json(&json!({ "author_name": "A", "body": format!("comment {client} {i}") }))
+            .send()
+    };
+    assert_eq!(send("203.0.113.1", 0).await.unwrap().status(), 202);
+    let refused = send("203.0.113.1", 1).await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let retry = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(retry, "1", "one second to the next token");
+    // Another client has its own bucket; the first one's refills.
+    assert_eq!(send("203.0.113.2", 0).await.unwrap().status(), 202);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(send("203.0.113.1", 2).await.unwrap().status(), 202);
+    assert_eq!(send("203.0.113.1", 3).await.unwrap().status(), 429);
+
+    // Previews: 30 a minute, apart from comments.
+    let preview = || {
+        app.reader
+            .post(app.url("/preview"))
+            .header("X-Forwarded-For", "203.0.113.3")
+            .json(&json!({ "body": "*a preview*" }))
+            .send()
+    };
+    for i in 0..30 {
+        assert_eq!(preview().await.unwrap().status(), 200, "preview {i}");
+    }
+    let refused = preview().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    let retry: u64 = refused.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&retry), "Retry-After {retry}");
+}
