@@ -187,3 +187,58 @@ pub fn received_between(conn: &mut DbConn, from: i64, to: i64) -> QueryResult<Ve
         .select(Notice::as_select())
         .load(conn)
 }
+
+/// The notices whose notifier gave an address (with `address_key` equal
+/// to `key`: trimmed, lower case), oldest first.
+pub fn by_notifier(conn: &mut DbConn, key: &str) -> QueryResult<Vec<Notice>> {
+    let with_address: Vec<Notice> = notices::table
+        .filter(notices::notifier_email.is_not_null())
+        .order(notices::id.asc())
+        .select(Notice::as_select())
+        .load(conn)?;
+    Ok(with_address
+        .into_iter()
+        .filter(|n| {
+            n.notifier_email
+                .as_deref()
+                .is_some_and(|e| crate::domain::outbox::address_key(e) == key)
+        })
+        .collect())
+}
+
+/// Forgets the notifier (name and address) of every notice filed from
+/// the address `key` (see [`by_notifier`]); the notices stay, for the
+/// moderation record and the report. Returns how many.
+pub fn erase_notifier(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
+    crate::db::write(conn, |conn| {
+        let ids: Vec<i32> = by_notifier(conn, key)?.iter().map(|n| n.id).collect();
+        forget_notifiers(conn, &ids)
+    })
+}
+
+/// The retention purge of notifiers: the name and address of notices
+/// resolved before `cutoff` (an open notice keeps its address, to which
+/// its outcome is still owed). Returns how many notices were purged.
+pub fn purge_notifiers(conn: &mut DbConn, cutoff: i64) -> QueryResult<usize> {
+    crate::db::write(conn, |conn| {
+        let ids: Vec<i32> = notices::table
+            .filter(notices::resolved_at.lt(cutoff))
+            .filter(
+                notices::notifier_email
+                    .is_not_null()
+                    .or(notices::notifier_name.is_not_null()),
+            )
+            .select(notices::id)
+            .load(conn)?;
+        forget_notifiers(conn, &ids)
+    })
+}
+
+fn forget_notifiers(conn: &mut DbConn, ids: &[i32]) -> QueryResult<usize> {
+    diesel::update(notices::table.filter(notices::id.eq_any(ids)))
+        .set((
+            notices::notifier_name.eq(None::<String>),
+            notices::notifier_email.eq(None::<String>),
+        ))
+        .execute(conn)
+}

@@ -210,11 +210,17 @@ impl Sender {
         let Some(mailer) = &self.mailer else {
             return Ok(Err(Some("mail is off".into())));
         };
-        // An address that unsubscribed after this was queued gets nothing.
-        let reader = MailKind::parse(&item.kind) != Some(MailKind::Digest);
+        // An address that unsubscribed after this was queued gets nothing;
+        // a notifier need not be a subscriber, but one that unsubscribed
+        // from all mail is not written to either.
+        let kind = MailKind::parse(&item.kind);
+        let reader = kind != Some(MailKind::Digest);
         if reader {
-            let gone = subscribers_db::find(conn, &item.recipient)?
-                .is_none_or(|s| s.state == subscribers_db::UNSUBSCRIBED);
+            let subscriber = subscribers_db::find(conn, &item.recipient)?;
+            let gone = match subscriber {
+                Some(s) => s.state == subscribers_db::UNSUBSCRIBED,
+                None => !kind.is_some_and(MailKind::to_notifier),
+            };
             if gone {
                 return Ok(Err(None));
             }

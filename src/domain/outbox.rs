@@ -52,17 +52,23 @@ pub enum MailKind {
     Digest,
     /// Your appeal was decided.
     Appeal,
+    /// Your notice was received (to a notifier, DSA art. 16(4)).
+    NoticeReceived,
+    /// Your notice was decided (to a notifier, DSA art. 16(5)).
+    NoticeDecided,
 }
 
 impl MailKind {
     /// Every kind, in the order the templates list them.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::Confirm,
         Self::Approved,
         Self::Rejected,
         Self::Answered,
         Self::Digest,
         Self::Appeal,
+        Self::NoticeReceived,
+        Self::NoticeDecided,
     ];
 
     /// The stored word, also the template's name.
@@ -74,7 +80,16 @@ impl MailKind {
             Self::Answered => "answered",
             Self::Digest => "digest",
             Self::Appeal => "appeal",
+            Self::NoticeReceived => "notice_received",
+            Self::NoticeDecided => "notice_decided",
         }
+    }
+
+    /// Whether it goes to a notifier: an address that filed a notice,
+    /// not a subscriber, told once of the receipt and once of the
+    /// decision (unless it unsubscribed from all mail).
+    pub fn to_notifier(self) -> bool {
+        matches!(self, Self::NoticeReceived | Self::NoticeDecided)
     }
 
     /// The kind a stored word names.

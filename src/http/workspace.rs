@@ -225,6 +225,7 @@ pub struct CommentReplyBody {
     request_body(content = CommentReplyBody, content_type = "application/json"),
     responses(
         (status = 201, description = "The official reply, and the comment as it now stands.", body = crate::http::schemas::ReplyResult),
+        (status = 403, response = crate::http::schemas::Forbidden),
         (status = 404, response = crate::http::schemas::NotFound),
         (status = 422, response = crate::http::schemas::Validation),
     ),

@@ -117,7 +117,7 @@ pub fn decide(
             now,
         )?;
         let found: Vec<CommentId> = before.iter().map(|c| c.id).collect();
-        super::notices::settle(conn, &found, decision.status(), moderator, now)?;
+        super::notices::settle(conn, &notifier, &found, decision.status(), moderator, now)?;
         notifier.decided(conn, &before, decision.status(), now)?;
         Ok::<_, ApiError>(before)
     })?;

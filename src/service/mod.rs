@@ -17,6 +17,7 @@ pub mod housekeeping;
 pub mod import;
 pub mod not_found;
 pub mod notices;
+pub mod notifiers;
 pub mod notify;
 pub mod outbox;
 pub mod permalinks;

@@ -4,6 +4,7 @@
 
 use super::events::Ctx;
 use super::not_found;
+use super::notify::Notifier;
 use crate::db::DbConn;
 use crate::db::comments as comments_db;
 use crate::db::log::{self as log_db, LogEntry};
@@ -75,6 +76,9 @@ pub fn submit(
             ),
         )?;
         notifier.flagged(conn, id, now)?;
+        if let Some(stored) = notices_db::get(conn, notice_id)? {
+            super::notifiers::received(&notifier, conn, &stored, now)?;
+        }
         Ok(notice_id)
     })
 }
@@ -91,20 +95,22 @@ pub fn resolve(
 ) -> Result<Notice, ApiError> {
     let reason = crate::domain::text::multi_line("reason", reason, MAX_RESOLUTION)
         .map_err(|e| ApiError::Validation(vec![e]))?;
-    notices_db::resolve(
-        ctx.conn,
-        id,
-        (outcome.as_str(), &reason),
-        Some(moderator),
-        now,
-    )?
-    .ok_or_else(|| ApiError::NotFound(format!("There is no open notice {id}.")))
+    let notifier = ctx.notifier.clone();
+    crate::db::write(ctx.conn, |conn| {
+        let notice =
+            notices_db::resolve(conn, id, (outcome.as_str(), &reason), Some(moderator), now)?
+                .ok_or_else(|| ApiError::NotFound(format!("There is no open notice {id}.")))?;
+        super::notifiers::decided(&notifier, conn, &notice, (outcome.as_str(), &reason), now)?;
+        Ok(notice)
+    })
 }
 
 /// A decision on `ids` settles their open notices: action taken when the
-/// comment ends rejected or spam, no action when it is approved.
+/// comment ends rejected or spam, no action when it is approved; each
+/// notifier who gave an address is told.
 pub fn settle(
     conn: &mut DbConn,
+    notifier: &Notifier,
     ids: &[CommentId],
     to: Status,
     moderator: i32,
@@ -124,6 +130,7 @@ pub fn settle(
             Some(moderator),
             now,
         )?;
+        super::notifiers::decided(notifier, conn, &notice, (outcome.as_str(), &reason), now)?;
     }
     Ok(())
 }

@@ -70,6 +70,11 @@ impl Notifier {
         &self.settings
     }
 
+    /// Whether mail is on (`mail.smtp_url` set).
+    pub fn mails(&self) -> bool {
+        self.mail
+    }
+
     /// Whether anything can ever be queued (mail or a webhook configured).
     pub fn is_on(&self) -> bool {
         self.mail || !self.hooks.is_empty()
@@ -678,7 +683,7 @@ impl<'a> From<&'a Comment> for Shown<'a> {
 }
 
 /// `2026-12-05 16:00 UTC`: a time every language's message can show.
-fn readable_time(unix: i64) -> String {
+pub(super) fn readable_time(unix: i64) -> String {
     let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
@@ -687,7 +692,7 @@ fn readable_time(unix: i64) -> String {
 }
 
 /// The first 200 characters of a text, on one line.
-fn excerpt(text: &str) -> String {
+pub(super) fn excerpt(text: &str) -> String {
     let line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out: String = line.chars().take(200).collect();
     if line.chars().count() > 200 {

@@ -22,14 +22,18 @@ pub const REMOVED_BODY: &str = "Removed at the author's request.";
 const MARK_LIFETIME_SECS: i64 = 24 * 60 * 60;
 
 /// Removes the e-mail addresses and IP hashes of comments decided more
-/// than `retention_days` ago (nothing when it is 0). Returns how many
+/// than `retention_days` ago, and the notifiers of notices resolved as
+/// long ago (nothing when it is 0). Returns how many
 /// comments were purged; each batch is logged as `privacy_purge`.
 pub fn purge(conn: &mut DbConn, settings: &PrivacySettings, now: i64) -> QueryResult<usize> {
     if settings.retention_days == 0 {
         return Ok(0);
     }
     let cutoff = now - i64::from(settings.retention_days) * 24 * 60 * 60;
-    privacy_db::purge_personal_data(conn, cutoff, settings.retention_days, now)
+    let purged = privacy_db::purge_personal_data(conn, cutoff, settings.retention_days, now)?;
+    // Notifiers of notices resolved as long ago are forgotten too.
+    crate::db::notices::purge_notifiers(conn, cutoff)?;
+    Ok(purged)
 }
 
 /// Checks an e-mail address given on the command line.
@@ -95,6 +99,29 @@ pub struct Export {
     /// Whether the address asked to hear back by e-mail, and where that
     /// stands; `null` when it never did.
     pub mail: Option<ExportedSubscription>,
+    /// The notices sent from the address, oldest first.
+    pub notices: Vec<ExportedNotice>,
+}
+
+/// A notice the reader sent, as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportedNotice {
+    /// Its id.
+    pub id: i32,
+    /// The comment reported.
+    pub comment_id: CommentId,
+    /// `illegal` or `terms`.
+    pub category: String,
+    /// Their explanation.
+    pub explanation: String,
+    /// The law they named.
+    pub law: Option<String>,
+    /// The name they gave.
+    pub notifier_name: Option<String>,
+    /// When it was received.
+    pub created_at: String,
+    /// `action_taken` or `no_action`, once resolved.
+    pub outcome: Option<String>,
 }
 
 /// A reader's subscription to mail about their comments, as exported.
@@ -129,8 +156,22 @@ pub fn export(conn: &mut DbConn, email: &str, now: i64) -> QueryResult<Export> {
             unsubscribed_at: s.unsubscribed_at.map(rfc3339),
         }),
     };
+    let notices = crate::db::notices::by_notifier(conn, &address)?
+        .into_iter()
+        .map(|n| ExportedNotice {
+            id: n.id,
+            comment_id: n.comment_id,
+            category: n.category,
+            explanation: n.explanation,
+            law: n.law,
+            notifier_name: n.notifier_name,
+            created_at: rfc3339(n.created_at),
+            outcome: n.outcome,
+        })
+        .collect();
     Ok(Export {
         mail,
+        notices,
         email: email.to_owned(),
         exported_at: rfc3339(now),
         comments: rows
@@ -162,6 +203,9 @@ pub fn erase(conn: &mut DbConn, email: &str, now: i64) -> QueryResult<Erased> {
     // The address's subscription, tokens and queued messages go too, and
     // any delivery still waiting with one of the comments in it.
     crate::db::subscribers::erase(conn, &crate::domain::outbox::address_key(email))?;
+    // Notices sent from the address keep their content but lose the
+    // notifier's name and address.
+    crate::db::notices::erase_notifier(conn, &crate::domain::outbox::address_key(email))?;
     let touched: Vec<_> = erased
         .deleted
         .iter()

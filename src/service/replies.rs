@@ -140,9 +140,31 @@ pub fn to_comment(
     let notifier = ctx.notifier.clone();
     let (before, comment) = crate::db::write(ctx.conn, |conn| {
         let (before, reply) = if approve {
+            // Approving is a decision like any other: an open appeal is
+            // decided by it (reversed), and not by its first decider
+            // (403); open notices are settled.
+            let appeals = super::appeals::deciding(conn, &[id], moderator)?;
             match moderation_db::approve_and_reply(conn, id, &row, moderator, now)? {
                 Some((before, reply)) => {
-                    notifier.decided(conn, std::slice::from_ref(&before), Status::Approved, now)?;
+                    let was = std::slice::from_ref(&before);
+                    super::appeals::decided(
+                        conn,
+                        &notifier,
+                        &appeals,
+                        was,
+                        Status::Approved,
+                        moderator,
+                        now,
+                    )?;
+                    super::notices::settle(
+                        conn,
+                        &notifier,
+                        &[id],
+                        Status::Approved,
+                        moderator,
+                        now,
+                    )?;
+                    notifier.decided(conn, was, Status::Approved, now)?;
                     (Some(before), reply)
                 }
                 None => return Ok(None),
@@ -151,7 +173,7 @@ pub fn to_comment(
             (None, comments_db::insert_official(conn, &row, moderator)?)
         };
         notifier.replied(conn, &reply, now)?;
-        Ok::<_, diesel::result::Error>(Some((before, reply)))
+        Ok::<_, ApiError>(Some((before, reply)))
     })?
     .ok_or_else(|| not_found::comment(id))?;
     if let Some(before) = &before {

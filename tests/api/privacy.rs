@@ -448,3 +448,107 @@ async fn the_commands_export_erase_and_purge_while_the_server_runs() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("nothing purged"));
 }
+
+/// `(notifier_name, notifier_email)` of a notice.
+fn notifier(app: &TestApp, id: i64) -> (Option<String>, Option<String>) {
+    use colloquy::db::schema::notices;
+    let mut conn = app.pool.get().unwrap();
+    notices::table
+        .find(id as i32)
+        .select((notices::notifier_name, notices::notifier_email))
+        .first(&mut conn)
+        .unwrap()
+}
+
+async fn notice_from(app: &TestApp, comment: i64, name: &str, email: &str) -> i64 {
+    let r = app
+        .reader
+        .post(app.url(&format!("/comments/{comment}/notices")))
+        .json(
+            &json!({"category": "terms", "explanation": "Rude", "notifier_name": name,
+                      "notifier_email": email}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    r.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn notifiers_are_forgotten_after_the_retention_and_by_erasure_and_exported() {
+    use colloquy::db::schema::notices;
+    let app = spawn_app().await;
+    let slug = app.post("p").await;
+    let moderator = app.signed_in("moderator").await;
+    let comment = submit_as(&app, &slug, "author@example.org", "A view", None).await;
+    moderator.approve(comment).await;
+    let old = notice_from(&app, comment, "Old", "old@example.org").await;
+    let open = notice_from(&app, comment, "Open", "open@example.org").await;
+    let recent = notice_from(&app, comment, "Recent", "recent@example.org").await;
+    let erased = notice_from(&app, comment, "Gone", "Gone@Example.org").await;
+    for id in [old, recent] {
+        let r = moderator
+            .post(
+                &format!("/moderation/notices/{id}/resolve"),
+                &json!({"outcome": "no_action", "reason": "Fine"}),
+            )
+            .await;
+        assert_eq!(r.status(), 200);
+    }
+    {
+        // The old one was resolved long ago; the open one arrived long ago.
+        let mut conn = app.pool.get().unwrap();
+        diesel::update(notices::table.find(old as i32))
+            .set(notices::resolved_at.eq(now() - 91 * DAY))
+            .execute(&mut conn)
+            .unwrap();
+        diesel::update(notices::table.find(open as i32))
+            .set(notices::created_at.eq(now() - 400 * DAY))
+            .execute(&mut conn)
+            .unwrap();
+    }
+
+    // The export of an address lists its notices.
+    let mut conn = app.pool.get().unwrap();
+    let export = colloquy::service::privacy::export(&mut conn, "gone@example.org", now()).unwrap();
+    assert_eq!(export.notices.len(), 1);
+    assert_eq!(export.notices[0].id, erased as i32);
+    assert_eq!(export.notices[0].notifier_name.as_deref(), Some("Gone"));
+
+    colloquy::service::privacy::purge(&mut conn, &PrivacySettings::default(), now()).unwrap();
+    assert_eq!(notifier(&app, old), (None, None), "resolved 91 days ago");
+    assert_eq!(
+        notifier(&app, open).1.as_deref(),
+        Some("open@example.org"),
+        "an open notice is still owed its outcome"
+    );
+    assert_eq!(
+        notifier(&app, recent).1.as_deref(),
+        Some("recent@example.org")
+    );
+
+    colloquy::service::privacy::erase(&mut conn, "gone@example.org", now()).unwrap();
+    assert_eq!(notifier(&app, erased), (None, None));
+    let kept: String = notices::table
+        .find(erased as i32)
+        .select(notices::explanation)
+        .first(&mut conn)
+        .unwrap();
+    assert_eq!(kept, "Rude", "the notice itself stays for the record");
+    assert_eq!(
+        notifier(&app, recent).1.as_deref(),
+        Some("recent@example.org")
+    );
+    // The moderators' list shows what is left.
+    drop(conn);
+    let (_, list) = moderator
+        .get(&format!("/moderation/comments/{comment}/notices"))
+        .await;
+    assert_eq!(
+        list["notices"][3]["notifier_email"],
+        serde_json::Value::Null
+    );
+}
