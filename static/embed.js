@@ -58,12 +58,7 @@
       officialBy: '{name} reply:',
       skip: 'Skip to the comment form',
       report: 'Report',
-      reportTitle: 'Why report this comment?',
-      reasons: ['Spam', 'Abuse or harassment', 'Off-topic', 'Breaks the law', 'Other'],
-      details: 'Details (optional)',
       close: 'Cancel',
-      reported: 'Thank you. A moderator will look at this comment.',
-      reportGone: 'This comment is no longer published.',
       awaiting: 'Awaiting review',
       emailHint: 'Only to tell you when your comment is published.',
       banned: 'You cannot comment on this site.',
@@ -422,54 +417,13 @@
     if (list.querySelector('[data-pending]')) list.querySelector('.colloquy-empty')?.remove();
   };
 
-  // ---- Reports
-  const openReport = (w, button, art) => {
-    const { T } = w;
-    closeReport(w);
-    const cancel = btn(null, T.close);
-    const status = h('p', { class: 'colloquy-report-status', role: 'status' });
-    const f = h(
-      'form',
-      { class: 'colloquy-report' },
-      h(
-        'div',
-        { class: 'colloquy-field' },
-        h('label', { for: 'colloquy-reason', text: T.reportTitle }),
-        h('select', { id: 'colloquy-reason', name: 'reason', required: true }, h('option', { value: '' }), ...T.reasons.map((text) => h('option', { text }))),
-      ),
-      h('div', { class: 'colloquy-field' }, h('label', { for: 'colloquy-details', text: T.details }), h('textarea', { id: 'colloquy-details', name: 'details', rows: 2, maxlength: 400, dir: 'auto' })),
-      h('div', { class: 'colloquy-actions' }, h('button', { class: 'colloquy-submit', text: T.report }), cancel),
-      status,
-    );
-    cancel.addEventListener('click', () => closeReport(w, true));
-    f.addEventListener('submit', async (e) => {
-      e.preventDefault();
-      const choice = f.elements.reason;
-      const details = f.elements.details.value.trim();
-      if (f.ariaBusy) return;
-      f.ariaBusy = 'true';
-      tell(status, 'sending', T.sending);
-      const [res, answer] = await call(`comments/${art.dataset.id}/flag`, { reason: details ? `${choice.value}: ${details}` : choice.value });
-      f.ariaBusy = null;
-      if (!res || !(res.ok || res.status === 404)) return tell(status, res?.status === 429 ? 'rate-limited' : 'error', trouble(w, res));
-      const done = h('p', { class: 'colloquy-reported' });
-      tell(done, res.ok ? 'received' : 'error', res.ok ? (w.lang === 'en' && answer.message) || T.reported : T.reportGone);
-      w.report = null;
-      f.replaceWith(done);
-      button.hidden = true;
-      point(done);
-    });
-    w.report = { f, button };
-    button.parentElement.after(f);
-    f.elements.reason.focus();
-  };
-
-  const closeReport = (w, refocus) => {
-    const r = w.report;
-    if (!r) return;
-    w.report = null;
-    r.f.remove();
-    if (refocus) r.button.focus();
+  // ---- Reports: embed/report.js, fetched when a reader first opens one
+  const openReport = async (w, button, art) => {
+    try {
+      (await import(new URL(`embed/report.js?v=${V}`, BASE))).default(w, button, art, { h, btn, call, tell, trouble, point });
+    } catch {
+      /* offline: the Report button stays */
+    }
   };
 
   // ---- The form

@@ -24,6 +24,7 @@ pub mod pattern;
 pub mod public;
 pub mod queue;
 pub mod reads;
+pub mod report_page;
 pub mod schemas;
 pub mod spans;
 pub mod views;

@@ -29,7 +29,7 @@ use super::views::{
 };
 use super::{
     accounts, assets, auth, bans, bench, due_process, feeds, health, mail_pages, metrics,
-    moderation, outbox, pages, public, workspace,
+    moderation, outbox, pages, public, report_page, workspace,
 };
 use crate::db::workspace::History;
 use crate::domain::FieldError;
@@ -141,6 +141,8 @@ pub static ENDPOINTS: &[Endpoint] = endpoints![
     due_process::policy,
     due_process::statement_page,
     due_process::appeal_form,
+    report_page::report_page,
+    report_page::report_form,
     due_process::transparency_page,
     bench::fixed,
     assets::widget,

@@ -365,7 +365,10 @@ fn comment_item(slug: &str, c: &ThreadComment) -> Markup {
                 }
             }
             div.comment-body { (PreEscaped(&c.body_html)) }
-            p.comment-actions { a href={ "/threads/" (slug) "?reply_to=" (c.id) "#comment-form" } { "Reply" } }
+            p.comment-actions {
+                a href={ "/threads/" (slug) "?reply_to=" (c.id) "#comment-form" } { "Reply" }
+                @if !official { " · " a.report href={ "/comments/" (c.id) "/report" } { "Report" } }
+            }
             @if !c.replies.is_empty() {
                 div.comment-replies { @for reply in &c.replies { (comment_item(slug, reply)) } }
             }

@@ -93,7 +93,8 @@ function fillFacts(node, item) {
   const flags = node.querySelector('.flags');
   if (item.flag_count > 0) {
     flags.hidden = false;
-    const reasons = (item.flags || []).filter(Boolean);
+    // Notices are listed with their own controls (queue-reports.js).
+    const reasons = (item.flags || []).filter((r) => r && !r.startsWith('Notice '));
     flags.textContent = `Reported by ${plural(item.flag_count, 'reader', 'readers')}${reasons.length ? `: ${reasons.join('; ')}` : ''}`;
   }
   const h = item.author_history;

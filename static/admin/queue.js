@@ -18,6 +18,7 @@ import { clearSelection } from './queue-selection.js';
 import { notify, showFailure } from './queue-notices.js';
 import { wireComposer, forgetDrafts } from './queue-composer.js';
 import { wireBan } from './queue-ban.js';
+import { wireReports } from './queue-reports.js';
 import { onKey, wireButtons, bulk } from './queue-keys.js';
 
 export { UNDO_MS, reasons, reasonText } from './queue-store.js';
@@ -32,6 +33,7 @@ export function setup() {
   onBuild(wireButtons);
   onBuild(wireComposer);
   onBuild(wireBan);
+  onBuild(wireReports);
   document.addEventListener('keydown', onKey);
   for (const button of document.querySelectorAll('#tabs [role="tab"]')) {
     button.addEventListener('click', () => setTab(button.dataset.tab));

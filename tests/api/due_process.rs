@@ -361,3 +361,102 @@ async fn a_rejection_after_a_notice_says_so_in_its_statement() {
         .await;
     assert_eq!(list["notices"][0]["outcome"], "action_taken");
 }
+
+#[tokio::test]
+async fn the_page_without_javascript_reports_a_comment_as_illegal_or_against_the_policy() {
+    let app = spawn_app().await;
+    let (slug, id, moderator) = published(&app).await;
+    let html = |path: String| {
+        app.reader
+            .get(format!("{}{path}", app.address))
+            .header("Accept", "text/html")
+            .send()
+    };
+    let thread = html(format!("/threads/{slug}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        thread.contains(&format!("href=\"/comments/{id}/report\"")),
+        "{thread}"
+    );
+    let page = html(format!("/comments/{id}/report")).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    for part in [
+        "breaks the comment policy",
+        "breaks the law",
+        "name=\"good_faith\"",
+        "name=\"notifier_email\"",
+        "name=\"law\"",
+    ] {
+        assert!(page.contains(part), "{part:?} missing from {page}");
+    }
+    assert_eq!(
+        html("/comments/999999/report".into())
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+
+    let post = |form: &'static [(&'static str, &'static str)]| {
+        app.reader
+            .post(format!("{}/comments/{id}/report", app.address))
+            .header("Accept", "text/html")
+            .form(form)
+            .send()
+    };
+    // Illegal without the good-faith statement: the form again, kept.
+    let refused = post(&[
+        ("category", "illegal"),
+        ("explanation", "A home address"),
+        ("law", ""),
+        ("notifier_name", ""),
+        ("notifier_email", ""),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("good faith"), "{refused}");
+    assert!(
+        refused.contains("A home address"),
+        "what was typed stays: {refused}"
+    );
+    let done = post(&[
+        ("category", "illegal"),
+        ("explanation", "A home address"),
+        ("law", "GDPR"),
+        ("notifier_name", "Nadia"),
+        ("notifier_email", "nadia@example.org"),
+        ("good_faith", "true"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(done.status(), 202);
+    assert!(done.text().await.unwrap().contains("Thank you"));
+    let terms = post(&[("category", "terms"), ("explanation", "Off-topic rant")])
+        .await
+        .unwrap();
+    assert_eq!(terms.status(), 202);
+    let (_, list) = moderator
+        .get(&format!("/moderation/comments/{id}/notices"))
+        .await;
+    assert_eq!(list["notices"][0]["category"], "illegal", "{list}");
+    assert_eq!(list["notices"][0]["law"], "GDPR");
+    assert_eq!(list["notices"][0]["notifier_email"], "nadia@example.org");
+    assert_eq!(list["notices"][1]["category"], "terms");
+    let queue = moderator.queue("?status=flagged").await;
+    assert_eq!(queue["comments"][0]["id"], id, "{queue}");
+    // The address never shows on the public page.
+    let thread = html(format!("/threads/{slug}"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!thread.contains("nadia"), "{thread}");
+}

@@ -89,6 +89,17 @@ async fn send(browser: &Browser, name: &str, email: &str, body: &str) {
 
 const ESCAPE: &str = "\u{E00C}";
 
+/// Waits for the report form (embed/report.js, fetched on the first
+/// report) to open.
+async fn report_open(browser: &Browser) {
+    browser
+        .wait_for(
+            "the report form",
+            "const r = document.querySelector('#colloquy-thread').shadowRoot; return !!r.querySelector('.colloquy-report select');",
+        )
+        .await;
+}
+
 /// Picks a reason in the open report form.
 async fn choose(browser: &Browser, reason: &str) {
     browser
@@ -491,6 +502,7 @@ async fn a_reader_reports_a_comment_with_a_reason_and_hears_back_also_when_it_is
     let third = approved(&app, &slug, "Third", "Too soon").await;
     let browser = open(&host, &app, &slug, "").await;
     click(&browser, &format!("#comment-{first} .colloquy-flag")).await;
+    report_open(&browser).await;
     let legend = text(
         &browser,
         "root.querySelector('.colloquy-report label[for=\"colloquy-reason\"]').textContent",
@@ -545,6 +557,7 @@ async fn a_reader_reports_a_comment_with_a_reason_and_hears_back_also_when_it_is
         .await;
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     click(&browser, &format!("#comment-{second} .colloquy-flag")).await;
+    report_open(&browser).await;
     choose(&browser, "Off-topic").await;
     click(&browser, ".colloquy-report button.colloquy-submit").await;
     let gone = browser
@@ -553,6 +566,7 @@ async fn a_reader_reports_a_comment_with_a_reason_and_hears_back_also_when_it_is
     assert_eq!(gone, json!("This comment is no longer published."));
     // The third report within the minute.
     click(&browser, &format!("#comment-{third} .colloquy-flag")).await;
+    report_open(&browser).await;
     choose(&browser, "Other").await;
     click(&browser, ".colloquy-report button.colloquy-submit").await;
     let soon = browser
@@ -865,4 +879,136 @@ async fn a_first_comment_on_a_page_the_server_does_not_know_yet_creates_its_post
     assert!(status.is_success(), "{post}");
     assert_eq!(post["title"], "A new post");
     assert_eq!(post["url"], json!(url), "the address the widget named");
+}
+
+#[tokio::test]
+async fn a_reader_reports_a_comment_as_illegal_and_a_moderator_sees_the_notice_and_resolves_it() {
+    use crate::admin_page::{open_signed_in, queue_shows};
+    let (app, host) = setup(|_| {}).await;
+    let slug = app.post("p").await;
+    let target = approved(&app, &slug, "Poster", "Here is my neighbour's home address").await;
+    let browser = open(&host, &app, &slug, "").await;
+    click(&browser, &format!("#comment-{target} .colloquy-flag")).await;
+    report_open(&browser).await;
+    let hidden = browser
+        .widget_eval("root.querySelector('.colloquy-law').hidden")
+        .await;
+    assert_eq!(hidden, json!(true), "the law's fields wait for that reason");
+    choose(&browser, "Breaks the law").await;
+    let label = text(
+        &browser,
+        "root.querySelector('.colloquy-law').hidden ? '' : root.querySelector('label[for=\"colloquy-details\"]').textContent",
+    )
+    .await;
+    assert!(label.starts_with("Why is it illegal?"), "{label:?}");
+    type_into(
+        &browser,
+        ".colloquy-report textarea",
+        "It publishes a private person's home address",
+    )
+    .await;
+    type_into(&browser, "#colloquy-law", "GDPR art. 6").await;
+    type_into(&browser, "#colloquy-notifier_name", "Nadia").await;
+    type_into(&browser, "#colloquy-notifier_email", "nadia@example.org").await;
+    // Without the good-faith statement the browser keeps the form.
+    click(&browser, ".colloquy-report button.colloquy-submit").await;
+    let still = browser
+        .widget_eval(
+            "!!root.querySelector('.colloquy-report') && !root.querySelector('.colloquy-reported')",
+        )
+        .await;
+    assert_eq!(still, json!(true));
+    click(&browser, "#colloquy-good_faith").await;
+    click(&browser, ".colloquy-report button.colloquy-submit").await;
+    let done = browser
+        .wait_for("the receipt", &format!("const p = document.querySelector('#colloquy-thread').shadowRoot.querySelector('#comment-{target} .colloquy-reported'); return p && p.textContent;"))
+        .await;
+    assert_eq!(
+        done,
+        json!("Thank you. Your notice was received; a moderator will decide on it.")
+    );
+    let moderator = app.signed_in("moderator").await;
+    let (_, list) = moderator
+        .get(&format!("/moderation/comments/{target}/notices"))
+        .await;
+    let notice = &list["notices"][0];
+    assert_eq!(notice["category"], "illegal", "{list}");
+    assert_eq!(notice["law"], "GDPR art. 6");
+    assert_eq!(notice["notifier_email"], "nadia@example.org");
+    assert_eq!(notice["good_faith"], true);
+    let notice_id = notice["id"].as_i64().unwrap();
+
+    // The moderator's page: the flagged tab shows the notice and resolves it.
+    app.create_account("resolver", "moderator");
+    let desk = open_signed_in(&app, "resolver", 300).await;
+    desk.client
+        .find(fantoccini::Locator::Css("#tab-flagged"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    queue_shows(&desk, 1).await;
+    let shown = desk
+        .wait_for(
+            "the notice",
+            "const n = document.querySelector('#queue-list .notice'); return n && n.textContent;",
+        )
+        .await;
+    let shown = shown.as_str().unwrap();
+    for part in [
+        "Breaks the law",
+        "GDPR art. 6",
+        "It publishes a private person's home address",
+        "nadia@example.org",
+    ] {
+        assert!(shown.contains(part), "{part:?} not in {shown:?}");
+    }
+    desk.client
+        .find(fantoccini::Locator::Css(
+            "#queue-list .notice input[value=\"action_taken\"]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    crate::admin_page::type_into(
+        &desk,
+        "#queue-list .notice input[name=\"reason\"]",
+        "A private address; removed",
+    )
+    .await;
+    desk.client
+        .find(fantoccini::Locator::Css(
+            "#queue-list .notice button[type=\"submit\"]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    desk.wait_for(
+        "the resolution",
+        "const d = document.querySelector('#queue-list .notice-done'); return d && d.textContent;",
+    )
+    .await;
+    let (_, list) = moderator
+        .get(&format!("/moderation/comments/{target}/notices"))
+        .await;
+    assert_eq!(list["notices"][0]["outcome"], "action_taken", "{list}");
+    assert_eq!(
+        list["notices"][0]["resolution"],
+        "A private address; removed"
+    );
+    let (_, log) = moderator
+        .get("/moderation/log?action=notice_resolved")
+        .await;
+    assert_eq!(log["entries"][0]["comment_id"], target, "{log}");
+    assert_eq!(notice_id, list["notices"][0]["id"].as_i64().unwrap());
+    assert_eq!(
+        crate::admin_page::errors(&desk).await,
+        json!([]),
+        "no script errors"
+    );
 }
