@@ -87,6 +87,11 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+    /// Statements of reasons (DSA art. 17).
+    Statements {
+        #[command(subcommand)]
+        command: StatementsCommand,
+    },
     /// Replace the database with the backup FILE (stop the server first);
     /// the old database is kept as DATABASE.before-restore.
     Restore {
@@ -127,6 +132,20 @@ enum ModeratorCommand {
     Disable {
         /// The sign-in name.
         username: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum StatementsCommand {
+    /// Write a month's statements as JSON Lines with the field names of the
+    /// EU DSA Transparency Database (see docs/due-process.md); nothing personal.
+    Export {
+        /// The month, YYYY-MM (UTC).
+        #[arg(long, value_name = "YYYY-MM")]
+        month: String,
+        /// Write to FILE instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -225,6 +244,9 @@ fn run() -> anyhow::Result<()> {
             post,
         } => import(&settings, format, &file, dry_run, map.as_deref(), post),
         Command::Export { out } => export(&settings, out.as_deref()),
+        Command::Statements {
+            command: StatementsCommand::Export { month, out },
+        } => statements_export(&settings, &month, out.as_deref()),
         Command::Restore { file } => {
             sqlite_only(&settings, "restore")?;
             let existed = settings.database.exists();
@@ -435,6 +457,39 @@ fn export(settings: &Settings, out: Option<&std::path::Path>) -> anyhow::Result<
             let stdout = std::io::stdout();
             let mut writer = std::io::BufWriter::new(stdout.lock());
             colloquy::service::export::write(&mut conn, &mut writer, now)?;
+            std::io::Write::flush(&mut writer)?;
+        }
+    }
+    Ok(())
+}
+
+fn statements_export(
+    settings: &Settings,
+    month: &str,
+    out: Option<&std::path::Path>,
+) -> anyhow::Result<()> {
+    use colloquy::service::{sor_export, transparency::Month};
+    let month =
+        Month::parse(month.trim()).map_err(|_| anyhow::anyhow!("--month must be YYYY-MM"))?;
+    let pool = open(settings)?;
+    let mut conn = pool.get()?;
+    match out {
+        Some(path) => {
+            let file = std::fs::File::create(path)
+                .with_context(|| format!("creating {}", path.display()))?;
+            let mut writer = std::io::BufWriter::new(file);
+            let n = sor_export::write(&mut conn, settings, month, &mut writer)?;
+            std::io::Write::flush(&mut writer)?;
+            say(&format!(
+                "{}: {n} statements of reasons of {}",
+                path.display(),
+                month.label()
+            ));
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut writer = std::io::BufWriter::new(stdout.lock());
+            sor_export::write(&mut conn, settings, month, &mut writer)?;
             std::io::Write::flush(&mut writer)?;
         }
     }

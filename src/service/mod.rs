@@ -25,6 +25,7 @@ pub mod posts;
 pub mod privacy;
 pub mod replies;
 pub mod sessions;
+pub mod sor_export;
 pub mod statements;
 pub mod submission;
 pub mod subscriptions;

@@ -460,3 +460,224 @@ async fn the_page_without_javascript_reports_a_comment_as_illegal_or_against_the
         .unwrap();
     assert!(!thread.contains("nadia"), "{thread}");
 }
+
+/// A comment by the one author of the export test (`bot`: through the
+/// honeypot); its id.
+async fn author_says(app: &crate::helpers::TestApp, slug: &str, body: &str, bot: bool) -> i64 {
+    let mut sent = json!({"author_name": "Secret Author", "email": "secret@example.org",
+                          "author_location": "Hidden Town", "body": body});
+    if bot {
+        sent["website"] = json!("http://spam.example");
+    }
+    let r = app.submit(slug, &sent).await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    r.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// Moves the statement of comment `id` to `at` (submitted an hour before).
+fn statement_at(app: &crate::helpers::TestApp, id: i64, at: i64) {
+    use colloquy::db::schema::statements;
+    use diesel::prelude::*;
+    let mut conn = app.pool.get().unwrap();
+    let n = diesel::update(statements::table.filter(statements::comment_id.eq(id as i32)))
+        .set((
+            statements::created_at.eq(at),
+            statements::submitted_at.eq(at - 3600),
+        ))
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(n, 1, "one statement for comment {id}");
+}
+
+#[tokio::test]
+async fn statements_export_writes_a_months_statements_in_the_transparency_databases_words() {
+    let app = spawn_app_with(|s| {
+        s.rate_limit.enabled = false;
+        s.reasons.push(Reason {
+            id: "incitement".into(),
+            label: "Incitement".into(),
+            clause: "No incitement to violence or hatred.".into(),
+            ground: Ground::Illegal,
+            law: Some("Criminal Code s. 130".into()),
+        });
+    })
+    .await;
+    let slug = app.post("exported").await;
+    let moderator = app.signed_in("moderator").await;
+    // A person's rejection on the terms.
+    let terms = author_says(&app, &slug, "Unrelated musings", false).await;
+    let r = moderator
+        .post(
+            &format!("/moderation/comments/{terms}/reject"),
+            &json!({"reason": "off-topic"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // A removal on the law after a notice.
+    let illegal = author_says(&app, &slug, "A hateful call", false).await;
+    moderator.approve(illegal).await;
+    let r = notice(
+        &app,
+        illegal,
+        &json!({"category": "illegal", "explanation": "Incites hatred", "notifier_name": "Nadia",
+                "notifier_email": "nadia@example.org", "good_faith": true}),
+    )
+    .await;
+    assert_eq!(r.status(), StatusCode::ACCEPTED);
+    let r = moderator
+        .post(
+            &format!("/moderation/comments/{illegal}/reject"),
+            &json!({"reason": "incitement"}),
+        )
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    // The honeypot: detected and decided automatically.
+    let spam = author_says(&app, &slug, "Cheap watches", true).await;
+    // Another month's.
+    let other = author_says(&app, &slug, "Also off topic", false).await;
+    moderator
+        .post(
+            &format!("/moderation/comments/{other}/reject"),
+            &json!({"reason": "off-topic"}),
+        )
+        .await;
+    let february = 1_770_724_800; // 2026-02-10T12:00:00Z
+    statement_at(&app, terms, february);
+    statement_at(&app, illegal, february + 60);
+    statement_at(&app, spam, february + 120);
+    statement_at(&app, other, 1_772_668_800); // 2026-03-05
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sor.jsonl");
+    let cli = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_colloquy"))
+            .env("COLLOQUY_DATABASE", &app.db_path)
+            .env("COLLOQUY_PUBLIC_URL", "https://comments.blog.example")
+            .env_remove("COLLOQUY_CONFIG")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = cli(&[
+        "statements",
+        "export",
+        "--month",
+        "2026-02",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("3 statements of reasons of 2026-02"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    let to_stdout = cli(&["statements", "export", "--month", "2026-02"]);
+    assert!(to_stdout.status.success());
+    assert_eq!(String::from_utf8(to_stdout.stdout).unwrap(), written);
+
+    let lines: Vec<Value> = written
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{written}");
+    for line in &lines {
+        let o = line.as_object().unwrap();
+        for required in [
+            "decision_visibility",
+            "decision_ground",
+            "content_type",
+            "category",
+            "content_date",
+            "application_date",
+            "decision_facts",
+            "source_type",
+            "automated_detection",
+            "automated_decision",
+            "puid",
+        ] {
+            assert!(o.contains_key(required), "{required} missing: {line}");
+        }
+        assert_eq!(line["content_type"], json!(["CONTENT_TYPE_TEXT"]));
+        assert_eq!(line["application_date"], "2026-02-10");
+        assert_eq!(line["content_date"], "2026-02-10");
+        assert_eq!(
+            line["decision_ground_reference_url"],
+            "https://comments.blog.example/policy"
+        );
+        let puid = line["puid"].as_str().unwrap();
+        assert!(
+            puid.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{puid}"
+        );
+        assert!(line["decision_facts"].as_str().unwrap().len() <= 5000);
+        assert!(["Yes", "No"].contains(&line["automated_detection"].as_str().unwrap()));
+    }
+    let puids: std::collections::BTreeSet<&str> =
+        lines.iter().map(|l| l["puid"].as_str().unwrap()).collect();
+    assert_eq!(puids.len(), 3, "unique");
+
+    let t = &lines[0];
+    assert_eq!(
+        t["decision_visibility"],
+        json!(["DECISION_VISIBILITY_CONTENT_DISABLED"])
+    );
+    assert_eq!(t["decision_ground"], "DECISION_GROUND_INCOMPATIBLE_CONTENT");
+    assert!(
+        t["incompatible_content_ground"]
+            .as_str()
+            .unwrap()
+            .contains("Comments should relate to the subject of the post."),
+        "{t}"
+    );
+    assert!(t["incompatible_content_explanation"].is_string());
+    assert_eq!(t["incompatible_content_illegal"], "No");
+    assert!(t.get("illegal_content_legal_ground").is_none());
+    assert_eq!(t["category"], "STATEMENT_CATEGORY_OTHER_VIOLATION_TC");
+    assert_eq!(t["source_type"], "SOURCE_VOLUNTARY");
+    assert_eq!(t["automated_detection"], "No");
+    assert_eq!(t["automated_decision"], "AUTOMATED_DECISION_NOT_AUTOMATED");
+
+    let i = &lines[1];
+    assert_eq!(
+        i["decision_visibility"],
+        json!(["DECISION_VISIBILITY_CONTENT_REMOVED"])
+    );
+    assert_eq!(i["decision_ground"], "DECISION_GROUND_ILLEGAL_CONTENT");
+    assert_eq!(i["illegal_content_legal_ground"], "Criminal Code s. 130");
+    assert!(i["illegal_content_explanation"].is_string());
+    assert!(i.get("incompatible_content_ground").is_none());
+    assert_eq!(i["category"], "STATEMENT_CATEGORY_NOT_SPECIFIED_NOTICE");
+    assert_eq!(i["source_type"], "SOURCE_ARTICLE_16");
+    assert_eq!(i["automated_decision"], "AUTOMATED_DECISION_NOT_AUTOMATED");
+
+    let s = &lines[2];
+    assert_eq!(s["automated_detection"], "Yes");
+    assert_eq!(s["automated_decision"], "AUTOMATED_DECISION_FULLY");
+    assert_eq!(s["source_type"], "SOURCE_VOLUNTARY");
+
+    for personal in [
+        "Secret Author",
+        "secret@example.org",
+        "Hidden Town",
+        "Nadia",
+        "nadia@example.org",
+        "Unrelated musings",
+        "A hateful call",
+        "Cheap watches",
+        "Incites hatred",
+        "127.0.0.1",
+    ] {
+        assert!(!written.contains(personal), "{personal:?} in the export");
+    }
+
+    let bad = cli(&["statements", "export", "--month", "2026-13"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("YYYY-MM"));
+}
