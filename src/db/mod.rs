@@ -20,6 +20,7 @@ pub mod pool;
 pub mod posts;
 pub mod privacy;
 pub mod rate_buckets;
+pub mod report;
 pub mod subscribers;
 pub mod writer;
 #[rustfmt::skip]

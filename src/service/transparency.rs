@@ -5,13 +5,11 @@
 
 use crate::config::Settings;
 use crate::db::DbConn;
-use crate::db::log::LogAction;
-use crate::db::schema::{comments, moderation_log};
+use crate::db::report as report_db;
 use crate::db::{appeals as appeals_db, notices as notices_db, statements as statements_db};
 use crate::domain::FieldError;
-use crate::domain::moderation::{Kind, Status};
+use crate::domain::moderation::Status;
 use crate::error::ApiError;
-use diesel::prelude::*;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -146,24 +144,8 @@ fn count(n: usize) -> i64 {
 /// The report of `month`.
 pub fn report(conn: &mut DbConn, settings: &Settings, month: Month) -> Result<Report, ApiError> {
     let (from, to) = month.range();
-    let submitted: i64 = comments::table
-        .filter(comments::kind.eq(Kind::Reader))
-        .filter(comments::created_at.ge(from))
-        .filter(comments::created_at.lt(to))
-        .count()
-        .get_result(conn)?;
-    let approvals: Vec<(Option<crate::domain::comment::CommentId>, i64, Option<i64>)> =
-        moderation_log::table
-            .left_join(comments::table)
-            .filter(moderation_log::action.eq(LogAction::Approve))
-            .filter(moderation_log::at.ge(from))
-            .filter(moderation_log::at.lt(to))
-            .select((
-                moderation_log::comment_id,
-                moderation_log::at,
-                comments::created_at.nullable(),
-            ))
-            .load(conn)?;
+    let submitted = report_db::submitted_between(conn, from, to)?;
+    let approvals = report_db::approvals_between(conn, from, to)?;
     let mut approved_ids: Vec<_> = approvals.iter().filter_map(|(id, ..)| *id).collect();
     approved_ids.sort_unstable();
     approved_ids.dedup();

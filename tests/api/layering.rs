@@ -141,3 +141,48 @@ fn the_check_sees_an_upward_import() {
         ]
     );
 }
+
+/// Where the code outside `src/db/` names the schema (`db::schema`), before
+/// its file's tests: `file:line`.
+fn schema_outside_db(src: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    let mut found = Vec::new();
+    for file in files {
+        let relative = file.strip_prefix(src).unwrap();
+        if relative.starts_with("db") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break; // a test may look at the rows themselves
+            }
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("db::schema") {
+                found.push(format!("src/{}:{}", relative.display(), n + 1));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn queries_stay_in_the_db_floor() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let outside = schema_outside_db(&src);
+    assert!(
+        outside.is_empty(),
+        "the schema is named outside src/db/ (give db/ a function instead):\n{}",
+        outside.join("\n")
+    );
+    // The check sees one.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("service")).unwrap();
+    std::fs::write(
+        dir.path().join("service/x.rs"),
+        "use crate::db::schema::comments;\n#[cfg(test)]\nmod tests { use crate::db::schema::posts; }\n",
+    )
+    .unwrap();
+    assert_eq!(schema_outside_db(dir.path()), ["src/service/x.rs:1"]);
+}
