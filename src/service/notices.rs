@@ -121,16 +121,25 @@ pub fn settle(
         Status::Approved => Outcome::NoAction,
         Status::Pending => return Ok(()),
     };
-    let reason = format!("decided: {}", to.as_str());
+    // The notifier reads it in the outcome's message.
+    let reason = match to {
+        Status::Rejected => {
+            "A moderator decided on the comment: it breaks the comment policy or the law, and it was taken out of the thread."
+        }
+        Status::Spam => {
+            "A moderator decided on the comment: it is spam, and it was taken out of the thread."
+        }
+        _ => "A moderator decided on the comment: it stays published.",
+    };
     for notice in notices_db::open_on_any(conn, ids)? {
         notices_db::resolve(
             conn,
             notice.id,
-            (outcome.as_str(), &reason),
+            (outcome.as_str(), reason),
             Some(moderator),
             now,
         )?;
-        super::notifiers::decided(notifier, conn, &notice, (outcome.as_str(), &reason), now)?;
+        super::notifiers::decided(notifier, conn, &notice, (outcome.as_str(), reason), now)?;
     }
     Ok(())
 }

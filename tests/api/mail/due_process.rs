@@ -251,6 +251,11 @@ async fn a_notifier_gets_a_receipt_and_the_outcome_whether_a_moderator_resolves_
         settled.text()
     );
     assert!(settled.text().contains("Outcome: action_taken"));
+    assert!(
+        settled.text().contains("it was taken out of the thread"),
+        "{}",
+        settled.text()
+    );
     assert_eq!(
         smtp.count_after(2).await,
         4,
