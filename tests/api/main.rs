@@ -26,6 +26,7 @@ mod mail;
 mod metrics;
 mod moderation;
 mod openapi;
+mod pg_cluster;
 mod pg_instances;
 mod postgres;
 mod posts;

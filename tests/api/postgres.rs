@@ -5,51 +5,11 @@
 //! triggers (status totals, the append-only log) and the write lock.
 
 use crate::helpers::{assert_problem, spawn_app_with};
+use crate::pg_cluster::Cluster;
 use reqwest::StatusCode;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-/// A running cluster; stopped (and its data removed) when dropped.
-struct Cluster {
-    dir: PathBuf,
-    url: String,
-    _keep: tempfile::TempDir,
-}
-
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/postgres.sh")
-}
-
-impl Cluster {
-    fn start() -> Self {
-        let keep = tempfile::tempdir().unwrap();
-        let dir = keep.path().join("pg");
-        let out = Command::new(script())
-            .arg("start")
-            .arg(&dir)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "scripts/postgres.sh start failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let url = String::from_utf8(out.stdout).unwrap().trim().to_owned();
-        assert!(url.starts_with("postgres://"), "{url}");
-        Self {
-            dir,
-            url,
-            _keep: keep,
-        }
-    }
-}
-
-impl Drop for Cluster {
-    fn drop(&mut self) {
-        let _ = Command::new(script()).arg("stop").arg(&self.dir).status();
-    }
-}
 
 #[tokio::test]
 async fn the_whole_moderation_loop_runs_on_postgresql() {
