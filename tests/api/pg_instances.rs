@@ -10,6 +10,7 @@ use crate::mail::smtp::Smtp;
 use crate::pg_cluster::{Cluster, Instance, PASSWORD, Staff};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 async fn submit(reader: &Client, on: &Instance, slug: &str, text: &str) -> reqwest::Response {

@@ -8,7 +8,7 @@ use crate::helpers::{assert_problem, spawn_app_with};
 use crate::pg_cluster::Cluster;
 use reqwest::StatusCode;
 use serde_json::json;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 #[tokio::test]
