@@ -405,6 +405,15 @@ impl LogEntry {
         ))
     }
 
+    /// The retention purge of notifiers: the names and addresses of
+    /// `notices` notices resolved more than `retention_days` ago removed.
+    pub fn notifier_purge(at: i64, notices: usize, retention_days: u32) -> Self {
+        Self::new(at, None, LogAction::PrivacyPurge).detail(format!(
+            "{notices} notices: notifier's name and e-mail address removed \
+             (resolved more than {retention_days} days ago)"
+        ))
+    }
+
     /// A reader's comment kept as a placeholder at their request (`why`:
     /// what still refers to it).
     pub fn reader_erase_kept(

@@ -219,7 +219,12 @@ pub fn erase_notifier(conn: &mut DbConn, key: &str) -> QueryResult<usize> {
 /// The retention purge of notifiers: the name and address of notices
 /// resolved before `cutoff` (an open notice keeps its address, to which
 /// its outcome is still owed). Returns how many notices were purged.
-pub fn purge_notifiers(conn: &mut DbConn, cutoff: i64) -> QueryResult<usize> {
+pub fn purge_notifiers(
+    conn: &mut DbConn,
+    cutoff: i64,
+    retention_days: u32,
+    now: i64,
+) -> QueryResult<usize> {
     crate::db::write(conn, |conn| {
         let ids: Vec<i32> = notices::table
             .filter(notices::resolved_at.lt(cutoff))
@@ -230,7 +235,15 @@ pub fn purge_notifiers(conn: &mut DbConn, cutoff: i64) -> QueryResult<usize> {
             )
             .select(notices::id)
             .load(conn)?;
-        forget_notifiers(conn, &ids)
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        let forgotten = forget_notifiers(conn, &ids)?;
+        log::append(
+            conn,
+            &LogEntry::notifier_purge(now, forgotten, retention_days),
+        )?;
+        Ok(forgotten)
     })
 }
 

@@ -276,4 +276,62 @@ mod tests {
             0
         );
     }
+
+    #[test]
+    fn the_retention_purge_forgets_resolved_notifiers_and_logs_it_once() {
+        use crate::config::PrivacySettings;
+        use crate::db::log::{LogAction, LogFilter};
+        const DAY: i64 = 24 * 60 * 60;
+        let mut conn = conn();
+        let post = post_published_at(&mut conn, "p", 0);
+        let id = pending_comment(&mut conn, post);
+        let mut ctx = Ctx::new(&mut conn);
+        crate::service::decisions::decide(&mut ctx, &[id], &Decision::Approve, 1, 6).unwrap();
+        let named = NewNotice::parse(&NoticeForm {
+            category: Some("terms".into()),
+            explanation: Some("Off-topic".into()),
+            notifier_name: Some("Nora".into()),
+            notifier_email: Some("nora@example.org".into()),
+            ..NoticeForm::default()
+        })
+        .unwrap();
+        let notice = submit(&mut ctx, id, &named, 7).unwrap();
+        resolve(&mut ctx, notice, Outcome::NoAction, "Fine", 1, 8).unwrap();
+        let purges = |conn: &mut DbConn| -> Vec<String> {
+            crate::db::log::list(conn, &LogFilter::default(), None, 100)
+                .unwrap()
+                .into_iter()
+                .filter(|((_, _, action, ..), ..)| *action == LogAction::PrivacyPurge)
+                .filter_map(|((.., detail), ..)| detail)
+                .collect()
+        };
+        let settings = PrivacySettings::default();
+
+        // Within the retention nothing is forgotten and nothing logged.
+        crate::service::privacy::purge(ctx.conn, &settings, 8 + 89 * DAY).unwrap();
+        let n = notices_db::get(ctx.conn, notice).unwrap().unwrap();
+        assert_eq!(n.notifier_email.as_deref(), Some("nora@example.org"));
+        assert!(purges(ctx.conn).iter().all(|d| !d.contains("notices")));
+
+        crate::service::privacy::purge(ctx.conn, &settings, 8 + 91 * DAY).unwrap();
+        let n = notices_db::get(ctx.conn, notice).unwrap().unwrap();
+        assert_eq!((n.notifier_name, n.notifier_email), (None, None));
+        let logged: Vec<String> = purges(ctx.conn)
+            .into_iter()
+            .filter(|d| d.contains("notices"))
+            .collect();
+        assert_eq!(logged.len(), 1, "{logged:?}");
+        assert!(logged[0].starts_with("1 notices:"), "{}", logged[0]);
+        assert!(!logged[0].contains("nora"), "{}", logged[0]);
+
+        // A second sweep finds nothing more and says nothing.
+        crate::service::privacy::purge(ctx.conn, &settings, 8 + 92 * DAY).unwrap();
+        assert_eq!(
+            purges(ctx.conn)
+                .iter()
+                .filter(|d| d.contains("notices"))
+                .count(),
+            1
+        );
+    }
 }

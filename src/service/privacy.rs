@@ -24,7 +24,8 @@ const MARK_LIFETIME_SECS: i64 = 24 * 60 * 60;
 /// Removes the e-mail addresses and IP hashes of comments decided more
 /// than `retention_days` ago, and the notifiers of notices resolved as
 /// long ago (nothing when it is 0). Returns how many
-/// comments were purged; each batch is logged as `privacy_purge`.
+/// comments were purged; each batch of comments, and the notifiers, are
+/// logged as `privacy_purge`.
 pub fn purge(conn: &mut DbConn, settings: &PrivacySettings, now: i64) -> QueryResult<usize> {
     if settings.retention_days == 0 {
         return Ok(0);
@@ -32,7 +33,7 @@ pub fn purge(conn: &mut DbConn, settings: &PrivacySettings, now: i64) -> QueryRe
     let cutoff = now - i64::from(settings.retention_days) * 24 * 60 * 60;
     let purged = privacy_db::purge_personal_data(conn, cutoff, settings.retention_days, now)?;
     // Notifiers of notices resolved as long ago are forgotten too.
-    crate::db::notices::purge_notifiers(conn, cutoff)?;
+    crate::db::notices::purge_notifiers(conn, cutoff, settings.retention_days, now)?;
     Ok(purged)
 }
 
