@@ -23,6 +23,44 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 
+/// The report form as a browser posts it: every field is text, and the
+/// good-faith checkbox is a word (`true`, or `on` from a checkbox without
+/// a value) present only when ticked.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::ToSchema)]
+pub struct ReportPageForm {
+    /// `illegal` or `terms`.
+    #[schema(value_type = String, required = true)]
+    pub category: Option<String>,
+    /// Why the comment is illegal or breaks the policy.
+    #[schema(value_type = String, required = true, pattern = r"^\s*[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069](?:[^\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069]{0,4998}[^\s\x00-\x1F\x7F-\x9F\u202A-\u202E\u2066-\u2069])?\s*$")]
+    pub explanation: Option<String>,
+    /// The law it breaks (for `illegal`).
+    pub law: Option<String>,
+    /// The notifier's name (optional).
+    pub notifier_name: Option<String>,
+    /// The notifier's address, for the receipt and the outcome.
+    pub notifier_email: Option<String>,
+    /// Ticked: `true` or `on`; anything else, or nothing, is not ticked.
+    pub good_faith: Option<String>,
+}
+
+impl From<ReportPageForm> for NoticeForm {
+    fn from(form: ReportPageForm) -> Self {
+        let ticked = form
+            .good_faith
+            .as_deref()
+            .map(|word| matches!(word.trim(), "true" | "on"));
+        Self {
+            category: form.category,
+            explanation: form.explanation,
+            law: form.law,
+            notifier_name: form.notifier_name,
+            notifier_email: form.notifier_email,
+            good_faith: ticked,
+        }
+    }
+}
+
 /// The slug of the post of published comment `id`; 404 when it is not
 /// published.
 async fn thread_of(state: &AppState, id: CommentId) -> Result<String, ApiError> {
@@ -69,7 +107,7 @@ pub async fn report_page(
     path = "/comments/{id}/report",
     tag = "pages",
     params(("id" = i32, Path, description = "A published comment.", example = 1)),
-    request_body(content = NoticeForm, content_type = "application/x-www-form-urlencoded"),
+    request_body(content = ReportPageForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 202, description = "The notice was received.", body = String, content_type = "text/html"),
         (status = 404, response = crate::http::schemas::NotFound),
@@ -84,11 +122,11 @@ pub async fn report_form(
     req: HttpRequest,
     id: web::Path<CommentId>,
     client: ClientIp,
-    form: web::Form<NoticeForm>,
+    form: web::Form<ReportPageForm>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
     let slug = thread_of(&state, id).await?;
-    let form = form.into_inner();
+    let form = NoticeForm::from(form.into_inner());
     let checked = match NewNotice::parse(&form) {
         Ok(checked) => checked,
         Err(errors) if !super::pages::wants_html(&req) => {
@@ -150,6 +188,28 @@ fn form_page(id: CommentId, slug: &str, form: &NoticeForm, errors: &[FieldError]
                 p { input #report-good-faith type="checkbox" name="good_faith" value="true" checked[form.good_faith == Some(true)]; " " label for="report-good-faith" { "I believe in good faith that what I say here is accurate and complete (needed for a report that it breaks the law)" } (problem("good_faith")) }
             }
             p { button type="submit" { "Send the report" } }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_good_faith_box_is_ticked_by_true_or_on_and_by_nothing_else() {
+        let with = |word: Option<&str>| {
+            NoticeForm::from(ReportPageForm {
+                good_faith: word.map(str::to_owned),
+                ..ReportPageForm::default()
+            })
+            .good_faith
+        };
+        assert_eq!(with(None), None);
+        assert_eq!(with(Some("true")), Some(true));
+        assert_eq!(with(Some("on")), Some(true));
+        for word in ["", "null", "false", "yes please", "TRUE "] {
+            assert_eq!(with(Some(word)), Some(false), "{word}");
         }
     }
 }

@@ -426,6 +426,17 @@ async fn the_page_without_javascript_reports_a_comment_as_illegal_or_against_the
         refused.contains("A home address"),
         "what was typed stays: {refused}"
     );
+    // A checkbox word that is not a tick is no tick: the form again, not a
+    // malformed request.
+    let odd = post(&[
+        ("category", "illegal"),
+        ("explanation", "A home address"),
+        ("good_faith", "null"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(odd.status(), 422);
+    assert!(odd.text().await.unwrap().contains("good faith"));
     let done = post(&[
         ("category", "illegal"),
         ("explanation", "A home address"),

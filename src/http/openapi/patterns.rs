@@ -111,6 +111,7 @@ fn rules() -> BTreeMap<&'static str, Rule> {
         ("PostForm.summary", single(MAX_SUMMARY, false)),
         ("PostForm.body", multi(MAX_POST_BODY, false)),
         ("PreviewBody.body", multi(MAX_BODY, false)),
+        ("ReportPageForm.explanation", multi(MAX_EXPLANATION, true)),
         ("ReplyBody.body", multi(MAX_BODY, true)),
         ("ResolveBody.reason", multi(MAX_RESOLUTION, true)),
     ])
