@@ -74,10 +74,10 @@ impl ApiError {
         Self::Validation(vec![FieldError::new(field, message)])
     }
 
-    /// A 500 from any error, or a 503 when the error is SQLite saying the
-    /// database is busy (its lock stayed taken longer than the busy
-    /// timeout): a retry shortly after is expected to succeed, and nothing
-    /// is broken.
+    /// A 500 from any error, or a 503 when the error is the database
+    /// saying it is busy (a lock stayed taken longer than SQLite's busy
+    /// timeout or PostgreSQL's lock timeout; see [`is_busy`]): a retry
+    /// shortly after is expected to succeed, and nothing is broken.
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
         let error = error.into();
         if let Some(revoked) = revoked(&error) {
@@ -206,9 +206,11 @@ pub enum Revoked {
 
 /// Whether `error` (or any error in its chain) is SQLite's `SQLITE_BUSY`
 /// ("database is locked") or `SQLITE_LOCKED` ("database table is
-/// locked"): a lock another connection held too long, not a fault. Told
-/// by the message, which SQLite fixes and diesel passes on; wrappers that
-/// display their cause (`#[error(transparent)]`) are seen through.
+/// locked"), or PostgreSQL's `lock_not_available` (SQLSTATE 55P03, "canceling
+/// statement due to lock timeout"): a lock another connection held too
+/// long, not a fault. Told by the message, which both engines fix and
+/// diesel passes on (diesel does not pass PostgreSQL's SQLSTATE); wrappers
+/// that display their cause (`#[error(transparent)]`) are seen through.
 pub fn is_busy(error: &anyhow::Error) -> bool {
     error.chain().any(|cause| {
         let message = match cause.downcast_ref::<diesel::result::Error>() {
@@ -218,6 +220,7 @@ pub fn is_busy(error: &anyhow::Error) -> bool {
         message.contains("database is locked")
             || message.contains("database table is locked")
             || message.contains("database is busy")
+            || message.contains("due to lock timeout")
     })
 }
 

@@ -394,17 +394,25 @@ macro_rules! queue_filters {
             .map(str::trim)
             .filter(|t| !t.is_empty())
         {
+            // SQLite's LIKE ignores the case of ASCII letters and
+            // PostgreSQL's does not: lower() on both sides makes the
+            // search the same on either.
+            use super::functions::lower;
             let pattern = contains_pattern(text);
             query = query.filter(
-                comments::body_source
-                    .like(pattern.clone())
+                lower(comments::body_source.nullable())
+                    .like(lower(Some(pattern.clone())))
                     .escape('\\')
-                    .or(comments::author_name.like(pattern.clone()).escape('\\'))
-                    .or(comments::author_location
-                        .like(pattern.clone())
-                        .escape('\\')
-                        .assume_not_null())
-                    .or(comments::email.like(pattern).escape('\\').assume_not_null()),
+                    .or(lower(comments::author_name.nullable())
+                        .like(lower(Some(pattern.clone())))
+                        .escape('\\'))
+                    .or(lower(comments::author_location)
+                        .like(lower(Some(pattern.clone())))
+                        .escape('\\'))
+                    .or(lower(comments::email)
+                        .like(lower(Some(pattern)))
+                        .escape('\\'))
+                    .assume_not_null(),
             );
         }
         query

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod claims;
 pub mod comments;
 pub mod conn;
+mod functions;
 pub mod imports;
 pub mod jobs;
 pub mod log;
@@ -38,7 +39,7 @@ pub use pool::{Pool, PooledConn, connect, migrate};
 /// that writers run one at a time across all instances exactly as they do
 /// on SQLite (`BEGIN IMMEDIATE`): every rule that reads and then writes
 /// keeps holding without row locks of its own.
-const WRITE_LOCK: i64 = 0x436f_6c6c_6f71_0002;
+pub const WRITE_LOCK: i64 = 0x436f_6c6c_6f71_0002;
 
 /// Whether a diesel error is a UNIQUE constraint violation.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {

@@ -20,7 +20,9 @@ pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/
 /// tables and diesel types).
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// How long a writer waits for the lock before SQLite reports busy.
+/// How long a writer waits for the lock before SQLite reports busy; on
+/// PostgreSQL, how long a statement waits for a lock (the writers'
+/// advisory lock, a row) before it fails as busy (`lock_timeout`).
 const BUSY_TIMEOUT_MS: u32 = 5_000;
 
 /// The advisory lock (PostgreSQL) that one instance holds while it
@@ -103,8 +105,10 @@ pub fn establish(location: &Location) -> diesel::ConnectionResult<DbConn> {
 /// checkpoint syncs the log before it copies it into the database and the
 /// database before the log is reused, at `NORMAL` as at `FULL`, so a
 /// checkpoint never drops what an earlier fsync made durable. PostgreSQL:
-/// UTC, and the server's own durability (`synchronous_commit=on` by
-/// default: a commit returns after its WAL is flushed).
+/// UTC, a lock timeout as long as SQLite's busy timeout (a lock held too
+/// long fails the request with 503, as SQLite's busy does, instead of
+/// hanging it), and the server's own durability (`synchronous_commit=on`
+/// by default: a commit returns after its WAL is flushed).
 #[derive(Debug, Clone, Copy)]
 struct Prepare(Durability);
 
@@ -123,7 +127,9 @@ fn prepare(conn: &mut DbConn, sync: Durability) -> diesel::QueryResult<()> {
              PRAGMA foreign_keys = ON;",
             sync.pragma()
         )),
-        DbConn::Postgres(c) => c.batch_execute("SET TIME ZONE 'UTC'"),
+        DbConn::Postgres(c) => c.batch_execute(&format!(
+            "SET TIME ZONE 'UTC'; SET lock_timeout = {BUSY_TIMEOUT_MS}"
+        )),
     }
 }
 
@@ -174,14 +180,19 @@ pub fn migrate(conn: &mut DbConn) -> anyhow::Result<Vec<String>> {
             .map(|v| v.iter().map(ToString::to_string).collect()),
         DbConn::Postgres(c) => {
             // Instances starting together take turns: the first applies,
-            // the others then find nothing pending.
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))
-                .map_err(|e| anyhow::anyhow!("waiting for the migration lock: {e}"))?;
+            // the others then find nothing pending. They wait for it as
+            // long as it takes, past the usual lock timeout.
+            c.batch_execute(&format!(
+                "SET lock_timeout = 0; SELECT pg_advisory_lock({MIGRATION_LOCK})"
+            ))
+            .map_err(|e| anyhow::anyhow!("waiting for the migration lock: {e}"))?;
             let applied = c
                 .run_pending_migrations(POSTGRES_MIGRATIONS)
                 .map(|v| v.iter().map(ToString::to_string).collect());
-            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))
-                .map_err(|e| anyhow::anyhow!("releasing the migration lock: {e}"))?;
+            c.batch_execute(&format!(
+                "SELECT pg_advisory_unlock({MIGRATION_LOCK}); SET lock_timeout = {BUSY_TIMEOUT_MS}"
+            ))
+            .map_err(|e| anyhow::anyhow!("releasing the migration lock: {e}"))?;
             applied
         }
     };

@@ -4,6 +4,7 @@
 
 use super::DbConn;
 use super::comments::Comment;
+use super::functions::lower;
 use super::log::{self, LogEntry};
 use super::schema::{cache_invalidations, comments, moderation_log, posts};
 use crate::domain::comment::CommentId;
@@ -12,7 +13,7 @@ use crate::domain::post::PostId;
 use crate::domain::render::SafeHtml;
 use diesel::dsl::exists;
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Integer, Text};
+use diesel::sql_types::{BigInt, Integer};
 
 /// Most comments purged in one transaction, so that a first purge of a
 /// large backlog never holds the write lock for long.
@@ -80,12 +81,6 @@ pub fn purge_personal_data(
             return Ok(total);
         }
     }
-}
-
-#[diesel::declare_sql_function]
-extern "SQL" {
-    /// SQLite's `lower()`: folds ASCII letters only.
-    fn lower(text: diesel::sql_types::Nullable<Text>) -> diesel::sql_types::Nullable<Text>;
 }
 
 /// A reader's comment with the post it is under.

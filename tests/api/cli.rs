@@ -1,18 +1,19 @@
+use crate::helpers::TestDatabase;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn colloquy(dir: &std::path::Path) -> Command {
+fn colloquy(db: &TestDatabase) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_colloquy"));
     command
-        .current_dir(dir)
-        .env("COLLOQUY_DATABASE", dir.join("c.db"))
+        .current_dir(db.dir())
+        .env("COLLOQUY_DATABASE", db.setting())
         .env("COLLOQUY_BIND", "127.0.0.1:0")
         .env_remove("COLLOQUY_CONFIG");
     command
 }
 
-fn add(dir: &std::path::Path, user: &str, role: &str, password: &str) -> std::process::Output {
+fn add(dir: &TestDatabase, user: &str, role: &str, password: &str) -> std::process::Output {
     let mut child = colloquy(dir)
         .args(["moderator", "add", user, "--role", role, "--password-stdin"])
         .stdin(Stdio::piped())
@@ -32,22 +33,31 @@ fn add(dir: &std::path::Path, user: &str, role: &str, password: &str) -> std::pr
 
 #[test]
 fn migrate_creates_the_database() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = colloquy(dir.path()).arg("migrate").output().unwrap();
+    let dir = TestDatabase::fresh();
+    let out = colloquy(&dir).arg("migrate").output().unwrap();
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(dir.path().join("c.db").exists());
+    match dir.sqlite_file() {
+        Some(file) => assert!(file.exists()),
+        // The test's PostgreSQL database exists already (a copy of a
+        // migrated template); `migrate` finds it up to date and it answers.
+        None => assert!(
+            colloquy::db::accounts::by_username(&mut dir.pool().get().unwrap(), "nobody")
+                .unwrap()
+                .is_none()
+        ),
+    }
 }
 
 #[test]
 fn an_unreachable_postgres_database_is_a_clear_error_without_its_password_or_a_file() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDatabase::fresh();
     // Port 1 on the loopback: nothing listens there.
     for command in [&["migrate"][..], &["serve"][..]] {
-        let out = colloquy(dir.path())
+        let out = colloquy(&dir)
             .env(
                 "COLLOQUY_DATABASE",
                 "postgres://blog:hunter2@127.0.0.1:1/colloquy",
@@ -64,14 +74,14 @@ fn an_unreachable_postgres_database_is_a_clear_error_without_its_password_or_a_f
         assert!(!stderr.contains("hunter2"), "{stderr}");
         assert!(!String::from_utf8_lossy(&out.stdout).contains("hunter2"));
     }
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    let left: Vec<_> = std::fs::read_dir(dir.dir()).unwrap().collect();
     assert!(left.is_empty(), "files were made: {left:?}");
 }
 
 #[test]
 fn a_database_url_of_another_kind_is_refused_with_its_password_hidden() {
-    let dir = tempfile::tempdir().unwrap();
-    let out = colloquy(dir.path())
+    let dir = TestDatabase::fresh();
+    let out = colloquy(&dir)
         .env(
             "COLLOQUY_DATABASE",
             "mysql://blog:hunter2@127.0.0.1:1/colloquy",
@@ -83,31 +93,31 @@ fn a_database_url_of_another_kind_is_refused_with_its_password_hidden() {
     assert!(!out.status.success());
     assert!(stderr.contains("mysql:// URL"), "{stderr}");
     assert!(!stderr.contains("hunter2"), "{stderr}");
-    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    let left: Vec<_> = std::fs::read_dir(dir.dir()).unwrap().collect();
     assert!(left.is_empty(), "files were made: {left:?}");
 }
 
 #[test]
 fn moderator_add_reads_the_password_and_refuses_a_taken_name() {
-    let dir = tempfile::tempdir().unwrap();
-    let ok = add(dir.path(), "alice", "admin", "a long enough password");
+    let dir = TestDatabase::fresh();
+    let ok = add(&dir, "alice", "admin", "a long enough password");
     assert!(
         ok.status.success(),
         "{}",
         String::from_utf8_lossy(&ok.stderr)
     );
-    let taken = add(dir.path(), "alice", "editor", "another long password");
+    let taken = add(&dir, "alice", "editor", "another long password");
     assert!(!taken.status.success());
     assert!(String::from_utf8_lossy(&taken.stderr).contains("taken"));
-    let short = add(dir.path(), "bob", "moderator", "short");
+    let short = add(&dir, "bob", "moderator", "short");
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least"));
-    let bad_role = add(dir.path(), "carol", "overlord", "a long enough password");
+    let bad_role = add(&dir, "carol", "overlord", "a long enough password");
     assert!(!bad_role.status.success());
 }
 
 /// Runs `colloquy moderator ARGS…` with `stdin` as its standard input.
-fn moderator(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process::Output {
+fn moderator(dir: &TestDatabase, args: &[&str], stdin: &str) -> std::process::Output {
     let mut child = colloquy(dir)
         .arg("moderator")
         .args(args)
@@ -120,8 +130,8 @@ fn moderator(dir: &std::path::Path, args: &[&str], stdin: &str) -> std::process:
     child.wait_with_output().unwrap()
 }
 
-fn stored_hash(dir: &std::path::Path, user: &str) -> (String, bool) {
-    let pool = colloquy::db::connect(&colloquy::db::Location::of(&dir.join("c.db")), 1).unwrap();
+fn stored_hash(dir: &TestDatabase, user: &str) -> (String, bool) {
+    let pool = dir.pool();
     let account = colloquy::db::accounts::by_username(&mut pool.get().unwrap(), user)
         .unwrap()
         .unwrap();
@@ -130,18 +140,18 @@ fn stored_hash(dir: &std::path::Path, user: &str) -> (String, bool) {
 
 #[test]
 fn an_operator_lists_accounts_resets_a_password_and_disables_one() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDatabase::fresh();
     assert!(
-        add(dir.path(), "alice", "admin", "the first long password")
+        add(&dir, "alice", "admin", "the first long password")
             .status
             .success()
     );
     assert!(
-        add(dir.path(), "bob", "moderator", "bob's long password")
+        add(&dir, "bob", "moderator", "bob's long password")
             .status
             .success()
     );
-    let list = moderator(dir.path(), &["list"], "");
+    let list = moderator(&dir, &["list"], "");
     assert!(list.status.success());
     let listed = String::from_utf8_lossy(&list.stdout).to_string();
     let alice_line = listed.lines().find(|l| l.starts_with("alice")).unwrap();
@@ -157,7 +167,7 @@ fn an_operator_lists_accounts_resets_a_password_and_disables_one() {
     assert!(!listed.contains("argon2"), "no password hash is printed");
 
     let reset = moderator(
-        dir.path(),
+        &dir,
         &["reset-password", "alice", "--password-stdin"],
         "a brand new long password\n",
     );
@@ -166,7 +176,7 @@ fn an_operator_lists_accounts_resets_a_password_and_disables_one() {
         "{}",
         String::from_utf8_lossy(&reset.stderr)
     );
-    let (hash, _) = stored_hash(dir.path(), "alice");
+    let (hash, _) = stored_hash(&dir, "alice");
     assert!(colloquy::domain::password::verify(
         "a brand new long password",
         &hash
@@ -176,35 +186,35 @@ fn an_operator_lists_accounts_resets_a_password_and_disables_one() {
         &hash
     ));
     let short = moderator(
-        dir.path(),
+        &dir,
         &["reset-password", "alice", "--password-stdin"],
         "short\n",
     );
     assert!(!short.status.success());
     assert!(String::from_utf8_lossy(&short.stderr).contains("at least"));
     let nobody = moderator(
-        dir.path(),
+        &dir,
         &["reset-password", "nobody", "--password-stdin"],
         "a long enough password\n",
     );
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no account"));
 
-    let disable = moderator(dir.path(), &["disable", "bob"], "");
+    let disable = moderator(&dir, &["disable", "bob"], "");
     assert!(
         disable.status.success(),
         "{}",
         String::from_utf8_lossy(&disable.stderr)
     );
-    assert!(stored_hash(dir.path(), "bob").1);
-    let last_admin = moderator(dir.path(), &["disable", "alice"], "");
+    assert!(stored_hash(&dir, "bob").1);
+    let last_admin = moderator(&dir, &["disable", "alice"], "");
     assert!(!last_admin.status.success());
     assert!(
         String::from_utf8_lossy(&last_admin.stderr).contains("last enabled admin"),
         "{}",
         String::from_utf8_lossy(&last_admin.stderr)
     );
-    assert!(!stored_hash(dir.path(), "alice").1);
+    assert!(!stored_hash(&dir, "alice").1);
 }
 
 struct Server(Child);
@@ -218,13 +228,13 @@ impl Drop for Server {
 
 /// Starts `serve` and returns it with every line printed up to the
 /// listening address.
-fn serve(dir: &std::path::Path, demo: bool) -> (Server, String, Vec<String>) {
+fn serve(dir: &TestDatabase, demo: bool) -> (Server, String, Vec<String>) {
     serve_with(dir, demo, &[])
 }
 
 /// Like [`serve`], with extra environment variables.
 fn serve_with(
-    dir: &std::path::Path,
+    dir: &TestDatabase,
     demo: bool,
     env: &[(&str, &str)],
 ) -> (Server, String, Vec<String>) {
@@ -233,7 +243,7 @@ fn serve_with(
     if demo {
         command.arg("--demo");
     }
-    let log = std::fs::File::create(dir.join("stderr.log")).unwrap();
+    let log = std::fs::File::create(dir.dir().join("stderr.log")).unwrap();
     let mut child = command
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log))
@@ -261,8 +271,8 @@ fn serve_with(
 
 #[tokio::test]
 async fn serve_names_its_addresses_and_warns_of_nothing_a_reader_causes() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, address, lines) = serve(dir.path(), false);
+    let dir = TestDatabase::fresh();
+    let (server, address, lines) = serve(&dir, false);
     let printed = lines.join("\n");
     for wanted in [
         format!("blog:        http://{address}/"),
@@ -280,16 +290,16 @@ async fn serve_names_its_addresses_and_warns_of_nothing_a_reader_causes() {
         .unwrap();
     assert_eq!(me.status(), 401);
     drop(server);
-    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    let log = std::fs::read_to_string(dir.dir().join("stderr.log")).unwrap();
     assert!(log.contains("ready"), "the log was written: {log}");
     assert!(!log.contains("WARN"), "{log}");
 }
 
 #[tokio::test]
 async fn a_refused_cors_origin_is_logged_once_with_the_allowed_ones() {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = TestDatabase::fresh();
     let (server, address, _) = serve_with(
-        dir.path(),
+        &dir,
         false,
         &[("COLLOQUY_ALLOWED_ORIGINS", "https://blog.example")],
     );
@@ -314,7 +324,7 @@ async fn a_refused_cors_origin_is_logged_once_with_the_allowed_ones() {
         );
     }
     drop(server);
-    let log = std::fs::read_to_string(dir.path().join("stderr.log")).unwrap();
+    let log = std::fs::read_to_string(dir.dir().join("stderr.log")).unwrap();
     let warned: Vec<&str> = log
         .lines()
         .filter(|l| l.contains("refused CORS origin"))
@@ -331,8 +341,8 @@ async fn a_refused_cors_origin_is_logged_once_with_the_allowed_ones() {
 
 #[tokio::test]
 async fn serve_demo_fills_an_empty_database_once_and_prints_a_sign_in() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, address, lines) = serve(dir.path(), true);
+    let dir = TestDatabase::fresh();
+    let (server, address, lines) = serve(&dir, true);
     let printed = lines.join("\n");
     assert!(printed.contains("Sign in as  demo"), "{printed}");
     let password = printed
@@ -379,7 +389,7 @@ async fn serve_demo_fills_an_empty_database_once_and_prints_a_sign_in() {
         .unwrap();
     assert_eq!(login.status(), 200);
     drop(server);
-    let (_again, address, lines) = serve(dir.path(), true);
+    let (_again, address, lines) = serve(&dir, true);
     assert!(!lines.join("\n").contains("Sign in as"));
     let posts: serde_json::Value = reqwest::get(format!("http://{address}/api/v1/posts"))
         .await
@@ -396,15 +406,15 @@ async fn serve_demo_fills_an_empty_database_once_and_prints_a_sign_in() {
 
 #[test]
 fn serve_without_a_moderator_says_how_to_create_one() {
-    let dir = tempfile::tempdir().unwrap();
-    let (_server, _, lines) = serve(dir.path(), false);
+    let dir = TestDatabase::fresh();
+    let (_server, _, lines) = serve(&dir, false);
     assert!(lines.join("\n").contains("colloquy moderator add"));
 }
 
 #[tokio::test]
 async fn sigterm_lets_in_flight_submissions_finish_and_every_202_is_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut command = colloquy(dir.path());
+    let dir = TestDatabase::fresh();
+    let mut command = colloquy(&dir);
     command
         .env("COLLOQUY_RATE_LIMIT__ENABLED", "false")
         .args(["serve", "--demo"])
@@ -461,8 +471,7 @@ async fn sigterm_lets_in_flight_submissions_finish_and_every_202_is_kept() {
     let exit = child.wait().unwrap();
     assert!(exit.success(), "graceful stop exits cleanly: {exit:?}");
     assert!(!acknowledged.is_empty());
-    let pool =
-        colloquy::db::connect(&colloquy::db::Location::of(&dir.path().join("c.db")), 1).unwrap();
+    let pool = dir.pool();
     let mut conn = pool.get().unwrap();
     use colloquy::db::schema::comments;
     use diesel::prelude::*;

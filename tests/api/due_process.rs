@@ -562,7 +562,7 @@ async fn statements_export_writes_a_months_statements_in_the_transparency_databa
     let file = dir.path().join("sor.jsonl");
     let cli = |args: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_colloquy"))
-            .env("COLLOQUY_DATABASE", &app.db_path)
+            .env("COLLOQUY_DATABASE", app.database.setting())
             .env("COLLOQUY_PUBLIC_URL", "https://comments.blog.example")
             .env_remove("COLLOQUY_CONFIG")
             .args(args)

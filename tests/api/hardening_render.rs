@@ -3,8 +3,6 @@
 //! and a body sent too slowly is 408 while the server keeps answering.
 
 use crate::helpers::{assert_problem, spawn_app, spawn_app_with};
-use colloquy::db::DbConn;
-use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -53,13 +51,14 @@ async fn a_database_locked_longer_than_the_busy_timeout_is_503_with_retry_after(
     let (status, _) = editor.get("/auth/me").await;
     assert_eq!(status, StatusCode::OK);
 
-    // A second connection on the same file takes the write lock and holds
-    // it for longer than the server's 5 s busy timeout.
-    let path = app.db_path.to_str().unwrap().to_owned();
+    // A second connection to the same database takes the write lock and
+    // holds it for longer than the server's 5 s busy (SQLite) or lock
+    // (PostgreSQL) timeout.
+    let mut conn = app.database.connect();
+    let begin = app.database.begin_write();
     let (taken, is_taken) = std::sync::mpsc::channel();
     let holder = std::thread::spawn(move || {
-        let mut conn = DbConn::establish(&path).unwrap();
-        conn.batch_execute("BEGIN IMMEDIATE").unwrap();
+        conn.batch_execute(&begin).unwrap();
         taken.send(()).unwrap();
         std::thread::sleep(Duration::from_secs(7));
         conn.batch_execute("ROLLBACK").unwrap();

@@ -6,8 +6,8 @@ use colloquy::domain::password;
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use std::net::TcpListener;
-use std::path::PathBuf;
-use tempfile::TempDir;
+
+pub use crate::test_database::TestDatabase;
 
 /// The password every test account gets.
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -22,11 +22,12 @@ pub struct TestApp {
     pub public_url: String,
     /// The database, for checks that the API cannot make.
     pub pool: Pool,
-    /// The SQLite file.
-    pub db_path: PathBuf,
     /// A client without cookies: a reader.
     pub reader: Client,
-    _dir: TempDir,
+    /// Where the data lives (a SQLite file, or a PostgreSQL database of
+    /// its own when `COLLOQUY_TEST_POSTGRES` is set); last, so that it is
+    /// removed after everything above has let go of it.
+    pub database: TestDatabase,
 }
 
 /// A signed-in moderator's client and CSRF token.
@@ -46,10 +47,9 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts the app with settings changed by `configure`.
 pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-    let dir = tempfile::tempdir().unwrap();
-    let db_path = dir.path().join("colloquy.db");
+    let database = TestDatabase::fresh();
     let mut settings = Settings {
-        database: db_path.clone(),
+        database: database.setting(),
         bind: "127.0.0.1:0".into(),
         pool_size: 4,
         workers: Some(2),
@@ -73,12 +73,11 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
         address: format!("http://127.0.0.1:{port}"),
         public_url,
         pool,
-        db_path,
         reader: Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
-        _dir: dir,
+        database,
     }
 }
 

@@ -2,7 +2,7 @@
 //! files against the database of a running server, which must show what
 //! was imported without a restart.
 
-use crate::helpers::{TestApp, spawn_app};
+use crate::helpers::{TestApp, TestDatabase, spawn_app};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use serde_json::Value;
@@ -16,9 +16,9 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn cli(db: &Path, args: &[&str]) -> Output {
+fn cli(db: &TestDatabase, args: &[&str]) -> Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_colloquy"))
-        .env("COLLOQUY_DATABASE", db)
+        .env("COLLOQUY_DATABASE", db.setting())
         .env_remove("COLLOQUY_CONFIG")
         .args(args)
         .output()
@@ -60,9 +60,13 @@ struct Stored {
 }
 
 fn stored(app: &TestApp, author: &str) -> Vec<Stored> {
-    diesel::sql_query(
-        "SELECT author_name, status, email FROM comments WHERE author_name = ? ORDER BY id",
-    )
+    let placeholder = match app.database.backend() {
+        colloquy::db::Backend::Sqlite => "?",
+        colloquy::db::Backend::Postgres => "$1",
+    };
+    diesel::sql_query(format!(
+        "SELECT author_name, status, email FROM comments WHERE author_name = {placeholder} ORDER BY id"
+    ))
     .bind::<Text, _>(author)
     .load(&mut *app.pool.get().unwrap())
     .unwrap()
@@ -108,13 +112,16 @@ async fn disqus_import_is_nested_dated_idempotent_and_seen_by_a_running_server()
     let (status, _) = app.get(&format!("/posts/{DISQUS_SLUG}/comments")).await;
     assert_eq!(status, 404);
 
-    let dry = ok(&cli(&app.db_path, &["import", "disqus", file, "--dry-run"]));
+    let dry = ok(&cli(
+        &app.database,
+        &["import", "disqus", file, "--dry-run"],
+    ));
     assert!(dry.contains("1 would be created"), "{dry}");
     assert!(dry.contains("4 approved, 1 rejected, 1 spam"), "{dry}");
     assert!(dry.contains("nothing was changed"), "{dry}");
     assert_eq!(footprint(&app), (0, 0, 0, 0));
 
-    let first = ok(&cli(&app.db_path, &["import", "disqus", file]));
+    let first = ok(&cli(&app.database, &["import", "disqus", file]));
     assert!(first.contains("posts: 1 created"), "{first}");
     assert!(
         first.contains("comments imported: 4 approved, 1 rejected, 1 spam"),
@@ -177,7 +184,7 @@ async fn disqus_import_is_nested_dated_idempotent_and_seen_by_a_running_server()
 
     let before = footprint(&app);
     assert_eq!(before.3, 1);
-    let again = ok(&cli(&app.db_path, &["import", "disqus", file]));
+    let again = ok(&cli(&app.database, &["import", "disqus", file]));
     assert!(again.contains("0 created, 1 existing reused"), "{again}");
     assert!(again.contains("0 approved, 0 rejected, 0 spam"), "{again}");
     assert!(
@@ -223,7 +230,7 @@ async fn imported_html_is_sanitised_and_a_map_names_the_posts() {
     let map = dir.path().join("map.csv");
     std::fs::write(&map, "url,slug\nhttps://old.example/?p=17,seventeen\n").unwrap();
     ok(&cli(
-        &app.db_path,
+        &app.database,
         &[
             "import",
             "disqus",
@@ -260,7 +267,7 @@ async fn a_hostile_or_broken_file_changes_nothing() {
         "hostile/truncated.xml",
     ] {
         let file = fixture(name);
-        let out = cli(&app.db_path, &["import", "disqus", file.to_str().unwrap()]);
+        let out = cli(&app.database, &["import", "disqus", file.to_str().unwrap()]);
         assert!(!out.status.success(), "{name} was accepted");
         let said = String::from_utf8_lossy(&out.stderr);
         assert!(
@@ -282,10 +289,13 @@ async fn a_hostile_or_broken_file_changes_nothing() {
         "{\"version\": 1, \"posts\": [{\"id\": 1, \"slug\": \"x\"}], \"comments\": [",
     )
     .unwrap();
-    let out = cli(&app.db_path, &["import", "colloquy", bad.to_str().unwrap()]);
+    let out = cli(
+        &app.database,
+        &["import", "colloquy", bad.to_str().unwrap()],
+    );
     assert!(!out.status.success());
     assert_eq!(footprint(&app), (0, 0, 0, 0));
-    let out = cli(&app.db_path, &["import", "dipnote", bad.to_str().unwrap()]);
+    let out = cli(&app.database, &["import", "dipnote", bad.to_str().unwrap()]);
     assert!(!out.status.success(), "dipnote without --post");
 }
 
@@ -294,7 +304,7 @@ async fn wordpress_and_dipnote_pages_import() {
     let app = spawn_app().await;
     let file = fixture("wordpress.xml");
     let said = ok(&cli(
-        &app.db_path,
+        &app.database,
         &["import", "wordpress", file.to_str().unwrap()],
     ));
     assert!(said.contains("3 approved, 3 rejected, 1 spam"), "{said}");
@@ -312,7 +322,7 @@ async fn wordpress_and_dipnote_pages_import() {
     let page = seeds.join("000_7e6d215d9fcc5e77.txt");
     let page = page.to_str().unwrap();
     let said = ok(&cli(
-        &app.db_path,
+        &app.database,
         &["import", "dipnote", page, "--post", "archived"],
     ));
     assert!(said.contains("4 approved"), "{said}");
@@ -327,7 +337,7 @@ async fn wordpress_and_dipnote_pages_import() {
         .collect();
     assert_eq!(official.len(), 1, "{thread}");
     let again = ok(&cli(
-        &app.db_path,
+        &app.database,
         &["import", "dipnote", page, "--post", "archived"],
     ));
     assert!(
@@ -338,7 +348,7 @@ async fn wordpress_and_dipnote_pages_import() {
     for entry in std::fs::read_dir(&seeds).unwrap() {
         let path = entry.unwrap().path();
         ok(&cli(
-            &app.db_path,
+            &app.database,
             &[
                 "import",
                 "dipnote",
@@ -386,7 +396,7 @@ async fn an_isso_database_imports_read_only() {
     isso_database(&isso);
     let before = std::fs::read(&isso).unwrap();
     let said = ok(&cli(
-        &app.db_path,
+        &app.database,
         &["import", "isso", isso.to_str().unwrap()],
     ));
     assert!(said.contains("3 approved, 2 rejected"), "{said}");
@@ -406,7 +416,7 @@ async fn an_isso_database_imports_read_only() {
     assert_eq!(first["replies"][0]["author_name"], "Ben");
     assert_eq!(stored(&app, "Cleo")[0].status, "rejected");
     let again = ok(&cli(
-        &app.db_path,
+        &app.database,
         &["import", "isso", isso.to_str().unwrap()],
     ));
     assert!(
@@ -434,7 +444,7 @@ async fn an_export_imported_into_an_empty_database_gives_the_same_threads() {
     let source = spawn_app().await;
     let file = fixture("disqus.xml");
     ok(&cli(
-        &source.db_path,
+        &source.database,
         &["import", "disqus", file.to_str().unwrap()],
     ));
     let slug = source.post("written-here").await;
@@ -450,7 +460,7 @@ async fn an_export_imported_into_an_empty_database_gives_the_same_threads() {
     let dir = tempfile::tempdir().unwrap();
     let export = dir.path().join("site.json");
     let said = ok(&cli(
-        &source.db_path,
+        &source.database,
         &["export", "--out", export.to_str().unwrap()],
     ));
     assert!(said.contains("2 posts"), "{said}");
@@ -468,12 +478,12 @@ async fn an_export_imported_into_an_empty_database_gives_the_same_threads() {
         .map(|c| c["status"].as_str().unwrap())
         .collect();
     assert!(statuses.contains(&"pending") && statuses.contains(&"spam"));
-    let to_stdout = ok(&cli(&source.db_path, &["export"]));
+    let to_stdout = ok(&cli(&source.database, &["export"]));
     assert!(serde_json::from_str::<Value>(&to_stdout).is_ok());
 
     let target = spawn_app().await;
     let said = ok(&cli(
-        &target.db_path,
+        &target.database,
         &["import", "colloquy", export.to_str().unwrap()],
     ));
     assert!(said.contains("1 pending"), "{said}");
@@ -482,7 +492,7 @@ async fn an_export_imported_into_an_empty_database_gives_the_same_threads() {
         "{said}"
     );
     let again = ok(&cli(
-        &target.db_path,
+        &target.database,
         &["import", "colloquy", export.to_str().unwrap()],
     ));
     assert!(

@@ -1,11 +1,12 @@
 //! Black-box tests of the HTTP contract: each test gets the real server on
-//! a random port over a fresh SQLite file.
+//! a random port over a fresh SQLite file, or over a fresh PostgreSQL
+//! database when `COLLOQUY_TEST_POSTGRES` names a cluster
+//! (`scripts/test-postgres`; see `test_database`).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_docs)]
 
 mod admin_mail;
 mod admin_page;
 mod auth;
-mod backup;
 mod browser;
 mod cache;
 mod cli;
@@ -30,14 +31,15 @@ mod pg_cluster;
 mod pg_instances;
 mod postgres;
 mod posts;
-mod power_loss;
 mod preview;
 mod privacy;
 mod rate_limits;
 mod render_properties;
 mod sanitising;
 mod sessions;
+mod sqlite_only;
 mod submit;
+mod test_database;
 mod thread;
 mod transparency;
 mod widget;

@@ -4,6 +4,7 @@
 
 use crate::helpers::{PASSWORD, assert_problem, spawn_app};
 use diesel::RunQueryDsl;
+use diesel::connection::SimpleConnection;
 use serde_json::json;
 use std::time::Duration;
 
@@ -15,10 +16,8 @@ async fn change_while_in_flight(
     change: &str,
     request: impl std::future::Future<Output = reqwest::Response> + Send + 'static,
 ) -> reqwest::Response {
-    let mut conn = app.pool.get().unwrap();
-    diesel::sql_query("BEGIN IMMEDIATE")
-        .execute(&mut conn)
-        .unwrap();
+    let mut conn = app.database.connect();
+    conn.batch_execute(&app.database.begin_write()).unwrap();
     let in_flight = tokio::spawn(request);
     // Long enough for the request to pass the guard (a read, which the
     // lock does not block) and reach its own write transaction.
@@ -43,7 +42,7 @@ async fn a_decision_in_flight_when_its_account_is_disabled_does_not_commit() {
     };
     let response = change_while_in_flight(
         &app,
-        "UPDATE moderators SET disabled = 1 WHERE username = 'kai'",
+        "UPDATE moderators SET disabled = TRUE WHERE username = 'kai'",
         approve,
     )
     .await;

@@ -3,6 +3,7 @@
 //! arrives, and arrives once.
 
 use super::smtp::Smtp;
+use crate::helpers::TestDatabase;
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -10,9 +11,10 @@ use std::time::{Duration, Instant};
 struct Server(Child);
 
 impl Server {
-    /// `colloquy serve` on `dir/c.db` with mail to `smtp_url`; returns it
+    /// `colloquy serve` on `database` with mail to `smtp_url`; returns it
     /// and its address.
-    fn start(dir: &std::path::Path, smtp_url: &str) -> (Self, String) {
+    fn start(database: &TestDatabase, smtp_url: &str) -> (Self, String) {
+        let dir = database.dir();
         let log = std::fs::File::options()
             .create(true)
             .append(true)
@@ -21,7 +23,7 @@ impl Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
             .arg("serve")
             .current_dir(dir)
-            .env("COLLOQUY_DATABASE", dir.join("c.db"))
+            .env("COLLOQUY_DATABASE", database.setting())
             .env("COLLOQUY_BIND", "127.0.0.1:0")
             .env("COLLOQUY_RATE_LIMIT__ENABLED", "false")
             .env("COLLOQUY_POSTS__AUTO_CREATE", "true")
@@ -67,10 +69,10 @@ impl Drop for Server {
 
 #[tokio::test]
 async fn a_relay_outage_and_a_kill_9_lose_no_message_and_send_none_twice() {
-    let dir = tempfile::tempdir().unwrap();
+    let database = TestDatabase::fresh();
     let mut smtp = Smtp::start();
     smtp.pause(); // The relay is down from the start.
-    let (server, address) = Server::start(dir.path(), &smtp.url());
+    let (server, address) = Server::start(&database, &smtp.url());
     let client = reqwest::Client::new();
     // The page's own address starts the thread (posts.auto_create).
     let page = format!("{address}/threads/outage");
@@ -95,7 +97,7 @@ async fn a_relay_outage_and_a_kill_9_lose_no_message_and_send_none_twice() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     server.kill();
     smtp.resume();
-    let (_server, _) = Server::start(dir.path(), &smtp.url());
+    let (_server, _) = Server::start(&database, &smtp.url());
     // The failed tries are due again within the first back-off (20 s).
     let got = smtp.wait_for(READERS, 45).await;
     let mut recipients: Vec<String> = got.iter().map(|m| m.rcpt.clone()).collect();

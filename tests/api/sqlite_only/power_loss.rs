@@ -12,7 +12,7 @@
 //! began to go out. Under `synchronous=NORMAL` there is no such fsync (the
 //! log is synced at checkpoints only), and the test fails.
 
-use super::helpers::PASSWORD;
+use crate::helpers::PASSWORD;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::{Value, json};
