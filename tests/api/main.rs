@@ -11,6 +11,7 @@ mod cache;
 mod cli;
 mod connections;
 mod cookies;
+mod copy_db;
 mod day_one;
 mod due_process;
 mod errors;
