@@ -29,6 +29,7 @@ mod moderation;
 mod openapi;
 mod pg_cluster;
 mod pg_instances;
+mod pg_pair;
 mod postgres;
 mod posts;
 mod power_loss;

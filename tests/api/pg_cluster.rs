@@ -154,9 +154,15 @@ pub struct Staff {
 
 impl Staff {
     pub async fn sign_in(on: &Instance, name: &str) -> Self {
+        Self::sign_in_at(&on.url(""), name).await
+    }
+
+    /// Signs in through `api`: the `…/api/v1` base of an instance or of a
+    /// balancer in front of several.
+    pub async fn sign_in_at(api: &str, name: &str) -> Self {
         let client = Client::builder().cookie_store(true).build().unwrap();
         let response = client
-            .post(on.url("/auth/login"))
+            .post(format!("{api}/auth/login"))
             .json(&json!({ "username": name, "password": PASSWORD }))
             .send()
             .await
@@ -170,8 +176,13 @@ impl Staff {
     }
 
     pub async fn post(&self, on: &Instance, path: &str, body: &Value) -> reqwest::Response {
+        self.post_to(&on.url(path), body).await
+    }
+
+    /// A state-changing request to the full `url`, with the CSRF header.
+    pub async fn post_to(&self, url: &str, body: &Value) -> reqwest::Response {
         self.client
-            .post(on.url(path))
+            .post(url)
             .header("X-CSRF-Token", &self.csrf)
             .json(body)
             .send()
