@@ -11,7 +11,10 @@
 #
 # DIR afterwards holds: url (the balancer), a.pid/b.pid and a.url/b.url
 # (the instances), haproxy.pid, haproxy.cfg, the logs, and pg/ (the
-# cluster; pg.url is its URL). BIN=/path/colloquy runs that binary (else a
+# cluster; pg.url is its URL). PAIR_DATABASE=postgres://… puts the pair on
+# that database instead of a new cluster (`stop` then leaves it alone; the
+# benchmark uses it for a database filled by copy-db). BIN=/path/colloquy
+# runs that binary (else a
 # release build of this checkout is made and used). Any COLLOQUY_*
 # variable set when starting reaches both instances (for example
 # COLLOQUY_RATE_LIMIT__ENABLED=false for a load test from one address).
@@ -123,7 +126,11 @@ start() {
     bin=$BIN
   fi
   mkdir -p "$dir"
-  "$root/scripts/postgres.sh" start "$dir/pg" >"$dir/pg.url"
+  if [ -n "${PAIR_DATABASE:-}" ]; then
+    echo "$PAIR_DATABASE" >"$dir/pg.url"
+  else
+    "$root/scripts/postgres.sh" start "$dir/pg" >"$dir/pg.url"
+  fi
   local port a b
   port=$(free_port); a=$(free_port); b=$(free_port)
   echo "http://127.0.0.1:$port" >"$dir/url"
