@@ -13,6 +13,8 @@
 #                                  # plain submissions, that binary and this one alternately
 #   PARTS=bare SETS=small ROUNDS=5 scripts/bench.sh  # only the warm thread
 #                               # against the bare server, 5 alternating pairs
+#   PARTS=pg SETS=small RUNS=3 scripts/bench.sh  # SQLite, PostgreSQL with one
+#                               # instance and two behind HAProxy (issue 14)
 #
 # The read rows are set beside a bare actix-web server
 # (examples/bare_ceiling.rs, on BARE_PORT) that serves the same thread's
@@ -63,7 +65,12 @@ stop_smtpd() {
 stop_server() {
   if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; server=""; fi
 }
-trap 'stop_server; stop_smtpd; stop_bare; [ -z "${WORK:-}" ] && rm -rf "$work"' EXIT
+stop_pg() {
+  [ -d "$work/pair" ] && "$root/scripts/pair.sh" stop "$work/pair"
+  [ -d "$work/pgcluster" ] && "$root/scripts/postgres.sh" stop "$work/pgcluster"
+  return 0
+}
+trap 'stop_server; stop_smtpd; stop_bare; stop_pg; [ -z "${WORK:-}" ] && rm -rf "$work"' EXIT
 
 # start_server DB [extra env...]: starts the server; sets $server (its pid)
 # and $startup (its own figure for start-up, in ms).
@@ -82,16 +89,26 @@ start_server() {
 
 rss_kb() { awk '/VmHWM/ {print $2}' "/proc/$server/status"; }
 
-# cpu_ticks PID: user + system time the process has used, in clock ticks.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# cpu_ticks PID...: user + system time the processes have used, in clock
+# ticks, summed (a process gone meanwhile counts nothing).
+cpu_ticks() {
+  local p t=0
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] && t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
 
-# run [wrk args...]: prints "req/s p50 p99 non2xx"; with PID set, also
-# the microseconds of that process's CPU time per response.
+# run [wrk args...]: prints "req/s p50 p99 non2xx"; with PID set (one
+# PID or several), also the microseconds of CPU time those processes
+# spent per response.
 run() {
   local out before=0 after=0
-  [ -n "${PID:-}" ] && before=$(cpu_ticks "$PID")
+  # shellcheck disable=SC2086 # PID may name several processes
+  [ -n "${PID:-}" ] && before=$(cpu_ticks $PID)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" 2>&1)
-  [ -n "${PID:-}" ] && after=$(cpu_ticks "$PID")
+  # shellcheck disable=SC2086
+  [ -n "${PID:-}" ] && after=$(cpu_ticks $PID)
   local rps p50 p99 bad requests cpu="-"
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
@@ -211,8 +228,8 @@ LUA
 # fresh DB: a copy of the data set DB as run.db, without a WAL.
 fresh() { cp "$1" "$work/run.db"; rm -f "$work/run.db-wal" "$work/run.db-shm"; }
 
-# median of the numbers on standard input (one per line)
-median() { sort -g | awk '{v[NR]=$1} END {if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
+# median of the numbers on standard input (one per line); "-" for none
+median() { sort -g | awk '{v[NR]=$1} END {if (NR == 0) print "-"; else if (NR%2) print v[(NR+1)/2]; else printf "%.2f\n", (v[NR/2]+v[NR/2+1])/2}'; }
 spread() { sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%s-%s", lo, hi}'; }
 
 # submissions FILE: plain submissions (submit.lua) on a fresh copy of the
@@ -314,6 +331,139 @@ fsync_rows() {
   echo "ratios, pair by pair: $(awk '{printf "%.2f\n", $2/$1}' "$work/fsync.runs" | spread); baseline $(awk '{print $1}' "$work/fsync.runs" | spread), this build $(awk '{print $2}' "$work/fsync.runs" | spread)"
 }
 
+# pg_ticks DATA: CPU ticks of the PostgreSQL cluster at DATA (the
+# postmaster and its children: the backends, the WAL writer, …).
+pg_ticks() {
+  local pm
+  pm=$(head -1 "$1/postmaster.pid")
+  # shellcheck disable=SC2046
+  cpu_ticks "$pm" $(ps -o pid= --ppid "$pm")
+}
+
+# per_response BEFORE AFTER RPS: microseconds of CPU per response.
+per_response() {
+  awk -v t=$(($2 - $1)) -v hz="$(getconf CLK_TCK)" -v n="$3" -v d="$DURATION" \
+    'BEGIN {if (n > 0) printf "%.1f", t / hz * 1e6 / (n * d); else print "-"}'
+}
+
+# pg_measure URL [wrk args]: run's figures for the servers in $PID, then
+# the CPU per response of PostgreSQL and of HAProxy ($HAPID, if any).
+pg_measure() {
+  local pb pa hb=0 ha=0 out rps
+  pb=$(pg_ticks "$pg_data")
+  [ -n "${HAPID:-}" ] && hb=$(cpu_ticks "$HAPID")
+  out=$(run "$@")
+  pa=$(pg_ticks "$pg_data")
+  [ -n "${HAPID:-}" ] && ha=$(cpu_ticks "$HAPID")
+  rps=${out%% *}
+  local hcpu="-"
+  [ -n "${HAPID:-}" ] && hcpu=$(per_response "$hb" "$ha" "$rps")
+  echo "$out $(per_response "$pb" "$pa" "$rps") $hcpu"
+}
+
+# fresh_pg N: a new database run_N on the benchmark cluster holding a
+# copy-db of the data set; prints its URL (and the copy's time on stderr).
+fresh_pg() {
+  local url=$pg_server/run_$1 started
+  psql -q "$pg_server/postgres" -c "CREATE DATABASE run_$1" >/dev/null
+  started=$(date +%s.%N)
+  COLLOQUY_DATABASE="$db" "$bin" copy-db --to "$url" >"$work/copy.log"
+  echo "  (copy-db of the $set set: $(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.2f", b - a}') s)" >&2
+  echo "$url"
+}
+
+pg_row() { # run config what result
+  local r=$1 config=$2 what=$3
+  read -r rps p50 p99 bad cpu pgcpu hcpu <<<"$4"
+  printf "| %s | %-28s | %-16s | %10s | %8s | %8s | %7s | %7s | %7s | %s |\n" \
+    "$r" "$config" "$what" "$rps" "$p50" "$p99" "${cpu:--}" "${pgcpu:--}" "${hcpu:--}" "$bad"
+  echo "$config|$what|$rps|$cpu|${pgcpu:--}|${hcpu:--}" >>"$work/pg.runs"
+}
+
+# pg_config RUN CONFIG: the warm thread and submissions on one server (or
+# pair) with the cache on, then the cold thread on a new one with it off.
+pg_config() {
+  local r=$1 config=$2 cache url target thread_url
+  for cache in true false; do
+    case $config in
+      sqlite)
+        fresh "$db"
+        start_server "$work/run.db" COLLOQUY_CACHE__ENABLED=$cache
+        target=$base; PID=$server; HAPID="" ;;
+      postgres)
+        pg_n=$((pg_n + 1)); url=$(fresh_pg "$pg_n")
+        start_server "$url" COLLOQUY_CACHE__ENABLED=$cache
+        target=$base; PID=$server; HAPID="" ;;
+      pair)
+        pg_n=$((pg_n + 1)); url=$(fresh_pg "$pg_n")
+        target=$(PAIR_DATABASE=$url BIN=$bin COLLOQUY_RATE_LIMIT__ENABLED=false \
+          COLLOQUY_CACHE__ENABLED=$cache "$root/scripts/pair.sh" start "$work/pair")
+        PID="$(cat "$work/pair/a.pid") $(cat "$work/pair/b.pid")"
+        HAPID=$(cat "$work/pair/haproxy.pid") ;;
+    esac
+    thread_url=$target/api/v1/posts/bench-thread/comments
+    local label=$config
+    [ "$config" = sqlite ] && label="SQLite, one instance"
+    [ "$config" = postgres ] && label="PostgreSQL, one instance"
+    [ "$config" = pair ] && label="PostgreSQL, two + HAProxy"
+    if [ "$cache" = true ]; then
+      if [ "$config" = sqlite ]; then
+        pg_row "$r" "$label" "thread, warm" "$(run "$thread_url") - -"
+        pg_row "$r" "$label" "submissions" "$(POSTS=$posts run -s "$work/submit.lua" "$target") - -"
+      else
+        pg_row "$r" "$label" "thread, warm" "$(pg_measure "$thread_url")"
+        pg_row "$r" "$label" "submissions" "$(POSTS=$posts pg_measure -s "$work/submit.lua" "$target")"
+      fi
+    else
+      if [ "$config" = sqlite ]; then
+        pg_row "$r" "$label" "thread, cold" "$(run "$thread_url") - -"
+      else
+        pg_row "$r" "$label" "thread, cold" "$(pg_measure "$thread_url")"
+      fi
+    fi
+    if [ "$config" = pair ]; then "$root/scripts/pair.sh" stop "$work/pair"; else stop_server; fi
+    PID=""; HAPID=""
+  done
+}
+
+# pg_rows: SQLite, PostgreSQL with one instance, and two instances on one
+# PostgreSQL database behind HAProxy (scripts/pair.sh), on the same data
+# set (copied into PostgreSQL by copy-db): the warm and the cold thread
+# and submissions, RUNS times over with the configurations alternating,
+# then the medians. CPU µs: per response, of the Colloquy process(es), of
+# the whole PostgreSQL cluster, of HAProxy.
+pg_rows() {
+  local cluster=$work/pgcluster
+  pg_server=$("$root/scripts/postgres.sh" start "$cluster")
+  pg_server=${pg_server%/colloquy}
+  pg_data="$(cat "$cluster/datadir")/db"
+  pg_n=0
+  : >"$work/pg.runs"
+  echo
+  echo "### PostgreSQL beside SQLite ($set set, $RUNS runs; PostgreSQL $(psql -tA "$pg_server/postgres" -c 'SHOW server_version'), synchronous_commit on)"
+  echo
+  echo "| run | configuration | what | req/s | p50 | p99 | colloquy CPU µs | postgres CPU µs | haproxy CPU µs | non-2xx |"
+  echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"
+  local r config
+  for r in $(seq "$RUNS"); do
+    for config in sqlite postgres pair; do pg_config "$r" "$config"; done
+  done
+  echo
+  echo "| medians | what | req/s | colloquy CPU µs | postgres CPU µs | haproxy CPU µs |"
+  echo "|---|---|---:|---:|---:|---:|"
+  local key
+  while IFS= read -r key; do
+    local rows
+    rows=$(grep -F "$key|" "$work/pg.runs" | cut -d'|' -f3-)
+    printf "| %s | %s | %s | %s | %s |\n" "${key//|/ | }" \
+      "$(cut -d'|' -f1 <<<"$rows" | median)" \
+      "$(cut -d'|' -f2 <<<"$rows" | grep -v -- '^-$' | median)" \
+      "$(cut -d'|' -f3 <<<"$rows" | grep -v -- '^-$' | median)" \
+      "$(cut -d'|' -f4 <<<"$rows" | grep -v -- '^-$' | median)"
+  done < <(cut -d'|' -f1,2 "$work/pg.runs" | awk '!seen[$0]++')
+  "$root/scripts/postgres.sh" stop "$cluster"
+}
+
 echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r)"
 echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s per row, on the same machine"
 
@@ -327,6 +477,7 @@ for set in $SETS; do
   if [ ! -f "$db" ]; then "$seed" "$db" "$posts" "$comments"; fi
   if [[ " $PARTS " == *" mail "* ]]; then mail_rows; fi
   if [[ " $PARTS " == *" fsync "* ]]; then fsync_rows; fi
+  if [[ " $PARTS " == *" pg "* ]]; then pg_rows; fi
   [[ " $PARTS " == *" reads "* || " $PARTS " == *" bare "* ]] || continue
   cp "$db" "$work/run.db"
   rm -f "$work/run.db-wal" "$work/run.db-shm"

@@ -1,6 +1,6 @@
 //! The `colloquy` command line: serve, migrate, moderator add, list,
 //! reset-password and disable, backup, restore, purge, reader
-//! export/erase, import and export.
+//! export/erase, import and export, statements export, and copy-db.
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand};
@@ -97,6 +97,13 @@ enum Command {
     Restore {
         /// A file made by `colloquy backup`.
         file: PathBuf,
+    },
+    /// Copy this SQLite installation into an empty PostgreSQL database
+    /// (stop the server first; sessions are not copied): see docs/scaling.md.
+    CopyDb {
+        /// The PostgreSQL database, postgres://USER:PASSWORD@HOST:PORT/DB.
+        #[arg(long, value_name = "URL")]
+        to: String,
     },
 }
 
@@ -266,6 +273,7 @@ fn run() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::CopyDb { to } => copy_db(&settings, &to),
     }
 }
 
@@ -641,6 +649,84 @@ fn init_tracing() {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+}
+
+/// `copy-db`: the SQLite file named by `database` into PostgreSQL, with a
+/// progress bar on a terminal (a line per table otherwise), then the rows
+/// of every table on both sides.
+fn copy_db(settings: &Settings, to: &str) -> anyhow::Result<()> {
+    let db::Location::Sqlite(path) = db::Location::of(&settings.database) else {
+        bail!(
+            "{} is already PostgreSQL: copy-db copies from the SQLite file the `database` setting names",
+            db::Location::of(&settings.database)
+        );
+    };
+    // No server may write while the copy is made: what it accepted after
+    // the snapshot would be left behind.
+    let _held = if path.is_file() {
+        Some(colloquy::backup::lock_exclusively(&path)?)
+    } else {
+        None
+    };
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let mut bar: Option<indicatif::ProgressBar> = None;
+    let mut table = "";
+    let copied = db::copy::copy(&path, to, &mut |step| {
+        if terminal {
+            let bar = bar.get_or_insert_with(|| {
+                let bar = indicatif::ProgressBar::new(step.total);
+                bar.set_style(
+                    indicatif::ProgressStyle::with_template(
+                        "{msg:20} [{bar:40}] {pos}/{len} rows ({eta})",
+                    )
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+                );
+                bar
+            });
+            bar.set_message(step.table);
+            bar.set_position(step.done);
+        } else if table != step.table && step.rows > 0 {
+            table = step.table;
+            eprintln!(
+                "colloquy copy-db: copying {table}: {} rows ({} of {} in all done)",
+                step.rows, step.done, step.total
+            );
+        }
+    });
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let copied = copied?;
+    let target = db::Location::of(std::path::Path::new(to));
+    say(&format!("{}: copied into {target}", path.display()));
+    say(&format!(
+        "  {:<20} {:>10} {:>10}",
+        "table", "SQLite", "PostgreSQL"
+    ));
+    for counted in &copied.tables {
+        say(&format!(
+            "  {:<20} {:>10} {:>10}",
+            counted.table, counted.sqlite, counted.postgres
+        ));
+    }
+    for (table, why) in db::copy::NOT_COPIED {
+        say(&format!("  {table:<20} {why}"));
+    }
+    let totals: Vec<String> = copied
+        .totals
+        .iter()
+        .map(|(status, total)| format!("{status} {total}"))
+        .collect();
+    say(&format!(
+        "comments by status: {} (the same on both sides)",
+        if totals.is_empty() {
+            "none".to_owned()
+        } else {
+            totals.join(", ")
+        }
+    ));
+    say("every count matches; point `database` at the new URL and start the server");
+    Ok(())
 }
 
 /// `backup` and `restore` copy a SQLite file; PostgreSQL has its own tools.

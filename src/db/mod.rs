@@ -10,6 +10,7 @@ pub mod changes;
 pub mod claims;
 pub mod comments;
 pub mod conn;
+pub mod copy;
 mod functions;
 pub mod imports;
 pub mod jobs;

@@ -49,22 +49,7 @@ impl Cluster {
 
     /// `colloquy moderator add NAME --role ROLE`, password on stdin.
     pub fn add_account(&self, name: &str, role: &str) {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
-            .args(["moderator", "add", name, "--role", role, "--password-stdin"])
-            .env("COLLOQUY_DATABASE", &self.url)
-            .env_remove("COLLOQUY_CONFIG")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        add_account(&self.url, name, role);
     }
 
     pub fn db(&self) -> colloquy::db::PooledConn {
@@ -79,19 +64,46 @@ impl Drop for Cluster {
     }
 }
 
-/// One `colloquy serve` on the cluster; killed (by PID) when dropped.
+/// `colloquy moderator add NAME --role ROLE` on `database` (a SQLite path
+/// or a URL), the password [`PASSWORD`] on stdin.
+pub fn add_account(database: &str, name: &str, role: &str) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_colloquy"))
+        .args(["moderator", "add", name, "--role", role, "--password-stdin"])
+        .env("COLLOQUY_DATABASE", database)
+        .env_remove("COLLOQUY_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{PASSWORD}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// One `colloquy serve` process; killed (by PID) when dropped.
 pub struct Instance {
     pub child: Child,
     pub address: String,
 }
 
 impl Instance {
+    /// A server on the cluster's database.
     pub fn start(cluster: &Cluster, log: &Path, env: &[(&str, &str)]) -> Self {
+        Self::serve(&cluster.url, log, env)
+    }
+
+    /// A server on `database`: a SQLite path or a URL.
+    pub fn serve(database: &str, log: &Path, env: &[(&str, &str)]) -> Self {
         let log = std::fs::File::create(log).unwrap();
         let mut command = Command::new(env!("CARGO_BIN_EXE_colloquy"));
         command
             .arg("serve")
-            .env("COLLOQUY_DATABASE", &cluster.url)
+            .env("COLLOQUY_DATABASE", database)
             .env("COLLOQUY_BIND", "127.0.0.1:0")
             .env("COLLOQUY_WORKERS", "2")
             .env_remove("COLLOQUY_CONFIG")
@@ -142,9 +154,15 @@ pub struct Staff {
 
 impl Staff {
     pub async fn sign_in(on: &Instance, name: &str) -> Self {
+        Self::sign_in_at(&on.url(""), name).await
+    }
+
+    /// Signs in through `api`: the `…/api/v1` base of an instance or of a
+    /// balancer in front of several.
+    pub async fn sign_in_at(api: &str, name: &str) -> Self {
         let client = Client::builder().cookie_store(true).build().unwrap();
         let response = client
-            .post(on.url("/auth/login"))
+            .post(format!("{api}/auth/login"))
             .json(&json!({ "username": name, "password": PASSWORD }))
             .send()
             .await
@@ -158,8 +176,13 @@ impl Staff {
     }
 
     pub async fn post(&self, on: &Instance, path: &str, body: &Value) -> reqwest::Response {
+        self.post_to(&on.url(path), body).await
+    }
+
+    /// A state-changing request to the full `url`, with the CSRF header.
+    pub async fn post_to(&self, url: &str, body: &Value) -> reqwest::Response {
         self.client
-            .post(on.url(path))
+            .post(url)
             .header("X-CSRF-Token", &self.csrf)
             .json(body)
             .send()
