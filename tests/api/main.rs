@@ -31,6 +31,7 @@ mod openapi;
 mod pg_cluster;
 mod pg_instances;
 mod pg_pair;
+mod pg_schema;
 mod postgres;
 mod posts;
 mod preview;

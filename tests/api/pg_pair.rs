@@ -251,10 +251,13 @@ async fn killing_one_instance_of_the_pair_mid_load_loses_no_acknowledged_comment
     // From the kill on, every answer came from the survivor, and was a
     // 202. A request already under way to the dead instance (or sent on a
     // connection to it that the balancer had not yet seen close) gets no
-    // answer at all: HAProxy closes the reader's connection. That only
+    // answer from an instance: HAProxy closes the reader's connection or
+    // answers 502 itself. That only
     // happens until its health check (2 × 500 ms) has taken the instance
     // out.
-    let after: Vec<&Sent> = sent.iter().filter(|s| s.started > killed_at).collect();
+    // (Counted from the death, not the signal: a request sent while
+    // `kill` was still starting may rightly be answered by the victim.)
+    let after: Vec<&Sent> = sent.iter().filter(|s| s.started > dead_at).collect();
     assert!(after.len() >= 200);
     for s in after.iter().filter(|s| s.status.is_some()) {
         assert_eq!(
@@ -264,7 +267,13 @@ async fn killing_one_instance_of_the_pair_mid_load_loses_no_acknowledged_comment
         );
     }
     for s in &failed {
-        assert!(s.status.is_none(), "{s:?}");
+        // No answer (HAProxy closed the reader's connection), or the
+        // balancer's own 502 for a request the victim had read and never
+        // answered: never an answer from an instance.
+        assert!(
+            s.status.is_none() || (s.status == Some(502) && s.instance.is_none()),
+            "{s:?}"
+        );
         assert!(
             s.started < dead_at + Duration::from_millis(1500),
             "{:?} after the kill: {s:?}",
