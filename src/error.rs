@@ -380,7 +380,19 @@ mod tests {
             Box::new("database table is locked".to_owned()),
         );
         assert_eq!(body(ApiError::from(table)).0, 503);
-        // Any other database error stays a 500.
+        // PostgreSQL's lock_timeout (SQLSTATE 55P03), as libpq words it.
+        let lock_timeout = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("canceling statement due to lock timeout".to_owned()),
+        );
+        assert_eq!(body(ApiError::from(lock_timeout)).0, 503);
+        // Any other database error stays a 500 (a statement timeout too:
+        // that one is a slow query, not a lock held by someone else).
+        let statement_timeout = diesel::result::Error::DatabaseError(
+            diesel::result::DatabaseErrorKind::Unknown,
+            Box::new("canceling statement due to statement timeout".to_owned()),
+        );
+        assert_eq!(body(ApiError::from(statement_timeout)).0, 500);
         let other = diesel::result::Error::DatabaseError(
             diesel::result::DatabaseErrorKind::CheckViolation,
             Box::new("CHECK constraint failed".to_owned()),

@@ -24,10 +24,27 @@ pub struct TestApp {
     pub pool: Pool,
     /// A client without cookies: a reader.
     pub reader: Client,
+    /// Stops the server when the test ends.
+    server: actix_web::dev::ServerHandle,
+    /// Says when the server has stopped.
+    stopped: std::sync::Mutex<std::sync::mpsc::Receiver<()>>,
     /// Where the data lives (a SQLite file, or a PostgreSQL database of
     /// its own when `COLLOQUY_TEST_POSTGRES` is set); last, so that it is
     /// removed after everything above has let go of it.
     pub database: TestDatabase,
+}
+
+/// The server's workers are threads of their own, each holding the state
+/// (and so its pools), which outlive the test's runtime unless told to
+/// stop: a finished test's pools would go on holding, or on PostgreSQL
+/// retrying, connections to a database that is gone.
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        drop(self.server.stop(false));
+        if let Ok(stopped) = self.stopped.lock() {
+            let _ = stopped.recv_timeout(std::time::Duration::from_secs(10));
+        }
+    }
 }
 
 /// A signed-in moderator's client and CSRF token.
@@ -67,7 +84,21 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
     let state =
         actix_web::web::Data::new(colloquy::state::AppState::new(pool.clone(), settings).unwrap());
     let server = colloquy::app::serve_state(listener, state.clone()).unwrap();
-    tokio::spawn(server);
+    let handle = server.handle();
+    // On a runtime of its own, so that it still hears the stop sent from
+    // `drop` while the test's runtime is winding down.
+    let (done, stopped) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("test-server".into())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let _ = runtime.block_on(server);
+            let _ = done.send(());
+        })
+        .unwrap();
     TestApp {
         state,
         address: format!("http://127.0.0.1:{port}"),
@@ -77,6 +108,8 @@ pub async fn spawn_app_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap(),
+        server: handle,
+        stopped: std::sync::Mutex::new(stopped),
         database,
     }
 }

@@ -156,6 +156,7 @@ impl Cluster {
         };
         let mut admin = PgConnection::establish(&admin_url)
             .unwrap_or_else(|e| panic!("{POSTGRES_VARIABLE}: cannot connect: {e}"));
+        forget_earlier_runs(&mut admin);
         // Unique per process, so that two test processes on one cluster
         // never share a template or a copy.
         let template = format!("colloquy_template_{}", std::process::id());
@@ -199,5 +200,35 @@ impl Cluster {
         let mut admin = self.admin.lock().unwrap_or_else(|e| e.into_inner());
         // FORCE ends the sessions the test's server still holds.
         let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
+
+/// Drops the template and copies that earlier test processes on this
+/// machine left behind (a process killed before its tests ended, and every
+/// run's template), so that a long-lived cluster does not fill up.
+fn forget_earlier_runs(admin: &mut PgConnection) {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> = diesel::sql_query(
+        "SELECT datname::text AS datname FROM pg_database \
+         WHERE datname LIKE 'colloquy\\_template\\_%' OR datname LIKE 'colloquy\\_test\\_%'",
+    )
+    .load(admin)
+    .unwrap();
+    for Name { datname } in names {
+        let pid = datname
+            .trim_start_matches("colloquy_template_")
+            .trim_start_matches("colloquy_test_")
+            .split('_')
+            .next()
+            .and_then(|p| p.parse::<u32>().ok());
+        let gone = pid.is_some_and(|p| !Path::new(&format!("/proc/{p}")).exists());
+        if gone {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {datname} WITH (FORCE)"));
+        }
     }
 }
