@@ -311,18 +311,22 @@ fsync_rows() {
   echo
   echo "### plain submissions: baseline ($BASELINE_BIN) and this build ($bin), $RUNS pairs ($set set)"
   echo
-  echo "| pair | baseline req/s | p99 | this build req/s | p99 | ratio |"
-  echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+  echo "| pair | baseline req/s | p99 | CPU µs | this build req/s | p99 | CPU µs | ratio |"
+  echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
   local i a b
   : >"$work/fsync.runs"
+  : >"$work/fsync.cpu"
   for i in $(seq "$RUNS"); do
     a=$(SERVER_BIN=$BASELINE_BIN submissions "$work/submit.lua")
     b=$(submissions "$work/submit.lua")
-    read -r ar _ a99 _ <<<"$a"
-    read -r br _ b99 _ <<<"$b"
+    read -r ar _ a99 _ acpu <<<"$a"
+    read -r br _ b99 _ bcpu <<<"$b"
     echo "$ar $br" >>"$work/fsync.runs"
-    echo "| $i | $ar | $a99 | $br | $b99 | $(awk -v a="$br" -v b="$ar" 'BEGIN {printf "%.2f", a/b}') |"
+    echo "$acpu $bcpu" >>"$work/fsync.cpu"
+    echo "| $i | $ar | $a99 | $acpu | $br | $b99 | $bcpu | $(awk -v a="$br" -v b="$ar" 'BEGIN {printf "%.2f", a/b}') |"
   done
+  echo
+  echo "server CPU µs per submission, medians: baseline $(awk '{print $1}' "$work/fsync.cpu" | median), this build $(awk '{print $2}' "$work/fsync.cpu" | median)"
   local ma mb
   ma=$(awk '{print $1}' "$work/fsync.runs" | median)
   mb=$(awk '{print $2}' "$work/fsync.runs" | median)

@@ -134,9 +134,10 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<Moderator>> {
 /// Every account's display name (disabled ones too: a name the staff
 /// used stays theirs), for the names readers may not sign with.
 pub fn display_names(conn: &mut DbConn) -> QueryResult<Vec<String>> {
-    moderators::table
+    // On the concrete connection (every submission asks): cached by type.
+    super::conn::on_backend!(conn, c => moderators::table
         .select(moderators::display_name)
-        .load(conn)
+        .load(c))
 }
 
 /// One account by id.

@@ -166,13 +166,14 @@ pub fn is_banned(
         matches.push((BanKind::IpHash.as_str(), hash));
     }
     for (kind, value) in matches {
-        let live = diesel::select(diesel::dsl::exists(
+        // On the concrete connection (every submission asks): cached by type.
+        let live = super::conn::on_backend!(conn, c => diesel::select(diesel::dsl::exists(
             bans::table
                 .filter(bans::kind.eq(kind))
                 .filter(bans::value.eq(value))
                 .filter(bans::expires_at.is_null().or(bans::expires_at.gt(now))),
         ))
-        .get_result::<bool>(conn)?;
+        .get_result::<bool>(c))?;
         if live {
             return Ok(true);
         }

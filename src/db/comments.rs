@@ -314,7 +314,8 @@ pub fn is_repeat(
     fingerprint: i64,
     since: i64,
 ) -> QueryResult<bool> {
-    diesel::select(diesel::dsl::exists(
+    // On the concrete connection (every submission asks): cached by type.
+    super::conn::on_backend!(conn, c => diesel::select(diesel::dsl::exists(
         comments::table
             .filter(comments::body_hash.eq(fingerprint))
             .filter(
@@ -323,7 +324,7 @@ pub fn is_repeat(
                     .and(comments::created_at.ge(since))),
             ),
     ))
-    .get_result(conn)
+    .get_result(c))
 }
 
 /// A queue item: the comment with its post and decider.

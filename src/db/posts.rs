@@ -121,12 +121,16 @@ pub fn by_id(conn: &mut DbConn, id: PostId) -> QueryResult<Option<Post>> {
 }
 
 /// Looks a post up by slug.
+///
+/// Run on the concrete connection: on every submission and thread read,
+/// so its statement is found in the cache by type instead of its SQL
+/// being written out again first, as the multi-backend connection does.
 pub fn by_slug(conn: &mut DbConn, slug: &str) -> QueryResult<Option<Post>> {
-    posts::table
+    super::conn::on_backend!(conn, c => posts::table
         .filter(posts::slug.eq(slug))
         .select(Post::as_select())
-        .first(conn)
-        .optional()
+        .first(c)
+        .optional())
 }
 
 /// A page of posts, newest first, after the keyset `(published_at, id)`;

@@ -114,10 +114,11 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<(TermRow, Option<String>)>> {
 /// The banned and suspect lists, ready for matching. A banned term added
 /// without a reason cites `default_reason`.
 pub fn load(conn: &mut DbConn, default_reason: &str) -> QueryResult<(Vec<Term>, Vec<Term>)> {
-    let rows: Vec<(String, String, Option<String>)> = terms::table
-        .select((terms::term, terms::kind, terms::reason))
-        .order(terms::id.asc())
-        .load(conn)?;
+    // On the concrete connection (every submission asks): cached by type.
+    let rows: Vec<(String, String, Option<String>)> = super::conn::on_backend!(conn, c => terms::table
+            .select((terms::term, terms::kind, terms::reason))
+            .order(terms::id.asc())
+            .load(c))?;
     let mut banned = Vec::new();
     let mut suspect = Vec::new();
     for (text, kind, reason) in rows {
