@@ -179,10 +179,13 @@ impl<'a> NewCommentRow<'a> {
 /// Inserts a reader's comment and returns its id. With WAL and
 /// `synchronous=NORMAL`, the row is on disk once this returns.
 pub fn insert(conn: &mut DbConn, row: &NewCommentRow<'_>) -> QueryResult<CommentId> {
-    diesel::insert_into(comments::table)
+    // On the concrete connection: the writer runs this for every
+    // submission, and through the multi-backend connection diesel would
+    // write the 18-column INSERT out again each time to find it prepared.
+    super::conn::on_backend!(conn, c => diesel::insert_into(comments::table)
         .values(row)
         .returning(comments::id)
-        .get_result(conn)
+        .get_result(c))
 }
 
 /// Inserts an official reply, published at once, and logs it.
