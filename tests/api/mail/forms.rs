@@ -121,8 +121,12 @@ async fn the_page_without_javascript_offers_mail_keeps_the_choice_when_refused_a
         .click()
         .await
         .unwrap();
-    let page = b.client.source().await.unwrap();
-    assert!(page.contains("is needed to be told by e-mail"), "{page}");
+    // The click returns before the answer's page is loaded: wait for it.
+    b.wait_for(
+        "the refused form's page",
+        "return document.body.textContent.includes('is needed to be told by e-mail')",
+    )
+    .await;
     let checked = b
         .eval("return document.querySelector('#nojs-notify').checked && document.querySelector('#nojs-body').value")
         .await;
