@@ -26,12 +26,7 @@ fn text(bytes: &[u8]) -> String {
 }
 
 async fn submit(reader: &Client, on: &Instance, slug: &str, body: &Value) -> i64 {
-    let response = reader
-        .post(on.url(&format!("/posts/{slug}/comments")))
-        .json(body)
-        .send()
-        .await
-        .unwrap();
+    let response = on.submit(reader, slug, body).await;
     assert_eq!(response.status(), StatusCode::ACCEPTED);
     response.json::<Value>().await.unwrap()["id"]
         .as_i64()

@@ -136,6 +136,16 @@ impl Instance {
     pub fn url(&self, path: &str) -> String {
         format!("{}/api/v1{path}", self.address)
     }
+
+    /// A reader's comment on post `slug`, sent by `reader`: the answer.
+    pub async fn submit(&self, reader: &Client, slug: &str, body: &Value) -> reqwest::Response {
+        reader
+            .post(self.url(&format!("/posts/{slug}/comments")))
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
 }
 
 impl Drop for Instance {

@@ -14,12 +14,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 async fn submit(reader: &Client, on: &Instance, slug: &str, text: &str) -> reqwest::Response {
-    reader
-        .post(on.url(&format!("/posts/{slug}/comments")))
-        .json(&json!({ "author_name": "Mari", "body": text }))
-        .send()
-        .await
-        .unwrap()
+    on.submit(
+        reader,
+        slug,
+        &json!({ "author_name": "Mari", "body": text }),
+    )
+    .await
 }
 
 async fn public_ids(reader: &Client, on: &Instance, slug: &str) -> Vec<i64> {
